@@ -1,0 +1,33 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { SessionService } from '../auth/session/session.service.js';
+import type { User } from '../users/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+import type { UpdateUserDto } from './dto/user.dto.js';
+
+/** User administration: the users module's rules plus what ends with a user's access. */
+@Injectable()
+export class AdminUsersService {
+  private readonly logger = new Logger(AdminUsersService.name);
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionService,
+  ) {}
+
+  async update(id: string, changes: UpdateUserDto, actor: User): Promise<User> {
+    const user = await this.users.update(id, changes);
+    if (changes.active === false) await this.endAccess(user, actor);
+    return user;
+  }
+
+  async deactivate(id: string, actor: User): Promise<User> {
+    const user = await this.users.update(id, { active: false });
+    await this.endAccess(user, actor);
+    return user;
+  }
+
+  private async endAccess(user: User, actor: User): Promise<void> {
+    const ended = await this.sessions.endAllForUser(user.id);
+    this.logger.log(`user ${user.id} deactivated by ${actor.id}; ${ended} session(s) ended`);
+  }
+}

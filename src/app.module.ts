@@ -1,0 +1,35 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AdminModule } from './admin/admin.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import type { OidcConnection } from './auth/oidc-connection.js';
+import type { AppConfig } from './config/app-config.js';
+import { AppConfigModule } from './config/config.module.js';
+import { ConsolesModule } from './consoles/consoles.module.js';
+import { dataSourceOptions } from './database/data-source-options.js';
+import { HealthModule } from './health/health.module.js';
+import { UsersModule } from './users/users.module.js';
+
+export interface AppRuntime {
+  config: AppConfig;
+  databaseUrl: string;
+  oidc: OidcConnection;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(runtime: AppRuntime): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(runtime.config, runtime.oidc),
+        TypeOrmModule.forRoot(dataSourceOptions(runtime.databaseUrl)),
+        UsersModule,
+        AuthModule,
+        AdminModule,
+        HealthModule,
+        ConsolesModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,51 @@
+import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { html, page } from '../common/html.js';
+import { Public } from './decorators.js';
+import { LoginService } from './login.service.js';
+import { DEFAULT_PROVIDER_ID } from './providers/identity-provider.registry.js';
+
+/** Browser routes of the sign-in flow. */
+@ApiExcludeController()
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly login: LoginService) {}
+
+  @Public()
+  @Get('login')
+  startDefault(@Query('returnTo') returnTo: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.login.start(DEFAULT_PROVIDER_ID, returnTo, req, res);
+  }
+
+  @Public()
+  @Get('login/:providerId')
+  start(@Param('providerId') providerId: string, @Query('returnTo') returnTo: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.login.start(providerId, returnTo, req, res);
+  }
+
+  @Public()
+  @Get('callback/:providerId')
+  async callback(@Param('providerId') providerId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    res.redirect(302, await this.login.finish(providerId, req));
+  }
+
+  @Public()
+  @Post('logout')
+  @HttpCode(303)
+  async logout(@Req() req: Request, @Res() res: Response): Promise<void> {
+    res.redirect(303, await this.login.logout(req, res));
+  }
+
+  @Public()
+  @Get('signed-out')
+  signedOut(): string {
+    return page({
+      title: 'Signed out',
+      body: html`<h1>You are signed out</h1>
+        <p>Your session in this environment has ended.</p>
+        <p><a class="button" href="/servicecenter">Sign in to Service Center</a>
+        <a class="button secondary" href="/lifetime">Sign in to LifeTime</a></p>`,
+    });
+  }
+}

@@ -1,0 +1,86 @@
+import { Global, Inject, Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
+import session from 'express-session';
+import type { Repository } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { UsersModule } from '../users/users.module.js';
+import { ApiToken } from './api-token.entity.js';
+import { ApiTokensService } from './api-tokens.service.js';
+import { AuthController } from './auth.controller.js';
+import { AccessGuard } from './guards/access.guard.js';
+import { LoginService } from './login.service.js';
+import { IdentityProviderRegistry, DEFAULT_PROVIDER_ID } from './providers/identity-provider.registry.js';
+import { OidcIdentityProvider } from './providers/oidc-identity-provider.js';
+import { OIDC_CONNECTION, type OidcConnection } from './oidc-connection.js';
+import { SESSION_STORE } from './session/session.constants.js';
+import { SessionRecord } from './session/session.entity.js';
+import { SESSION_COOKIE, SessionService } from './session/session.service.js';
+import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
+
+@Global()
+@Module({
+  imports: [UsersModule, TypeOrmModule.forFeature([SessionRecord, ApiToken])],
+  controllers: [AuthController],
+  providers: [
+    {
+      provide: IdentityProviderRegistry,
+      inject: [APP_CONFIG, OIDC_CONNECTION],
+      useFactory: (config: AppConfig, connection: OidcConnection) =>
+        new IdentityProviderRegistry([
+          new OidcIdentityProvider({
+            id: DEFAULT_PROVIDER_ID,
+            displayName: config.oidc.displayName,
+            issuer: connection.issuer,
+            clientId: connection.clientId,
+            clientSecret: connection.clientSecret,
+            scopes: config.oidc.scopes,
+            matchClaim: config.oidc.matchClaim,
+            callbackUrl: new URL(`/auth/callback/${DEFAULT_PROVIDER_ID}`, config.publicUrl).toString(),
+            jwksCooldownMs: config.oidc.jwksCooldownSeconds * 1000,
+          }),
+        ]),
+    },
+    {
+      provide: SESSION_STORE,
+      inject: [APP_CONFIG, getRepositoryToken(SessionRecord)],
+      useFactory: (config: AppConfig, repository: Repository<SessionRecord>) =>
+        new TypeOrmSessionStore(repository, config.session.absoluteTimeoutSeconds * 1000),
+    },
+    SessionService,
+    ApiTokensService,
+    LoginService,
+    { provide: APP_GUARD, useClass: AccessGuard },
+  ],
+  exports: [IdentityProviderRegistry, SessionService, ApiTokensService, UsersModule],
+})
+export class AuthModule implements NestModule {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(SESSION_STORE) private readonly store: TypeOrmSessionStore,
+  ) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(
+        session({
+          name: SESSION_COOKIE,
+          secret: this.config.session.secret,
+          store: this.store,
+          resave: false,
+          // Anonymous visitors get no session row until a login starts.
+          saveUninitialized: false,
+          rolling: true,
+          proxy: this.config.trustProxy,
+          cookie: {
+            httpOnly: true,
+            sameSite: 'lax',
+            secure: this.config.session.secureCookie,
+            maxAge: this.config.session.idleTimeoutSeconds * 1000,
+            path: '/',
+          },
+        }),
+      )
+      .forRoutes('*');
+  }
+}

@@ -1,0 +1,28 @@
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth } from '@nestjs/swagger';
+import type { Role } from '../users/user.entity.js';
+
+export const ACCESS_METADATA = 'frontdoor:access';
+
+export interface AccessRule {
+  public?: boolean;
+  roles?: Role[];
+  /** Admin API tokens (Authorization: Bearer) are accepted besides a same-origin session. */
+  apiTokens?: boolean;
+  /** A browser without a session is sent to the login instead of getting 401. */
+  browserLogin?: boolean;
+}
+
+/** No authentication at all. Everything else is closed by default (the global AccessGuard). */
+export const Public = () => SetMetadata(ACCESS_METADATA, { public: true } satisfies AccessRule);
+
+/** Browser pages: a signed-in session, or a redirect to the identity provider. */
+export const BrowserSession = () => SetMetadata(ACCESS_METADATA, { browserLogin: true } satisfies AccessRule);
+
+/** Admin API: an admin API token or an admin's same-origin session. */
+export const AdminApi = () =>
+  applyDecorators(
+    SetMetadata(ACCESS_METADATA, { roles: ['admin'], apiTokens: true } satisfies AccessRule),
+    ApiBearerAuth('admin-token'),
+    ApiCookieAuth('session'),
+  );

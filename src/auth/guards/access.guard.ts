@@ -1,0 +1,61 @@
+import { CanActivate, ExecutionContext, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { DomainException, LoginRequiredException } from '../../common/domain.exception.js';
+import { ApiTokensService } from '../api-tokens.service.js';
+import type { Principal } from '../auth.types.js';
+import { ACCESS_METADATA, type AccessRule } from '../decorators.js';
+import { SessionService } from '../session/session.service.js';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Deny by default: a route is open only when its decorator says so. */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly reflector: Reflector,
+    private readonly sessions: SessionService,
+    private readonly apiTokens: ApiTokensService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_METADATA, [context.getHandler(), context.getClass()]) ?? {};
+    if (rule.public) return true;
+    const req = context.switchToHttp().getRequest<Request>();
+    const principal = await this.authenticate(req, rule);
+    if (!principal) {
+      if (rule.browserLogin) throw new LoginRequiredException(req.originalUrl);
+      throw new DomainException('unauthenticated', HttpStatus.UNAUTHORIZED, 'Sign in, or send an API token in the Authorization header');
+    }
+    const missing = (rule.roles ?? []).filter((role) => !principal.user.roles.includes(role));
+    if (missing.length > 0) {
+      throw new DomainException('forbidden', HttpStatus.FORBIDDEN, `This needs the ${missing.join(', ')} role, which ${principal.user.email} does not have.`, {
+        title: 'Access denied',
+      });
+    }
+    req.principal = principal;
+    return true;
+  }
+
+  private async authenticate(req: Request, rule: AccessRule): Promise<Principal | undefined> {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '')?.[1];
+    if (bearer) {
+      const user = rule.apiTokens ? await this.apiTokens.authenticate(bearer) : undefined;
+      if (!user) throw new DomainException('invalid_token', HttpStatus.UNAUTHORIZED, 'The bearer token is not valid here');
+      return { user, via: 'api-token' };
+    }
+    const user = await this.sessions.currentUser(req);
+    if (!user) return undefined;
+    if (rule.apiTokens && !SAFE_METHODS.has(req.method) && !this.sameOrigin(req)) {
+      // A session cookie may change data only from pages of this origin (cross-site request forgery).
+      throw new DomainException('cross_origin', HttpStatus.FORBIDDEN, 'Session-authenticated changes must come from this origin');
+    }
+    return { user, via: 'session' };
+  }
+
+  private sameOrigin(req: Request): boolean {
+    return req.header('origin') === this.config.publicUrl.origin;
+  }
+}

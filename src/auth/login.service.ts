@@ -1,0 +1,150 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import passport from 'passport';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { DomainException } from '../common/domain.exception.js';
+import { UsersService, type LoginResolution } from '../users/users.service.js';
+import { IdentityProviderRegistry } from './providers/identity-provider.registry.js';
+import type { OidcIdentityProvider } from './providers/oidc-identity-provider.js';
+import { safeReturnTo } from './return-to.js';
+import { SessionService } from './session/session.service.js';
+import type { AuthorizationOptions, VerifiedOidcLogin } from './strategies/oidc.strategy.js';
+import type { LoginAppState } from './strategies/oidc-state.store.js';
+
+interface PassportOutcome {
+  error?: unknown;
+  login?: VerifiedOidcLogin;
+  info?: { reason?: string; message?: string; state?: LoginAppState };
+}
+
+/** Console sign-in: starts the provider's code flow and turns its callback into a session. */
+@Injectable()
+export class LoginService {
+  private readonly logger = new Logger(LoginService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly registry: IdentityProviderRegistry,
+    private readonly users: UsersService,
+    private readonly sessions: SessionService,
+  ) {}
+
+  /** Redirects the browser to the provider's authorization endpoint. */
+  async start(providerId: string, rawReturnTo: unknown, req: Request, res: Response): Promise<void> {
+    const provider = this.registry.get(providerId);
+    await this.registry.ready(provider);
+    const returnTo = safeReturnTo(rawReturnTo);
+    const options: AuthorizationOptions = { state: { returnTo } };
+    if (provider.supportsPkce) {
+      // RFC 7636: 32 random bytes give a 43-character verifier; only its S256 hash travels.
+      const codeVerifier = randomBytes(32).toString('base64url');
+      options.state.codeVerifier = codeVerifier;
+      options.codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
+    }
+    await new Promise<void>((resolve, reject) => {
+      const next: NextFunction = (error?: unknown) => (error ? reject(error) : resolve());
+      res.once('finish', () => resolve());
+      passport.authenticate(provider.strategyName, { ...options, session: false } as unknown as passport.AuthenticateOptions)(req, res, next);
+    });
+  }
+
+  /** Handles the provider's redirect back: on success a fresh session, otherwise a readable refusal. */
+  async finish(providerId: string, req: Request): Promise<string> {
+    const provider = this.registry.get(providerId);
+    await this.registry.ready(provider);
+    // Without code or error the library would start a new authorization; this route only finishes one.
+    if (typeof req.query.code !== 'string' && typeof req.query.error !== 'string') throw this.refusal(provider, req, {});
+    const outcome = await this.runCallback(provider, req);
+    if (outcome.error !== undefined || !outcome.login) throw this.refusal(provider, req, outcome);
+
+    const claims = outcome.login.claims;
+    const resolution = await this.users.resolveLogin({
+      providerId: provider.id,
+      issuer: String(claims.iss),
+      subject: String(claims.sub),
+      matchValue: stringClaim(claims[provider.settings.matchClaim]),
+      unverifiedEmail: provider.settings.matchClaim === 'email' && (claims.email_verified === false || claims.email_verified === 'false'),
+    });
+    const account = stringClaim(claims.email) ?? stringClaim(claims.preferred_username) ?? String(claims.sub);
+    if (!resolution.ok) throw this.notRegistered(req, account, resolution);
+
+    await this.sessions.establish(req, {
+      user: resolution.user,
+      providerId: provider.id,
+      idToken: outcome.login.idToken,
+      providerSid: stringClaim(claims.sid),
+    });
+    this.logger.log(`req=${req.id} user ${resolution.user.id} signed in through ${provider.id}${resolution.linked ? ' (identity linked)' : ''}`);
+    return safeReturnTo(outcome.info?.state?.returnTo);
+  }
+
+  /** Ends the local session and says where the browser goes next. */
+  async logout(req: Request, res: Response): Promise<string> {
+    const signedOut = new URL('/auth/signed-out', this.config.publicUrl).toString();
+    const ended = await this.sessions.end(req, res);
+    if (!ended?.providerId) return '/auth/signed-out';
+    const provider = this.registry.all().find((candidate) => candidate.id === ended.providerId);
+    if (provider) await provider.status();
+    return provider?.logoutUrl({ idTokenHint: ended.idToken, postLogoutRedirectUri: signedOut }) ?? '/auth/signed-out';
+  }
+
+  private runCallback(provider: OidcIdentityProvider, req: Request): Promise<PassportOutcome> {
+    return new Promise((resolve) => {
+      const callback = (error: unknown, login: VerifiedOidcLogin | false, info: PassportOutcome['info']) =>
+        resolve({ error: error ?? undefined, login: login || undefined, info });
+      passport.authenticate(provider.strategyName, { session: false }, callback)(req, {} as Response, (error: unknown) => resolve({ error }));
+    });
+  }
+
+  private refusal(provider: OidcIdentityProvider, req: Request, outcome: PassportOutcome): DomainException {
+    const providerError = typeof req.query.error === 'string' ? req.query.error : undefined;
+    if (providerError) {
+      const denied = providerError === 'access_denied';
+      return new DomainException(denied ? 'access_denied' : 'provider_error', HttpStatus.FORBIDDEN, denied ? 'The sign-in was cancelled or denied at the identity provider.' : `The identity provider ${provider.displayName} could not sign you in (${providerError}).`, {
+        title: 'Sign-in did not complete',
+        detail: 'You can start again from the console you were opening.',
+        logDetail: `provider error ${providerError}`,
+      });
+    }
+    if (outcome.info?.reason === 'invalid-state' || !req.query.code) {
+      return new DomainException('invalid_state', HttpStatus.BAD_REQUEST, 'This sign-in response does not belong to a sign-in started here, or was already used.', {
+        title: 'Sign-in expired',
+        detail: 'Open the console again to start a new sign-in.',
+        logDetail: 'state missing, unknown or replayed',
+      });
+    }
+    const error = outcome.error as { name?: string; code?: string; message?: string } | undefined;
+    if (error && error.name === 'TokenError') {
+      return new DomainException('token_error', HttpStatus.BAD_REQUEST, 'The identity provider refused to complete this sign-in. It may have been used already.', {
+        title: 'Sign-in did not complete',
+        detail: 'Open the console again to start a new sign-in.',
+        logDetail: `token endpoint said ${error.code ?? 'error'}`,
+      });
+    }
+    if (error && error.name === 'InternalOAuthError') {
+      return new DomainException('provider_unreachable', HttpStatus.BAD_GATEWAY, `The identity provider ${provider.displayName} did not answer as expected.`, {
+        title: 'Sign-in did not complete',
+        logDetail: `${error.name}: ${error.message}`,
+      });
+    }
+    return new DomainException('id_token_rejected', HttpStatus.FORBIDDEN, 'The answer from the identity provider could not be verified, so nobody was signed in.', {
+      title: 'Sign-in refused',
+      detail: 'Open the console again to start a new sign-in.',
+      logDetail: error?.message ?? outcome.info?.message ?? 'rejected',
+    });
+  }
+
+  private notRegistered(req: Request, account: string, resolution: Exclude<LoginResolution, { ok: true }>): DomainException {
+    this.logger.warn(`req=${req.id} login refused (${resolution.reason})`);
+    return new DomainException('not_registered', HttpStatus.FORBIDDEN, `The account ${account} is not registered in this environment.`, {
+      title: 'Not registered in this environment',
+      detail: 'Ask a platform administrator to add you as a user of this environment, then sign in again.',
+      logDetail: resolution.reason,
+    });
+  }
+}
+
+function stringClaim(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}

@@ -1,0 +1,176 @@
+import { Logger } from '@nestjs/common';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { IdentityProvider, ProviderStatus } from './identity-provider.js';
+
+export interface OidcProviderSettings {
+  id: string;
+  displayName: string;
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  scopes: string[];
+  matchClaim: 'email' | 'preferred_username';
+  callbackUrl: string;
+  /** How long an unknown `kid` must wait before it may trigger another JWKS fetch. */
+  jwksCooldownMs: number;
+}
+
+/** The parts of the discovery document this relying party uses. */
+export interface OidcMetadata {
+  issuer: string;
+  authorization_endpoint: string;
+  token_endpoint: string;
+  jwks_uri: string;
+  userinfo_endpoint?: string;
+  end_session_endpoint?: string;
+  code_challenge_methods_supported?: string[];
+}
+
+/** Asymmetric algorithms only: `none` and HMAC (signed with the client secret) are never accepted. */
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+const CLOCK_TOLERANCE_SECONDS = 60;
+const RETRY_AFTER_FAILURE_MS = 5_000;
+const DISCOVERY_TIMEOUT_MS = 5_000;
+
+export class IdTokenRejectedError extends Error {}
+
+export class ProviderUnavailableError extends Error {}
+
+export class OidcIdentityProvider implements IdentityProvider {
+  readonly kind = 'oidc' as const;
+  private readonly logger: Logger;
+  private metadata?: OidcMetadata;
+  private jwks?: JWTVerifyGetKey;
+  private failure?: { at: number; reason: string };
+  private loading?: Promise<OidcMetadata>;
+
+  constructor(readonly settings: OidcProviderSettings) {
+    this.logger = new Logger(`OidcIdentityProvider:${settings.id}`);
+  }
+
+  get id(): string {
+    return this.settings.id;
+  }
+
+  get displayName(): string {
+    return this.settings.displayName;
+  }
+
+  get strategyName(): string {
+    return `oidc:${this.settings.id}`;
+  }
+
+  async status(): Promise<ProviderStatus> {
+    try {
+      await this.discover();
+      return { ready: true };
+    } catch (error) {
+      return { ready: false, reason: (error as Error).message };
+    }
+  }
+
+  /**
+   * The discovery document, fetched once and kept. After a failure, a new attempt is made at most
+   * every few seconds so that an unreachable provider does not turn every request into a fetch.
+   */
+  async discover(): Promise<OidcMetadata> {
+    if (this.metadata) return this.metadata;
+    if (this.failure && Date.now() - this.failure.at < RETRY_AFTER_FAILURE_MS) throw new ProviderUnavailableError(this.failure.reason);
+    this.loading ??= this.fetchMetadata().finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  logoutUrl(options: { idTokenHint?: string; postLogoutRedirectUri: string }): string | undefined {
+    const endpoint = this.metadata?.end_session_endpoint;
+    if (!endpoint) return undefined;
+    const url = new URL(endpoint);
+    if (options.idTokenHint) url.searchParams.set('id_token_hint', options.idTokenHint);
+    url.searchParams.set('post_logout_redirect_uri', options.postLogoutRedirectUri);
+    url.searchParams.set('client_id', this.settings.clientId);
+    return url.toString();
+  }
+
+  get supportsPkce(): boolean {
+    return this.metadata?.code_challenge_methods_supported?.includes('S256') ?? false;
+  }
+
+  /**
+   * Checks the ID token as OpenID Connect Core 3.1.3.7 asks: signature against the provider's
+   * JWKS, iss, aud, azp, exp, iat and nonce. An unknown `kid` makes jose refetch the JWKS, at
+   * most once per cooldown, so a rotated key is accepted and a forged one is not.
+   */
+  async verifyIdToken(idToken: string, expectedNonce: string | undefined): Promise<JWTPayload> {
+    const metadata = await this.discover();
+    this.jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: this.settings.jwksCooldownMs, timeoutDuration: DISCOVERY_TIMEOUT_MS });
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(idToken, this.jwks, {
+        issuer: this.settings.issuer,
+        audience: this.settings.clientId,
+        algorithms: ALGORITHMS,
+        requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      }));
+    } catch (error) {
+      throw new IdTokenRejectedError(describeJoseError(error));
+    }
+    const audiences = [payload.aud].flat();
+    if (audiences.length > 1 && !payload.azp) throw new IdTokenRejectedError('ID token has several audiences and no azp');
+    if (payload.azp !== undefined && payload.azp !== this.settings.clientId) throw new IdTokenRejectedError('ID token azp is not this client');
+    if ((payload.iat as number) > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) throw new IdTokenRejectedError('ID token iat is in the future');
+    if (!expectedNonce || payload.nonce !== expectedNonce) throw new IdTokenRejectedError('ID token nonce does not match the request');
+    return payload;
+  }
+
+  private async fetchMetadata(): Promise<OidcMetadata> {
+    const url = `${this.settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS), headers: { accept: 'application/json' } });
+      if (!response.ok) throw new ProviderUnavailableError(`discovery answered HTTP ${response.status}`);
+      const metadata = validateMetadata(await response.json().catch(() => undefined), this.settings.issuer);
+      this.metadata = metadata;
+      this.failure = undefined;
+      this.logger.log(`Discovery loaded from ${url}`);
+      return metadata;
+    } catch (error) {
+      const reason = error instanceof ProviderUnavailableError ? error.message : `provider unreachable: ${(error as Error).message}`;
+      this.failure = { at: Date.now(), reason };
+      this.logger.warn(`Discovery from ${url} failed: ${reason}`);
+      throw new ProviderUnavailableError(reason);
+    }
+  }
+}
+
+function validateMetadata(document: unknown, configuredIssuer: string): OidcMetadata {
+  if (typeof document !== 'object' || document === null) throw new ProviderUnavailableError('discovery document is not JSON');
+  const metadata = document as Record<string, unknown>;
+  // OpenID Connect Discovery 4.3: the issuer must be exactly the one configured, or nothing in it is trusted.
+  if (metadata.issuer !== configuredIssuer) {
+    throw new ProviderUnavailableError(`discovery issuer "${String(metadata.issuer)}" does not match OIDC_ISSUER "${configuredIssuer}"`);
+  }
+  for (const field of ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const) {
+    if (!isHttpUrl(metadata[field])) throw new ProviderUnavailableError(`discovery document has no valid ${field}`);
+  }
+  for (const field of ['userinfo_endpoint', 'end_session_endpoint'] as const) {
+    if (metadata[field] !== undefined && !isHttpUrl(metadata[field])) throw new ProviderUnavailableError(`discovery document has an invalid ${field}`);
+  }
+  return metadata as unknown as OidcMetadata;
+}
+
+function isHttpUrl(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+function describeJoseError(error: unknown): string {
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `ID token claim ${error.claim} rejected: ${error.message}`;
+  if (error instanceof joseErrors.JWTExpired) return 'ID token expired';
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'ID token algorithm not allowed';
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'ID token signed by an unknown key';
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'ID token signature invalid';
+  return `ID token invalid: ${(error as Error).message}`;
+}

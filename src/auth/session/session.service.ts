@@ -1,0 +1,65 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import type { User } from '../../users/user.entity.js';
+import { UsersService } from '../../users/users.service.js';
+import { SESSION_STORE } from './session.constants.js';
+import type { TypeOrmSessionStore } from './typeorm-session.store.js';
+
+export const SESSION_COOKIE = 'frontdoor.sid';
+
+export interface EndedSession {
+  providerId?: string;
+  idToken?: string;
+}
+
+@Injectable()
+export class SessionService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(SESSION_STORE) private readonly store: TypeOrmSessionStore,
+    private readonly users: UsersService,
+  ) {}
+
+  /** A fresh session id at login, so an id planted before login (fixation) is worth nothing. */
+  async establish(req: Request, login: { user: User; providerId: string; idToken: string; providerSid?: string }): Promise<void> {
+    const pending = req.session.oidc;
+    await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
+    if (pending && Object.keys(pending).length > 0) req.session.oidc = pending;
+    req.session.userId = login.user.id;
+    req.session.providerId = login.providerId;
+    req.session.idToken = login.idToken;
+    req.session.providerSid = login.providerSid;
+    req.session.authenticatedAt = Date.now();
+    await new Promise<void>((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
+  }
+
+  /** The signed-in, still active user of this session; ends the session when it is no longer valid. */
+  async currentUser(req: Request): Promise<User | undefined> {
+    const session = req.session;
+    if (!session?.userId) return undefined;
+    const tooOld = !session.authenticatedAt || Date.now() - session.authenticatedAt > this.config.session.absoluteTimeoutSeconds * 1000;
+    const user = tooOld ? null : await this.users.findById(session.userId);
+    if (!user?.active) {
+      await this.destroy(req);
+      return undefined;
+    }
+    return user;
+  }
+
+  async end(req: Request, res: Response): Promise<EndedSession | undefined> {
+    if (!req.session) return undefined;
+    const ended: EndedSession = { providerId: req.session.providerId, idToken: req.session.idToken };
+    await this.destroy(req);
+    res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: this.config.session.secureCookie });
+    return ended;
+  }
+
+  endAllForUser(userId: string): Promise<number> {
+    return this.store.destroyForUser(userId);
+  }
+
+  private destroy(req: Request): Promise<void> {
+    return new Promise((resolve, reject) => req.session.destroy((error) => (error ? reject(error) : resolve())));
+  }
+}

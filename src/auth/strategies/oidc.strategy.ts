@@ -1,0 +1,105 @@
+import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
+import OpenIDConnectStrategy from 'passport-openidconnect';
+import type { JWTPayload } from 'jose';
+import type { OidcIdentityProvider, OidcMetadata } from '../providers/oidc-identity-provider.js';
+import { IdTokenRejectedError } from '../providers/oidc-identity-provider.js';
+import { OidcStateStore } from './oidc-state.store.js';
+
+/** What a successful OIDC verification hands to the login service. */
+export interface VerifiedOidcLogin {
+  claims: Record<string, unknown>;
+  idToken: string;
+}
+
+interface OAuth2Client {
+  getOAuthAccessToken(code: string, params: Record<string, string>, callback: (...args: unknown[]) => void): void;
+  get(url: string, accessToken: string, callback: (error: unknown, body?: string, res?: unknown) => void): void;
+}
+
+export interface AuthorizationOptions {
+  state: { returnTo: string; codeVerifier?: string };
+  codeChallenge?: string;
+}
+
+/**
+ * Builds the one Passport strategy of an OIDC provider, registered as `oidc:<providerId>`.
+ * passport-openidconnect runs the code flow; around it this adds what it lacks: PKCE S256,
+ * the ID token signature check with jose, and refusal of a userinfo `sub` that differs.
+ */
+export function createOidcStrategy(provider: OidcIdentityProvider, metadata: OidcMetadata): OpenIDConnectStrategy {
+  const settings = provider.settings;
+  const store = new OidcStateStore(settings.id);
+
+  class OidcStrategy extends PassportStrategy(OpenIDConnectStrategy, provider.strategyName, 10) {
+    constructor() {
+      super({
+        issuer: settings.issuer,
+        authorizationURL: metadata.authorization_endpoint,
+        tokenURL: metadata.token_endpoint,
+        userInfoURL: metadata.userinfo_endpoint ?? '',
+        clientID: settings.clientId,
+        clientSecret: settings.clientSecret,
+        callbackURL: settings.callbackUrl,
+        scope: settings.scopes.filter((scope) => scope !== 'openid'),
+        passReqToCallback: true,
+        nonce: true,
+        store,
+        skipUserProfile: !metadata.userinfo_endpoint,
+      } as unknown as OpenIDConnectStrategy.StrategyOptions);
+      hardenOAuth2Client((this as unknown as { _oauth2: OAuth2Client })._oauth2, store);
+    }
+
+    override authorizationParams(options: Partial<AuthorizationOptions>): object {
+      return options.codeChallenge ? { code_challenge: options.codeChallenge, code_challenge_method: 'S256' } : {};
+    }
+
+    async validate(
+      req: Request & { oidcNonce?: string },
+      _issuer: string,
+      userinfoProfile: { id?: string; _json?: Record<string, unknown> } | undefined,
+      _idProfile: unknown,
+      _context: unknown,
+      idToken: string,
+    ): Promise<VerifiedOidcLogin> {
+      const verified: JWTPayload = await provider.verifyIdToken(idToken, req.oidcNonce);
+      if (userinfoProfile && userinfoProfile.id !== verified.sub) {
+        // OpenID Connect Core 5.3.2: a userinfo response for another subject must not be used.
+        throw new IdTokenRejectedError('userinfo sub differs from the ID token sub');
+      }
+      return { claims: { ...(userinfoProfile?._json ?? {}), ...verified }, idToken };
+    }
+  }
+
+  return new OidcStrategy() as unknown as OpenIDConnectStrategy;
+}
+
+/**
+ * The library's OAuth2 client is shared by every request of the strategy. Two wraps:
+ * the token request carries the PKCE verifier of the code being exchanged, and a userinfo body
+ * that is not JSON becomes an error (the library would otherwise throw in a callback and crash).
+ */
+function hardenOAuth2Client(client: OAuth2Client, store: OidcStateStore): void {
+  const exchange = client.getOAuthAccessToken.bind(client);
+  client.getOAuthAccessToken = (code, params, callback) => {
+    const verifier = store.takeCodeVerifier(code);
+    exchange(code, verifier ? { ...params, code_verifier: verifier } : params, callback);
+  };
+  const get = client.get.bind(client);
+  client.get = (url, accessToken, callback) => {
+    get(url, accessToken, (error, body, res) => {
+      if (!error && !isJsonObject(body)) return callback({ statusCode: 502, data: 'userinfo response is not a JSON object' });
+      callback(error, body, res);
+    });
+  };
+}
+
+function isJsonObject(body: unknown): boolean {
+  if (typeof body !== 'string') return false;
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  } catch {
+    return false;
+  }
+}

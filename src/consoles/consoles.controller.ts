@@ -1,0 +1,56 @@
+import { Controller, Get, HttpStatus, NotFoundException, Req } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { BrowserSession, Public } from '../auth/decorators.js';
+import { DomainException } from '../common/domain.exception.js';
+import { html, page, type Html } from '../common/html.js';
+import type { User } from '../users/user.entity.js';
+import { CONSOLE_ROUTES, CONSOLES, consoleForPath } from './consoles.js';
+
+@ApiExcludeController()
+@Controller()
+export class ConsolesController {
+  @Public()
+  @Get()
+  home(): string {
+    return page({
+      title: 'Identity front door',
+      body: html`<h1>Management consoles</h1>
+        <p class="muted">Sign in with your company account.</p>
+        <ul>${CONSOLES.map((c) => html`<li><a href="/${c.path}">${c.title}</a> – ${c.description}</li>`)}</ul>
+        <p class="muted">Administrators: the API is described at <a href="/api/docs">/api/docs</a>.</p>`,
+    });
+  }
+
+  @BrowserSession()
+  @Get(CONSOLE_ROUTES)
+  show(@Req() req: Request): string {
+    const definition = consoleForPath(req.path);
+    if (!definition) throw new NotFoundException();
+    const user = req.principal!.user;
+    if (definition.role && !user.roles.includes(definition.role)) {
+      throw new DomainException('forbidden', HttpStatus.FORBIDDEN, `${definition.title} needs the ${definition.role} role, which ${user.email} does not have.`, {
+        title: `You cannot open ${definition.title}`,
+        detail: 'Ask a platform administrator for access, or sign out and use another account.',
+      });
+    }
+    return page({
+      title: definition.title,
+      header: signedInAs(user),
+      body: html`<h1>${definition.title}</h1>
+        <p>${definition.description}</p>
+        <dl>
+          <dt>Signed in as</dt><dd id="signed-in-user">${user.displayName}</dd>
+          <dt>Email</dt><dd>${user.email}</dd>
+          <dt>Roles</dt><dd>${user.roles.join(', ') || 'none'}</dd>
+          <dt>Page</dt><dd><code>${req.originalUrl}</code></dd>
+        </dl>
+        <p class="muted">Other consoles: ${CONSOLES.filter((c) => c !== definition).map((c) => html`<a href="/${c.path}">${c.title}</a> `)}</p>`,
+    });
+  }
+}
+
+function signedInAs(user: User): Html {
+  return html`<span>${user.displayName} &lt;${user.email}&gt;
+    <form class="inline" method="post" action="/auth/logout"><button type="submit" class="secondary">Log out</button></form></span>`;
+}

@@ -1,0 +1,22 @@
+import type { DataSourceOptions } from 'typeorm';
+import { ApiToken } from '../auth/api-token.entity.js';
+import { SessionRecord } from '../auth/session/session.entity.js';
+import { LinkedIdentity } from '../users/linked-identity.entity.js';
+import { User } from '../users/user.entity.js';
+import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema.js';
+
+export const ENTITIES = [User, LinkedIdentity, SessionRecord, ApiToken];
+export const MIGRATIONS = [InitialSchema1764230400000];
+
+export function dataSourceOptions(url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: true,
+    // The schema comes from migrations only, so every instance agrees on it.
+    synchronize: false,
+    extra: { max: 20 },
+  };
+}

@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+import Provider, { type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+
+import { accountClaims, DEV_IDP_ACCOUNTS, type DevIdpAccount } from './dev-idp-accounts.js';
+import { loadGrantWithRequestedScopes } from './dev-idp-consent.js';
+import { createInteractionHandler, isInteractionRequest } from './dev-idp-interactions.js';
+import { createDevIdpStore } from './dev-idp-store.js';
+import { renderErrorPage, renderLoggedOutPage, renderLogoutPage } from './dev-idp-views.js';
+
+export { DEV_IDP_ACCOUNTS, type DevIdpAccount } from './dev-idp-accounts.js';
+
+export interface DevIdpClient {
+  clientId: string;
+  clientSecret: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+}
+
+export interface DevIdpOptions {
+  /** 0 picks any free port. */
+  port: number;
+  /** Interface to listen on; defaults to 127.0.0.1. */
+  host?: string;
+  /** Host name used in the issuer URL; defaults to localhost. */
+  issuerHost?: string;
+  clients: DevIdpClient[];
+  accounts?: DevIdpAccount[];
+  cookieKeys?: string[];
+}
+
+export interface DevIdp {
+  issuer: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+// Defaults of oidc-provider 9, spelled out only because leaving them unset logs a notice per artifact type.
+const TTL_SECONDS = {
+  AccessToken: 60 * 60,
+  AuthorizationCode: 60,
+  IdToken: 60 * 60,
+  Interaction: 60 * 60,
+  Session: 14 * 24 * 60 * 60,
+  Grant: 14 * 24 * 60 * 60,
+};
+
+export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
+  const server = createServer();
+  const port = await listen(server, options.port, options.host ?? '127.0.0.1');
+  try {
+    const issuer = `http://${options.issuerHost ?? 'localhost'}:${port}`;
+    const accounts = options.accounts ?? DEV_IDP_ACCOUNTS;
+    const provider = new Provider(issuer, await buildConfiguration(options, accounts));
+    alwaysIncludeSessionId(provider);
+    server.on('request', createRequestHandler(provider, accounts));
+    return { issuer, port, close: () => closeServer(server) };
+  } catch (error) {
+    await closeServer(server);
+    throw error;
+  }
+}
+
+async function buildConfiguration(options: DevIdpOptions, accounts: readonly DevIdpAccount[]): Promise<Configuration> {
+  return {
+    adapter: createDevIdpStore(),
+    clients: options.clients.map(toClientMetadata),
+    jwks: { keys: await generateSigningKeys() },
+    cookies: {
+      keys: options.cookieKeys ?? [randomBytes(32).toString('base64url')],
+    },
+    scopes: ['openid', 'profile', 'email'],
+    claims: {
+      acr: null,
+      sid: null,
+      auth_time: null,
+      iss: null,
+      openid: ['sub'],
+      profile: ['name', 'preferred_username'],
+      email: ['email', 'email_verified'],
+    },
+    // Relying parties built on passport read profile data from the ID token alone.
+    conformIdTokenClaims: false,
+    findAccount: (_ctx, sub) => findAccount(accounts, sub),
+    loadExistingGrant: loadGrantWithRequestedScopes,
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    // The relying party always sends S256, but non-PKCE clients (curl, other tools) stay usable.
+    pkce: { required: () => false },
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => sendHtml(ctx, renderLogoutPage(form)),
+        postLogoutSuccessSource: (ctx) => sendHtml(ctx, renderLoggedOutPage()),
+      },
+    },
+    renderError: (ctx, out) => sendHtml(ctx, renderErrorPage({ ...out })),
+    ttl: TTL_SECONDS,
+  };
+}
+
+function toClientMetadata(client: DevIdpClient): ClientMetadata {
+  return {
+    client_id: client.clientId,
+    client_secret: client.clientSecret,
+    redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_post',
+  };
+}
+
+// RS256 first: it is the default ID token algorithm; ES256 is there for clients that ask for it.
+async function generateSigningKeys(): Promise<JWK[]> {
+  return Promise.all([generateSigningKey('RS256'), generateSigningKey('ES256')]);
+}
+
+async function generateSigningKey(alg: 'RS256' | 'ES256'): Promise<JWK> {
+  const { privateKey } = await generateKeyPair(alg, { extractable: true });
+  const jwk = await exportJWK(privateKey);
+  return { ...jwk, alg, use: 'sig', kid: await calculateJwkThumbprint(jwk) };
+}
+
+function findAccount(accounts: readonly DevIdpAccount[], sub: string) {
+  const account = accounts.find((candidate) => candidate.id === sub);
+  if (!account) {
+    return undefined;
+  }
+  return { accountId: account.id, claims: () => accountClaims(account) };
+}
+
+/**
+ * oidc-provider 9 only puts `sid` into ID tokens for back-channel-logout clients or when the
+ * claims parameter asks for it; relying parties here use it to tie their session to ours.
+ */
+function alwaysIncludeSessionId(provider: Provider): void {
+  provider.Client.prototype.includeSid = () => true;
+}
+
+function createRequestHandler(provider: Provider, accounts: readonly DevIdpAccount[]) {
+  const handleProviderRequest = provider.callback();
+  const handleInteraction = createInteractionHandler(provider, accounts);
+  return (req: IncomingMessage, res: ServerResponse) => {
+    if (isInteractionRequest(req)) {
+      void handleInteraction(req, res);
+      return;
+    }
+    void handleProviderRequest(req, res);
+  };
+}
+
+function sendHtml(ctx: KoaContextWithOIDC, html: string): void {
+  ctx.type = 'html';
+  ctx.body = html;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeAllConnections();
+  });
+}
