@@ -1,0 +1,57 @@
+import { startService, type RunningService } from '../../src/bootstrap.js';
+import { DEV_IDP_ACCOUNTS } from '../../src/dev-idp/dev-idp.js';
+import { TestBrowser, type Page } from './browser.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { freePort } from './ports.js';
+
+export interface TestService {
+  url: string;
+  service: RunningService;
+  db: TestDatabase;
+  close(): Promise<void>;
+}
+
+/**
+ * The real service, in this process, on its own empty database, listening on HTTP. Without
+ * OIDC_ISSUER in `env` it runs the development identity provider (a real oidc-provider).
+ */
+export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+  const db = await createTestDatabase();
+  const port = await freePort();
+  const service = await startService({
+    PORT: String(port),
+    PUBLIC_URL: `http://localhost:${port}`,
+    DATABASE_URL: db.url,
+    DEV_IDP_PORT: '0',
+    SESSION_SECRET: 'test-session-secret-0123456789',
+    LOG_LEVEL: 'error',
+    ...env,
+  });
+  return {
+    url: `http://localhost:${port}`,
+    service,
+    db,
+    close: async () => {
+      await service.close();
+      await db.drop();
+    },
+  };
+}
+
+export const [ADMIN, DEVELOPER, STRANGER] = DEV_IDP_ACCOUNTS;
+
+/** Opens a page and, when it ends at the development provider's login form, signs in there. */
+export async function signInThroughDevIdp(browser: TestBrowser, url: string, account: { email: string; password: string }): Promise<Page> {
+  const page = await browser.open(url);
+  if (!isDevIdpLogin(page)) return page;
+  return browser.submit(page, { email: account.email, password: account.password });
+}
+
+export function isDevIdpLogin(page: Page): boolean {
+  return page.status === 200 && page.body.includes('name="password"') && page.url.includes('/interaction/');
+}
+
+/** Submits the provider's logout confirmation when the browser is shown one. */
+export async function confirmProviderLogout(browser: TestBrowser, page: Page): Promise<Page> {
+  return page.url.includes('/session/end') && page.body.includes('<form') ? browser.submit(page) : page;
+}
