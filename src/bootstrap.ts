@@ -11,7 +11,8 @@ import { loadConfig, type AppConfig } from './config/app-config.js';
 import { AppExceptionFilter } from './common/exception.filter.js';
 import { requestId, securityHeaders } from './common/request-id.js';
 import { ensureEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
-import { DEV_IDP_ACCOUNTS, startDevIdp, type DevIdp } from './dev-idp/dev-idp.js';
+import { DEV_IDP_ACCOUNTS } from './dev-idp/dev-idp-accounts.js';
+import type { DevIdp } from './dev-idp/dev-idp.js';
 import { UsersService } from './users/users.service.js';
 
 export interface RunningService {
@@ -82,6 +83,8 @@ async function resolveIdentityProvider(config: AppConfig): Promise<{ oidc: OidcC
   if (config.oidc.issuer) {
     return { oidc: { issuer: config.oidc.issuer, clientId: config.oidc.clientId, clientSecret: config.oidc.clientSecret } };
   }
+  // Loaded only here, so a service with a real provider never loads the development one.
+  const { startDevIdp } = await import('./dev-idp/dev-idp.js');
   const clientSecret = randomBytes(24).toString('base64url');
   const devIdp = await startDevIdp({
     port: config.oidc.devIdpPort,

@@ -1,5 +1,5 @@
 import { ConfigError } from './config/app-config.js';
-import { DEV_IDP_ACCOUNTS } from './dev-idp/dev-idp.js';
+import { DEV_IDP_ACCOUNTS } from './dev-idp/dev-idp-accounts.js';
 import { callbackUrl, startService, type RunningService } from './bootstrap.js';
 import { CONSOLES } from './consoles/consoles.js';
 

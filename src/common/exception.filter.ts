@@ -27,11 +27,11 @@ export class AppExceptionFilter implements ExceptionFilter {
 
     const { status, body, title, detail } = this.describe(exception);
     const line = `req=${req.id} ${req.method} ${req.path} -> ${status} ${body.error}: ${[body.message].flat().join('; ')}`;
-    if (status >= 500) {
-      this.logger.error(`${line}`, exception instanceof Error ? exception.stack : undefined);
-    } else {
+    if (exception instanceof DomainException || status < 500) {
       const logDetail = exception instanceof DomainException ? exception.options.logDetail : undefined;
       this.logger.warn(logDetail ? `${line} (${logDetail})` : line);
+    } else {
+      this.logger.error(line, exception instanceof Error ? exception.stack : undefined);
     }
 
     if (status === HttpStatus.UNAUTHORIZED && req.path.startsWith('/api/')) {

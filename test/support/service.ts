@@ -1,5 +1,5 @@
 import { startService, type RunningService } from '../../src/bootstrap.js';
-import { DEV_IDP_ACCOUNTS } from '../../src/dev-idp/dev-idp.js';
+import { DEV_IDP_ACCOUNTS } from '../../src/dev-idp/dev-idp-accounts.js';
 import { TestBrowser, type Page } from './browser.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { freePort } from './ports.js';

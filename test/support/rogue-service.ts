@@ -1,0 +1,43 @@
+import { UsersService } from '../../src/users/users.service.js';
+import { TestBrowser, type Page } from './browser.js';
+import { startRogueOp, type RogueOp, type RogueOpOptions } from './rogue-op.js';
+import { startTestService, type TestService } from './service.js';
+
+export const ROGUE_CLIENT = { clientId: 'front-door-test', clientSecret: 'rogue-client-secret-0123456789' };
+
+export interface RogueEnvironment {
+  op: RogueOp;
+  env: TestService;
+  users: UsersService;
+  close(): Promise<void>;
+}
+
+/** The service pointed at the misbehaving test provider, for the relying party's attack tests. */
+export async function startRogueEnvironment(options: Partial<RogueOpOptions> = {}, extraEnv: Record<string, string> = {}): Promise<RogueEnvironment> {
+  const op = await startRogueOp({ ...ROGUE_CLIENT, ...options });
+  const env = await startTestService({
+    OIDC_ISSUER: op.issuer,
+    OIDC_CLIENT_ID: ROGUE_CLIENT.clientId,
+    OIDC_CLIENT_SECRET: ROGUE_CLIENT.clientSecret,
+    ...extraEnv,
+  });
+  return {
+    op,
+    env,
+    users: env.service.app.get(UsersService),
+    close: async () => {
+      await env.close();
+      await op.close();
+    },
+  };
+}
+
+/** A console visit that goes through the whole (instant) provider round trip. */
+export function visitConsole(env: TestService, browser = new TestBrowser(), path = '/servicecenter'): Promise<Page> {
+  return browser.open(`${env.url}${path}`);
+}
+
+export async function signedInSessions(env: TestService): Promise<number> {
+  const [row] = await env.db.query<{ n: string }>('SELECT count(*) AS n FROM sessions WHERE user_id IS NOT NULL');
+  return Number(row.n);
+}
