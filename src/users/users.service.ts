@@ -27,6 +27,7 @@ export interface NewUser {
 }
 
 const UNIQUE_VIOLATION = '23505';
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 @Injectable()
 export class UsersService {
@@ -92,6 +93,7 @@ export class UsersService {
 
   async create(input: NewUser): Promise<User> {
     const email = input.email.trim().toLowerCase();
+    if (!EMAIL.test(email)) throw new DomainException('invalid_email', HttpStatus.BAD_REQUEST, `"${input.email}" is not an email address`);
     const user = this.users.create({
       email,
       displayName: input.displayName?.trim() || email.split('@')[0],

@@ -14,6 +14,7 @@ describe('console sign-in in a real browser (headless Chromium)', () => {
   let context: BrowserContext;
   let page: Page;
   const pageErrors: string[] = [];
+  const visited: string[] = [];
 
   beforeAll(async () => {
     [env, browser] = await Promise.all([startTestService(), launchChromium()]);
@@ -21,6 +22,9 @@ describe('console sign-in in a real browser (headless Chromium)', () => {
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
     page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) visited.push(frame.url());
+    });
   });
   afterAll(async () => {
     await context?.close();
@@ -47,6 +51,7 @@ describe('console sign-in in a real browser (headless Chromium)', () => {
 
     // Log out: the service ends its session and sends the browser to the provider's end-session
     // endpoint, whose confirmation page submits itself by script (the button is the fallback).
+    visited.length = 0;
     await page.getByRole('button', { name: 'Log out' }).click();
     const signedOutUrl = `${env.url}/auth/signed-out`;
     const signOutButton = page.getByRole('button', { name: 'Sign out' });
@@ -59,6 +64,7 @@ describe('console sign-in in a real browser (headless Chromium)', () => {
     }
     await page.waitForURL(signedOutUrl);
     await expect.poll(() => page.locator('h1').textContent()).toBe('You are signed out');
+    expect(visited.some((url) => url.startsWith(`${env.service.issuer}/session/end`))).toBe(true);
 
     // The session is gone at the service and at the provider: the login form is back.
     await page.goto(`${env.url}/servicecenter`);

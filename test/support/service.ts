@@ -17,7 +17,7 @@ export interface TestService {
  */
 export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
   const db = await createTestDatabase();
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const service = await startService({
     PORT: String(port),
     PUBLIC_URL: `http://localhost:${port}`,

@@ -1,0 +1,71 @@
+import { parseArgs } from 'node:util';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ApiToken } from '../auth/api-token.entity.js';
+import { ApiTokensService } from '../auth/api-tokens.service.js';
+import { DomainException } from '../common/domain.exception.js';
+import { ConfigError, loadConfig } from '../config/app-config.js';
+import { dataSourceOptions } from '../database/data-source-options.js';
+import { ensureEmbeddedPostgres } from '../database/embedded-postgres.js';
+import { UsersModule } from '../users/users.module.js';
+import { UsersService } from '../users/users.service.js';
+
+const USAGE = `Usage:
+  npm run cli -- users add --email <email> [--name <name>] [--admin]
+  npm run cli -- tokens create --email <email>     (prints the new admin API token alone on stdout)`;
+
+@Module({})
+class CliModule {
+  static forDatabase(url: string): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(url)), TypeOrmModule.forFeature([ApiToken]), UsersModule],
+      providers: [ApiTokensService],
+    };
+  }
+}
+
+export interface CliOutput {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** Administration against the configured database (the running service's embedded one, too). */
+export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CliOutput): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { email: { type: 'string' }, name: { type: 'string' }, admin: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+  });
+  const command = positionals.join(' ');
+  if (values.help || !['users add', 'tokens create'].includes(command) || !values.email) {
+    io.err(USAGE);
+    return values.help ? 0 : 2;
+  }
+
+  const config = loadConfig(env);
+  const database = config.databaseUrl ? { url: config.databaseUrl, stop: async () => undefined } : await ensureEmbeddedPostgres(config.embeddedPostgres);
+  const app = await NestFactory.createApplicationContext(CliModule.forDatabase(database.url), { logger: ['fatal', 'error'] });
+  try {
+    if (command === 'users add') {
+      const user = await app.get(UsersService).create({ email: values.email, displayName: values.name, roles: values.admin ? ['admin', 'developer'] : ['developer'] });
+      io.err(`Created user ${user.email} (${user.id}) with roles ${user.roles.join(', ')}`);
+      io.out(user.id);
+    } else {
+      const { token, user } = await app.get(ApiTokensService).create(values.email);
+      io.err(`Admin API token for ${user.email}; it is shown once, keep it safe:`);
+      io.out(token);
+    }
+    return 0;
+  } finally {
+    await app.close();
+    await database.stop();
+  }
+}
+
+
+/** Errors a person caused (bad input, unknown user): one line, no stack. */
+export function isUserError(error: unknown): boolean {
+  return error instanceof DomainException || error instanceof ConfigError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './app-config.js';
+
+describe('loadConfig', () => {
+  it('runs with no configuration at all outside production', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.publicUrl.origin).toBe('http://localhost:3000');
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.oidc.issuer).toBeUndefined();
+    expect(config.oidc.scopes).toEqual(['openid', 'profile', 'email']);
+    expect(config.session.secureCookie).toBe(false);
+    expect(config.desktop.handoffTtlSeconds).toBe(600);
+  });
+
+  it('stops production start-up with one line naming everything missing', () => {
+    let error: unknown;
+    try {
+      loadConfig({ NODE_ENV: 'production', OIDC_CLIENT_ID: 'x' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message.split('\n')).toHaveLength(1);
+    for (const name of ['DATABASE_URL', 'OIDC_ISSUER', 'OIDC_CLIENT_SECRET', 'SESSION_SECRET']) expect(message).toContain(name);
+    expect(message).not.toContain('OIDC_CLIENT_ID,');
+  });
+
+  it('accepts a complete production configuration with a secure cookie under https', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://idp-door.example.com',
+      DATABASE_URL: 'postgres://u:p@db/frontdoor',
+      OIDC_ISSUER: 'https://login.example.com/realms/corp',
+      OIDC_CLIENT_ID: 'front-door',
+      OIDC_CLIENT_SECRET: 'secret',
+      SESSION_SECRET: 'a-long-enough-session-secret',
+    });
+    expect(config.production).toBe(true);
+    expect(config.session.secureCookie).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ OIDC_MATCH_CLAIM: 'upn' }, 'OIDC_MATCH_CLAIM'],
+    [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
+    [{ SESSION_IDLE_TIMEOUT_SECONDS: '5' }, 'SESSION_IDLE_TIMEOUT_SECONDS'],
+    [{ HANDOFF_TTL_SECONDS: '-1' }, 'HANDOFF_TTL_SECONDS'],
+  ])('refuses %j', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+});
