@@ -7,6 +7,7 @@ import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { ConsolesModule } from './consoles/consoles.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
+import { DesktopHandoffModule } from './desktop-handoff/desktop-handoff.module.js';
 import { HealthModule } from './health/health.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -29,6 +30,7 @@ export class AppModule {
         AdminModule,
         HealthModule,
         ConsolesModule,
+        DesktopHandoffModule,
       ],
     };
   }

@@ -112,6 +112,7 @@ function setUpSwagger(app: INestApplication): void {
       .setDescription('Sign-in for the management consoles and the desktop Studios, and user administration.')
       .setVersion('1')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Admin API token (npm run cli -- tokens create --email …)' }, 'admin-token')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Desktop token from POST /api/desktop/handoffs/{id}/token' }, 'desktop-token')
       .addCookieAuth('frontdoor.sid', { type: 'apiKey', in: 'cookie', description: 'Session of a signed-in admin (same origin)' }, 'session')
       .build(),
   );

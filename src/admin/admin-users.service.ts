@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { SessionService } from '../auth/session/session.service.js';
+import { DesktopTokensService } from '../desktop-handoff/desktop-tokens.service.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import type { UpdateUserDto } from './dto/user.dto.js';
@@ -12,6 +13,7 @@ export class AdminUsersService {
   constructor(
     private readonly users: UsersService,
     private readonly sessions: SessionService,
+    private readonly desktopTokens: DesktopTokensService,
   ) {}
 
   async update(id: string, changes: UpdateUserDto, actor: User): Promise<User> {
@@ -28,6 +30,8 @@ export class AdminUsersService {
 
   private async endAccess(user: User, actor: User): Promise<void> {
     const ended = await this.sessions.endAllForUser(user.id);
-    this.logger.log(`user ${user.id} deactivated by ${actor.id}; ${ended} session(s) ended`);
+    // Revoked, not merely refused while inactive: reactivating the user must not revive old Studio tokens.
+    const revoked = await this.desktopTokens.revokeAllForUser(user.id);
+    this.logger.log(`user ${user.id} deactivated by ${actor.id}; ${ended} session(s) ended, ${revoked} desktop token(s) revoked`);
   }
 }

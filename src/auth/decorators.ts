@@ -1,6 +1,7 @@
-import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth } from '@nestjs/swagger';
 import type { Role } from '../users/user.entity.js';
+import { DesktopTokenGuard } from './guards/desktop-token.guard.js';
 
 export const ACCESS_METADATA = 'frontdoor:access';
 
@@ -11,6 +12,8 @@ export interface AccessRule {
   apiTokens?: boolean;
   /** A browser without a session is sent to the login instead of getting 401. */
   browserLogin?: boolean;
+  /** Desktop Studio tokens only; checked by DesktopTokenGuard, which `@DesktopApi()` attaches. */
+  desktopToken?: boolean;
 }
 
 /** No authentication at all. Everything else is closed by default (the global AccessGuard). */
@@ -25,4 +28,12 @@ export const AdminApi = () =>
     SetMetadata(ACCESS_METADATA, { roles: ['admin'], apiTokens: true } satisfies AccessRule),
     ApiBearerAuth('admin-token'),
     ApiCookieAuth('session'),
+  );
+
+/** Desktop Studio API: a desktop token (Authorization: Bearer) and nothing else. */
+export const DesktopApi = () =>
+  applyDecorators(
+    SetMetadata(ACCESS_METADATA, { desktopToken: true } satisfies AccessRule),
+    UseGuards(DesktopTokenGuard),
+    ApiBearerAuth('desktop-token'),
   );

@@ -54,6 +54,8 @@ export interface PageOptions {
   header?: Html;
   /** Extra inline script, allowed by a per-page CSP nonce-less hash-free policy only where given. */
   script?: string;
+  /** The per-response nonce of the page's Content-Security-Policy (`script-src 'nonce-…'`), put on `script`. */
+  scriptNonce?: string;
 }
 
 export function page(options: PageOptions): string {
@@ -69,7 +71,7 @@ export function page(options: PageOptions): string {
 <header><strong>Identity front door</strong>${options.header?.value ?? ''}</header>
 <main>
 ${options.body.value}
-</main>${options.script ? `\n<script>${options.script}</script>` : ''}
+</main>${options.script ? `\n<script${options.scriptNonce ? ` nonce="${escapeHtml(options.scriptNonce)}"` : ''}>${options.script}</script>` : ''}
 </body>
 </html>`;
 }

@@ -1,12 +1,15 @@
 import type { DataSourceOptions } from 'typeorm';
 import { ApiToken } from '../auth/api-token.entity.js';
 import { SessionRecord } from '../auth/session/session.entity.js';
+import { DesktopToken } from '../desktop-handoff/desktop-token.entity.js';
+import { HandoffTicket } from '../desktop-handoff/handoff-ticket.entity.js';
 import { LinkedIdentity } from '../users/linked-identity.entity.js';
 import { User } from '../users/user.entity.js';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema.js';
+import { DesktopHandoff1764403200000 } from './migrations/1764403200000-desktop-handoff.js';
 
-export const ENTITIES = [User, LinkedIdentity, SessionRecord, ApiToken];
-export const MIGRATIONS = [InitialSchema1764230400000];
+export const ENTITIES = [User, LinkedIdentity, SessionRecord, ApiToken, HandoffTicket, DesktopToken];
+export const MIGRATIONS = [InitialSchema1764230400000, DesktopHandoff1764403200000];
 
 export function dataSourceOptions(url: string): DataSourceOptions {
   return {

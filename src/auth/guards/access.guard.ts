@@ -23,6 +23,8 @@ export class AccessGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_METADATA, [context.getHandler(), context.getClass()]) ?? {};
     if (rule.public) return true;
+    // The route's own DesktopTokenGuard (attached by the same decorator) does the checking.
+    if (rule.desktopToken) return true;
     const req = context.switchToHttp().getRequest<Request>();
     const principal = await this.authenticate(req, rule);
     if (!principal) {

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import type { User } from '../../users/user.entity.js';
@@ -13,13 +13,30 @@ export interface EndedSession {
   idToken?: string;
 }
 
+/** How often expired session rows are removed (they are never served once expired anyway). */
+const CLEANUP_INTERVAL_MS = 10 * 60 * 1000;
+
 @Injectable()
-export class SessionService {
+export class SessionService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(SessionService.name);
+  private cleanup?: NodeJS.Timeout;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(SESSION_STORE) private readonly store: TypeOrmSessionStore,
     private readonly users: UsersService,
   ) {}
+
+  onApplicationBootstrap(): void {
+    this.cleanup = setInterval(() => {
+      this.store.deleteExpired().catch((error: Error) => this.logger.warn(`expired session cleanup failed: ${error.message}`));
+    }, CLEANUP_INTERVAL_MS);
+    this.cleanup.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.cleanup);
+  }
 
   /** A fresh session id at login, so an id planted before login (fixation) is worth nothing. */
   async establish(req: Request, login: { user: User; providerId: string; idToken: string; providerSid?: string }): Promise<void> {

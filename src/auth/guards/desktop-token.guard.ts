@@ -1,0 +1,33 @@
+import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { DomainException } from '../../common/domain.exception.js';
+import type { User } from '../../users/user.entity.js';
+
+/**
+ * How desktop bearer tokens are checked. The module that issues them provides it, so the auth
+ * module keeps knowing nothing about Studios.
+ */
+export abstract class DesktopTokenVerifier {
+  /** The active user behind a valid, unexpired desktop token; undefined otherwise. */
+  abstract verify(token: string): Promise<User | undefined>;
+}
+
+export function bearerToken(req: Request): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '')?.[1];
+}
+
+/** Routes marked `@DesktopApi()`: a desktop token only; no session, no admin API token. */
+@Injectable()
+export class DesktopTokenGuard implements CanActivate {
+  constructor(private readonly verifier: DesktopTokenVerifier) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<Request>();
+    const token = bearerToken(req);
+    if (!token) throw new DomainException('unauthenticated', HttpStatus.UNAUTHORIZED, 'Send the desktop token in the Authorization header (Bearer)');
+    const user = await this.verifier.verify(token);
+    if (!user) throw new DomainException('invalid_token', HttpStatus.UNAUTHORIZED, 'The desktop token is unknown, expired or revoked');
+    req.principal = { user, via: 'desktop-token' };
+    return true;
+  }
+}

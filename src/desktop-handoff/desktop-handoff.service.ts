@@ -1,0 +1,242 @@
+import { randomBytes } from 'node:crypto';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import type { DataSource, Repository } from 'typeorm';
+import { IdentityProviderRegistry } from '../auth/providers/identity-provider.registry.js';
+import { DomainException } from '../common/domain.exception.js';
+import { sameDigest, sha256Hex } from '../common/secrets.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { User } from '../users/user.entity.js';
+import { DesktopTokensService } from './desktop-tokens.service.js';
+import type { CreateHandoffDto } from './dto/create-handoff.dto.js';
+import { DesktopUserDto, type DesktopTokenResponseDto } from './dto/desktop-token.dto.js';
+import type { EnvironmentDto } from './dto/environment.dto.js';
+import type { HandoffCreatedDto, HandoffStatusDto } from './dto/handoff.dto.js';
+import type { RedeemHandoffDto } from './dto/redeem-handoff.dto.js';
+import { HandoffTicket, type HandoffStatus } from './handoff-ticket.entity.js';
+import { isS256Challenge, s256, verifierMatches } from './pkce.js';
+import { checkRedirectUri } from './redirect-uri.js';
+import { STUDIOS, type StudioClient, type StudioDefinition } from './studio-clients.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The one-time code is only needed for the moment between the button and the Studio's redemption. */
+const CODE_TTL_MS = 2 * 60 * 1000;
+const POLL_INTERVAL_SECONDS = 2;
+/** No scheduler: tickets are deleted a day after expiry, a bounded batch at a time, as new ones are created. */
+const PRUNE_AFTER = '1 day';
+const PRUNE_BATCH = 100;
+
+const GRANT_REFUSALS: Record<Exclude<HandoffStatus, 'authenticated'>, string> = {
+  pending: 'The login has not been completed in the browser yet',
+  redeemed: 'This handoff was already redeemed',
+  expired: 'This handoff has expired',
+  denied: 'This handoff was cancelled in the browser',
+};
+
+/** What the browser page shows once the ticket is bound to its user. */
+export interface BrowserHandoff {
+  ticket: HandoffTicket;
+  studio: StudioDefinition;
+  /** The redirect URI with `handoff` and the fresh one-time code; it exists in clear only here. */
+  openUrl: string;
+  codeExpiresAt: Date;
+}
+
+/** A browser page request: which handoff, who is signed in, and the request id for the log. */
+export interface BrowserRequest {
+  id: string;
+  user: User;
+  requestId: string;
+}
+
+function effectiveStatus(ticket: HandoffTicket, now = Date.now()): HandoffStatus {
+  const open = ticket.status === 'pending' || ticket.status === 'authenticated';
+  return open && ticket.expiresAt.getTime() <= now ? 'expired' : ticket.status;
+}
+
+/** The rules of a Studio login handed to the browser: create, bind to a user, cancel, redeem once. */
+@Injectable()
+export class DesktopHandoffService {
+  private readonly logger = new Logger(DesktopHandoffService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectRepository(HandoffTicket) private readonly tickets: Repository<HandoffTicket>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly registry: IdentityProviderRegistry,
+    private readonly tokens: DesktopTokensService,
+  ) {}
+
+  async environment(): Promise<EnvironmentDto> {
+    const provider = this.registry.default;
+    const status = await provider.status();
+    // A secretless confidential client passes discovery and then fails at the token endpoint.
+    const reason = !status.ready ? status.reason : provider.settings.clientSecret ? undefined : 'client misconfigured: no client secret (OIDC_CLIENT_SECRET)';
+    return {
+      name: this.config.environmentName,
+      authentication: {
+        mode: 'external-idp',
+        ready: reason === undefined,
+        ...(reason === undefined ? {} : { reason }),
+        provider: { id: provider.id, displayName: provider.displayName },
+      },
+    };
+  }
+
+  async create(input: CreateHandoffDto, requestId: string): Promise<HandoffCreatedDto> {
+    if (!isS256Challenge(input.codeChallengeMethod, input.codeChallenge)) {
+      throw new DomainException('invalid_request', HttpStatus.BAD_REQUEST, 'Only PKCE S256 with a 43-character challenge is accepted');
+    }
+    const redirect = checkRedirectUri(input.client, input.redirectUri);
+    if (!redirect.ok) throw new DomainException('invalid_redirect_uri', HttpStatus.BAD_REQUEST, redirect.reason);
+    const expiresAt = new Date(Date.now() + this.config.desktop.handoffTtlSeconds * 1000);
+    const { identifiers } = await this.tickets.insert({
+      client: input.client,
+      redirectUri: redirect.uri,
+      codeChallenge: input.codeChallenge,
+      status: 'pending',
+      expiresAt,
+    });
+    const id = String(identifiers[0].id);
+    await this.pruneExpired();
+    this.logger.log(`req=${requestId} handoff ${id} created for ${input.client}`);
+    return {
+      id,
+      browserUrl: new URL(`/desktop/handoff/${id}`, this.config.publicUrl).toString(),
+      statusUrl: new URL(`/api/desktop/handoffs/${id}`, this.config.publicUrl).toString(),
+      expiresAt: expiresAt.toISOString(),
+      interval: POLL_INTERVAL_SECONDS,
+      message: STUDIOS[input.client].message,
+    };
+  }
+
+  async status(id: string): Promise<HandoffStatusDto> {
+    const ticket = await this.find(id);
+    return { id: ticket.id, client: ticket.client, status: effectiveStatus(ticket), expiresAt: ticket.expiresAt.toISOString() };
+  }
+
+  /**
+   * The signed-in browser user claims the ticket and gets a fresh one-time code. Showing the page
+   * again (a reload) replaces the code for the same user; another user never takes the ticket over.
+   */
+  async openInBrowser({ id, user, requestId }: BrowserRequest): Promise<BrowserHandoff> {
+    const ticket = await this.find(id);
+    this.refuseInBrowser(ticket, user);
+    const code = randomBytes(32).toString('base64url');
+    const codeExpiresAt = new Date(Math.min(Date.now() + CODE_TTL_MS, ticket.expiresAt.getTime()));
+    const result = await this.tickets
+      .createQueryBuilder()
+      .update(HandoffTicket)
+      .set({ status: 'authenticated', userId: user.id, codeHash: sha256Hex(code), codeExpiresAt, authenticatedAt: () => 'COALESCE(authenticated_at, now())' })
+      .where('id = :id AND expires_at > now()', { id: ticket.id })
+      .andWhere("(status = 'pending' OR (status = 'authenticated' AND user_id = :userId))", { userId: user.id })
+      .execute();
+    if (!result.affected) throw this.changedMeanwhile(await this.find(id), user);
+    this.logger.log(`req=${requestId} handoff ${ticket.id} authenticated for user ${user.id}`);
+    const openUrl = new URL(ticket.redirectUri);
+    openUrl.searchParams.set('handoff', ticket.id);
+    openUrl.searchParams.set('code', code);
+    return { ticket, studio: STUDIOS[ticket.client], openUrl: openUrl.toString(), codeExpiresAt };
+  }
+
+  async cancel({ id, user, requestId }: BrowserRequest): Promise<StudioDefinition> {
+    const ticket = await this.find(id);
+    this.refuseInBrowser(ticket, user);
+    const result = await this.tickets
+      .createQueryBuilder()
+      .update(HandoffTicket)
+      .set({ status: 'denied', codeHash: null, codeExpiresAt: null })
+      .where('id = :id AND expires_at > now()', { id: ticket.id })
+      .andWhere("(status = 'pending' OR (status = 'authenticated' AND user_id = :userId))", { userId: user.id })
+      .execute();
+    if (!result.affected) throw this.changedMeanwhile(await this.find(id), user);
+    this.logger.log(`req=${requestId} handoff ${ticket.id} cancelled by user ${user.id}`);
+    return STUDIOS[ticket.client];
+  }
+
+  /**
+   * Exchanges code + verifier for a desktop token, once. The checks before the UPDATE only make
+   * the error precise; the conditional UPDATE alone decides, so of concurrent redemptions one wins.
+   */
+  async redeem({ id, grant, requestId }: { id: string; grant: RedeemHandoffDto; requestId: string }): Promise<DesktopTokenResponseDto> {
+    const ticket = await this.find(id, true);
+    const status = effectiveStatus(ticket);
+    if (status !== 'authenticated') throw invalidGrant(GRANT_REFUSALS[status]);
+    if (!ticket.codeHash || !ticket.codeExpiresAt || ticket.codeExpiresAt.getTime() <= Date.now()) {
+      throw invalidGrant('The one-time code has expired; open the sign-in page in the browser again');
+    }
+    const codeHash = sha256Hex(grant.code);
+    // Constant-time comparisons: response timing must not tell a guesser how close a code was.
+    if (!sameDigest(codeHash, ticket.codeHash) || !verifierMatches(grant.codeVerifier, ticket.codeChallenge)) {
+      throw invalidGrant('The code or the code verifier does not match this handoff');
+    }
+    if (!ticket.user?.active) throw invalidGrant('The account of this handoff is deactivated');
+    const user = ticket.user;
+
+    return this.dataSource.transaction(async (manager) => {
+      const result = await manager
+        .createQueryBuilder()
+        .update(HandoffTicket)
+        .set({ status: 'redeemed', redeemedAt: () => 'now()', codeHash: null })
+        .where('id = :id', { id: ticket.id })
+        .andWhere("status = 'authenticated' AND expires_at > now() AND code_expires_at > now()")
+        .andWhere('code_hash = :codeHash AND code_challenge = :challenge', { codeHash, challenge: s256(grant.codeVerifier) })
+        .andWhere('user_id IN (SELECT id FROM users WHERE active)')
+        .returning('user_id, client')
+        .execute();
+      const won = (result.raw as { user_id: string; client: StudioClient }[])[0];
+      if (!won) throw invalidGrant('This handoff was already redeemed, or expired meanwhile');
+      const issued = await this.tokens.issue({ userId: won.user_id, client: won.client, handoffId: ticket.id }, manager);
+      this.logger.log(`req=${requestId} handoff ${ticket.id} redeemed: desktop token for user ${won.user_id} (${won.client})`);
+      return { accessToken: issued.accessToken, tokenType: 'Bearer', expiresIn: issued.expiresIn, user: DesktopUserDto.from(user) };
+    });
+  }
+
+  private async find(id: string, withUser = false): Promise<HandoffTicket> {
+    const ticket = UUID.test(id) ? await this.tickets.findOne({ where: { id }, relations: { user: withUser } }) : null;
+    if (!ticket) {
+      throw new DomainException('handoff_not_found', HttpStatus.NOT_FOUND, 'There is no sign-in with this id.', {
+        title: 'Sign-in not found',
+        detail: 'Start the login again from the Studio.',
+      });
+    }
+    return ticket;
+  }
+
+  /** Readable refusals for the browser page: expired, used, cancelled, or someone else's. */
+  private refuseInBrowser(ticket: HandoffTicket, user: User): void {
+    const { title } = STUDIOS[ticket.client];
+    const again = { detail: `Go back to ${title} and connect to the environment again.` };
+    switch (effectiveStatus(ticket)) {
+      case 'expired':
+        throw new DomainException('handoff_expired', HttpStatus.GONE, `This sign-in to ${title} has expired.`, { title: 'This sign-in has expired', ...again });
+      case 'redeemed':
+        throw new DomainException('handoff_used', HttpStatus.GONE, `This sign-in to ${title} was already completed.`, { title: 'This sign-in was already used', ...again });
+      case 'denied':
+        throw new DomainException('handoff_denied', HttpStatus.GONE, `This sign-in to ${title} was cancelled.`, { title: 'This sign-in was cancelled', ...again });
+    }
+    if (ticket.userId && ticket.userId !== user.id) {
+      throw new DomainException('handoff_other_user', HttpStatus.FORBIDDEN, `This sign-in to ${title} is already in progress for another account.`, {
+        title: 'This sign-in belongs to another account',
+        detail: `Sign in with the account that started it, or start again from ${title}.`,
+      });
+    }
+  }
+
+  private changedMeanwhile(ticket: HandoffTicket, user: User): DomainException {
+    this.refuseInBrowser(ticket, user);
+    return new DomainException('handoff_changed', HttpStatus.CONFLICT, 'This sign-in changed meanwhile. Reload the page.', { title: 'Please reload' });
+  }
+
+  private async pruneExpired(): Promise<void> {
+    // SKIP LOCKED: instances pruning at the same moment take different rows instead of waiting.
+    await this.tickets.query(
+      `DELETE FROM handoff_tickets WHERE id IN (
+         SELECT id FROM handoff_tickets WHERE expires_at < now() - interval '${PRUNE_AFTER}' LIMIT ${PRUNE_BATCH} FOR UPDATE SKIP LOCKED)`,
+    );
+  }
+}
+
+function invalidGrant(message: string): DomainException {
+  return new DomainException('invalid_grant', HttpStatus.BAD_REQUEST, message);
+}

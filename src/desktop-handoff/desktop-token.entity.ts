@@ -1,0 +1,37 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
+import { User } from '../users/user.entity.js';
+import type { StudioClient } from './studio-clients.js';
+
+/** Bearer tokens of the desktop Studios; only the SHA-256 of the token is kept. */
+@Entity({ name: 'desktop_tokens' })
+export class DesktopToken {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Index('desktop_tokens_user_id_idx')
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId: string;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id' })
+  user: Relation<User>;
+
+  @Column({ type: 'varchar', length: 32 })
+  client: StudioClient;
+
+  /** Unique: a second token for one handoff fails in the database even if the rules above it failed. */
+  @Index('desktop_tokens_handoff_id_key', { unique: true })
+  @Column({ name: 'handoff_id', type: 'uuid', nullable: true })
+  handoffId: string | null;
+
+  @Index('desktop_tokens_token_hash_key', { unique: true })
+  @Column({ name: 'token_hash', type: 'char', length: 64 })
+  tokenHash: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Index('desktop_tokens_expires_at_idx')
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt: Date;
+}
