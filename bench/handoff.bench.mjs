@@ -1,0 +1,149 @@
+// What a complete desktop handoff costs: create (the Studio), the handoff page with a session (the
+// browser), redeem (the Studio), end to end, beside GET /healthz measured in the same run by the
+// same client at the same concurrency, so the ratio means something on any machine.
+// Loopback only; every loop is bounded by time and stops by itself.
+import { createHash, randomBytes } from 'node:crypto';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { BENCH_SECONDS, createScratchDatabase, freePort, MiniBrowser, table } from './support.mjs';
+
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY) > 0 ? Number(process.env.BENCH_CONCURRENCY) : 8;
+const SECONDS = Number(process.env.BENCH_SECONDS) > 0 ? BENCH_SECONDS : 10;
+const SESSION_COOKIE = 'frontdoor.sid';
+/** Never contacted: the bench reads the code from the page's Open link, as the browser would follow it. */
+const REDIRECT_URI = 'http://127.0.0.1:9/callback';
+const WORKER_KIND = 'frontdoor-bench-handoff';
+/** A failing service must not turn a loop into a busy spin of errors. */
+const MAX_ERRORS = 50;
+
+export default async function run({ log }) {
+  const { startService } = await import('../dist/bootstrap.js');
+  const db = await createScratchDatabase('frontdoor_bench');
+  let service;
+  try {
+    const port = await freePort();
+    const publicUrl = `http://localhost:${port}`;
+    service = await startService({
+      PORT: String(port),
+      PUBLIC_URL: publicUrl,
+      DATABASE_URL: db.url,
+      DEV_IDP_PORT: '0',
+      SESSION_SECRET: randomBytes(24).toString('base64url'),
+      LOG_LEVEL: 'error',
+    });
+    const cookie = await signIn(publicUrl);
+    // Loopback by address, so no name resolution is part of any measurement.
+    const base = `http://127.0.0.1:${port}`;
+    await completeHandoff(base, cookie);
+
+    log(`concurrency ${CONCURRENCY}, ${SECONDS} s per case, load from a worker thread, service on ${base}, database ${db.name}`);
+    const baseline = await inWorker({ kind: 'healthz', base, cookie, seconds: SECONDS, concurrency: CONCURRENCY });
+    const handoffs = await inWorker({ kind: 'handoff', base, cookie, seconds: SECONDS, concurrency: CONCURRENCY });
+    for (const [name, result] of [['healthz', baseline], ['handoff', handoffs]]) {
+      if (result.errors > 0) throw new Error(`${name}: ${result.errors} failed iteration(s); the first: ${result.firstError}`);
+    }
+    const ratio = handoffs.perSecond / baseline.perSecond;
+    log('');
+    log(
+      table(
+        ['case', 'per second', 'p50 ms', 'p99 ms', 'vs healthz'],
+        [
+          ['(a) GET /healthz', baseline.perSecond.toFixed(0), baseline.p50.toFixed(2), baseline.p99.toFixed(2), '1.00x'],
+          ['(b) full handoff (create, page, redeem)', handoffs.perSecond.toFixed(1), handoffs.p50.toFixed(2), handoffs.p99.toFixed(2), `${ratio.toFixed(3)}x`],
+        ],
+      ),
+    );
+    log(`one complete handoff costs as much service time as about ${(1 / ratio).toFixed(0)} GET /healthz`);
+    return { concurrency: CONCURRENCY, seconds: SECONDS, baseline, handoffs, ratio };
+  } finally {
+    await service?.close();
+    await db.drop();
+  }
+}
+
+/** Signs one browser in through the development provider's login form; returns its session cookie. */
+async function signIn(publicUrl) {
+  const browser = new MiniBrowser();
+  const loginPage = await browser.open(`${publicUrl}/servicecenter`);
+  if (!loginPage.url.includes('/interaction/')) throw new Error(`expected the development provider's login form, got ${loginPage.status} at ${loginPage.url}`);
+  const landed = await browser.submit(loginPage, { email: 'dev@example.com', password: 'dev-password' });
+  const sid = browser.cookie(new URL(publicUrl).hostname, SESSION_COOKIE);
+  if (landed.status !== 200 || !sid) throw new Error(`sign-in did not complete: ${landed.status} at ${landed.url}`);
+  return `${SESSION_COOKIE}=${sid}`;
+}
+
+/** One Studio login end to end, as the Studio and the signed-in browser do it. */
+async function completeHandoff(base, cookie) {
+  const codeVerifier = randomBytes(32).toString('base64url');
+  const codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
+  const handoff = await postJson(`${base}/api/desktop/handoffs`, { client: 'service-studio', codeChallenge, codeChallengeMethod: 'S256', redirectUri: REDIRECT_URI }, 201);
+  const page = await fetch(`${base}/desktop/handoff/${handoff.id}`, { headers: { cookie }, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+  const body = await page.text();
+  const href = /<a id="open-studio" class="button" href="([^"]*)"/.exec(body)?.[1];
+  if (page.status !== 200 || !href) throw new Error(`handoff page: HTTP ${page.status} without an Open Service Studio link`);
+  const code = new URL(href.replaceAll('&amp;', '&')).searchParams.get('code');
+  const token = await postJson(`${base}/api/desktop/handoffs/${handoff.id}/token`, { code, codeVerifier }, 200);
+  if (!token.accessToken) throw new Error('the redemption answered no token');
+}
+
+async function postJson(url, body, expectStatus) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const json = await response.json().catch(() => ({}));
+  if (response.status !== expectStatus) throw new Error(`${new URL(url).pathname}: HTTP ${response.status} ${json.error ?? ''} ${json.message ?? ''}`.trim());
+  return json;
+}
+
+async function healthz(base) {
+  const response = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(10_000) });
+  await response.arrayBuffer();
+  if (response.status !== 200) throw new Error(`GET /healthz: HTTP ${response.status}`);
+}
+
+/** The load runs in a worker thread, so it does not share the event loop of the service it measures. */
+function inWorker(options) {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), { workerData: { kind: WORKER_KIND, options } });
+    let answer;
+    worker.once('message', (message) => (answer = message));
+    worker.once('error', reject);
+    worker.once('exit', (code) => (answer ? resolve(answer) : reject(new Error(`load worker exited with code ${code} before answering`))));
+  });
+}
+
+/** `concurrency` loops, each running one iteration after another until the time is up. */
+async function loadLoop({ kind, base, cookie, seconds, concurrency }) {
+  const iteration = kind === 'healthz' ? () => healthz(base) : () => completeHandoff(base, cookie);
+  const latencies = [];
+  let errors = 0;
+  let firstError;
+  const startedAt = performance.now();
+  const deadline = startedAt + seconds * 1000;
+  const loop = async () => {
+    while (performance.now() < deadline && errors < MAX_ERRORS) {
+      const begin = performance.now();
+      try {
+        await iteration();
+        latencies.push(performance.now() - begin);
+      } catch (error) {
+        errors += 1;
+        firstError ??= error.message;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  const elapsedSeconds = (performance.now() - startedAt) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { count: latencies.length, perSecond: latencies.length / elapsedSeconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, firstError };
+}
+
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+if (!isMainThread && workerData?.kind === WORKER_KIND) parentPort.postMessage(await loadLoop(workerData.options));
