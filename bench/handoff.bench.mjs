@@ -3,12 +3,11 @@
 // same client at the same concurrency, so the ratio means something on any machine.
 // Loopback only; every loop is bounded by time and stops by itself.
 import { createHash, randomBytes } from 'node:crypto';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { BENCH_SECONDS, createScratchDatabase, freePort, MiniBrowser, table } from './support.mjs';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { BENCH_SECONDS, inWorker, percentile, startBenchService, table } from './support.mjs';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY) > 0 ? Number(process.env.BENCH_CONCURRENCY) : 8;
 const SECONDS = Number(process.env.BENCH_SECONDS) > 0 ? BENCH_SECONDS : 10;
-const SESSION_COOKIE = 'frontdoor.sid';
 /** Never contacted: the bench reads the code from the page's Open link, as the browser would follow it. */
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const WORKER_KIND = 'frontdoor-bench-handoff';
@@ -16,28 +15,13 @@ const WORKER_KIND = 'frontdoor-bench-handoff';
 const MAX_ERRORS = 50;
 
 export default async function run({ log }) {
-  const { startService } = await import('../dist/bootstrap.js');
-  const db = await createScratchDatabase('frontdoor_bench');
-  let service;
+  const { base, sessionCookie: cookie, close } = await startBenchService();
   try {
-    const port = await freePort();
-    const publicUrl = `http://localhost:${port}`;
-    service = await startService({
-      PORT: String(port),
-      PUBLIC_URL: publicUrl,
-      DATABASE_URL: db.url,
-      DEV_IDP_PORT: '0',
-      SESSION_SECRET: randomBytes(24).toString('base64url'),
-      LOG_LEVEL: 'error',
-    });
-    const cookie = await signIn(publicUrl);
-    // Loopback by address, so no name resolution is part of any measurement.
-    const base = `http://127.0.0.1:${port}`;
     await completeHandoff(base, cookie);
 
-    log(`concurrency ${CONCURRENCY}, ${SECONDS} s per case, load from a worker thread, service on ${base}, database ${db.name}`);
-    const baseline = await inWorker({ kind: 'healthz', base, cookie, seconds: SECONDS, concurrency: CONCURRENCY });
-    const handoffs = await inWorker({ kind: 'handoff', base, cookie, seconds: SECONDS, concurrency: CONCURRENCY });
+    log(`concurrency ${CONCURRENCY}, ${SECONDS} s per case, load from a worker thread, service on ${base}`);
+    const baseline = await inWorker({ kind: 'healthz', base, cookie, seconds: SECONDS, concurrency: CONCURRENCY }, import.meta.url, WORKER_KIND);
+    const handoffs = await inWorker({ kind: 'handoff', base, cookie, seconds: SECONDS, concurrency: CONCURRENCY }, import.meta.url, WORKER_KIND);
     for (const [name, result] of [['healthz', baseline], ['handoff', handoffs]]) {
       if (result.errors > 0) throw new Error(`${name}: ${result.errors} failed iteration(s); the first: ${result.firstError}`);
     }
@@ -55,20 +39,8 @@ export default async function run({ log }) {
     log(`one complete handoff costs as much service time as about ${(1 / ratio).toFixed(0)} GET /healthz`);
     return { concurrency: CONCURRENCY, seconds: SECONDS, baseline, handoffs, ratio };
   } finally {
-    await service?.close();
-    await db.drop();
+    await close();
   }
-}
-
-/** Signs one browser in through the development provider's login form; returns its session cookie. */
-async function signIn(publicUrl) {
-  const browser = new MiniBrowser();
-  const loginPage = await browser.open(`${publicUrl}/servicecenter`);
-  if (!loginPage.url.includes('/interaction/')) throw new Error(`expected the development provider's login form, got ${loginPage.status} at ${loginPage.url}`);
-  const landed = await browser.submit(loginPage, { email: 'dev@example.com', password: 'dev-password' });
-  const sid = browser.cookie(new URL(publicUrl).hostname, SESSION_COOKIE);
-  if (landed.status !== 200 || !sid) throw new Error(`sign-in did not complete: ${landed.status} at ${landed.url}`);
-  return `${SESSION_COOKIE}=${sid}`;
 }
 
 /** One Studio login end to end, as the Studio and the signed-in browser do it. */
@@ -103,17 +75,6 @@ async function healthz(base) {
   if (response.status !== 200) throw new Error(`GET /healthz: HTTP ${response.status}`);
 }
 
-/** The load runs in a worker thread, so it does not share the event loop of the service it measures. */
-function inWorker(options) {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: { kind: WORKER_KIND, options } });
-    let answer;
-    worker.once('message', (message) => (answer = message));
-    worker.once('error', reject);
-    worker.once('exit', (code) => (answer ? resolve(answer) : reject(new Error(`load worker exited with code ${code} before answering`))));
-  });
-}
-
 /** `concurrency` loops, each running one iteration after another until the time is up. */
 async function loadLoop({ kind, base, cookie, seconds, concurrency }) {
   const iteration = kind === 'healthz' ? () => healthz(base) : () => completeHandoff(base, cookie);
@@ -138,12 +99,6 @@ async function loadLoop({ kind, base, cookie, seconds, concurrency }) {
   const elapsedSeconds = (performance.now() - startedAt) / 1000;
   latencies.sort((a, b) => a - b);
   return { count: latencies.length, perSecond: latencies.length / elapsedSeconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, firstError };
-}
-
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
 if (!isMainThread && workerData?.kind === WORKER_KIND) parentPort.postMessage(await loadLoop(workerData.options));

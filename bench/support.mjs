@@ -215,9 +215,13 @@ function summarize(samples) {
 
 const WORKER_KIND = 'frontdoor-bench-autocannon';
 
-function inWorker(options) {
+/**
+ * Runs a load generator in a worker thread, so it does not share the event loop of the service it
+ * measures: the worker loads `moduleUrl`, which answers when `workerData.kind` is `kind`.
+ */
+export function inWorker(options, moduleUrl = import.meta.url, kind = WORKER_KIND) {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: { kind: WORKER_KIND, options } });
+    const worker = new Worker(new URL(moduleUrl), { workerData: { kind, options } });
     let answer;
     worker.once('message', (message) => (answer = message));
     worker.once('error', reject);
@@ -245,7 +249,7 @@ function runAutocannon({ url, headers, seconds, connections, onResponse }) {
 }
 
 /** Nearest-rank percentile of sorted values. */
-function percentile(sorted, p) {
+export function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
@@ -254,4 +258,57 @@ export function table(headers, rows) {
   const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => String(row[i]).length)));
   const line = (cells) => cells.map((cell, i) => (i === 0 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i]))).join('  ');
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/**
+ * The compiled service on a fresh scratch database, with the development identity provider
+ * (OIDC_ISSUER unset), and one browser signed in as dev@example.com through its login form.
+ */
+export async function startBenchService() {
+  const { startService } = await import('../dist/bootstrap.js');
+  const db = await createScratchDatabase('frontdoor_bench');
+  try {
+    const port = await freePort();
+    const publicUrl = `http://localhost:${port}`;
+    const service = await startService({
+      PORT: String(port),
+      PUBLIC_URL: publicUrl,
+      DATABASE_URL: db.url,
+      DEV_IDP_PORT: '0',
+      SESSION_SECRET: randomBytes(24).toString('base64url'),
+      LOG_LEVEL: 'error',
+    });
+    const close = async () => {
+      await service.close();
+      await db.drop();
+    };
+    try {
+      // Loopback by address, so no name resolution (or IPv6 attempt) is part of any measurement.
+      return { service, base: `http://127.0.0.1:${port}`, sessionCookie: await signIn(publicUrl), close };
+    } catch (error) {
+      await close();
+      throw error;
+    }
+  } catch (error) {
+    await db.drop().catch(() => undefined);
+    throw error;
+  }
+}
+
+const SESSION_COOKIE = 'frontdoor.sid';
+
+/** Signs one browser in through the development provider's login form; returns its session cookie. */
+async function signIn(publicUrl) {
+  const browser = new MiniBrowser();
+  const loginPage = await browser.open(`${publicUrl}/servicecenter`);
+  if (!loginPage.url.includes('/interaction/') || !loginPage.body.includes('name="password"')) {
+    throw new Error(`expected the development provider's login form, got ${loginPage.status} at ${loginPage.url}`);
+  }
+  const landed = await browser.submit(loginPage, { email: 'dev@example.com', password: 'dev-password' });
+  if (landed.status !== 200 || landed.url !== `${publicUrl}/servicecenter` || !landed.body.includes('id="signed-in-user"')) {
+    throw new Error(`sign-in did not land on the Service Center: ${landed.status} at ${landed.url}`);
+  }
+  const sid = browser.cookie(new URL(publicUrl).hostname, SESSION_COOKIE);
+  if (!sid) throw new Error('no session cookie after sign-in');
+  return `${SESSION_COOKIE}=${sid}`;
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTokensService } from '../src/auth/api-tokens.service.js';
+import type { Handoff } from '../src/studio-client/studio-api.js';
 import { runStudio } from '../src/studio-client/studio-cli.js';
 import { studioLogin, type StudioLoginOptions } from '../src/studio-client/studio-login.js';
 import { TestBrowser, type Page } from './support/browser.js';
@@ -14,15 +15,6 @@ type Account = { email: string; password: string; name: string };
 interface Pkce {
   verifier: string;
   challenge: string;
-}
-
-interface Handoff {
-  id: string;
-  browserUrl: string;
-  statusUrl: string;
-  expiresAt: string;
-  interval: number;
-  message: string;
 }
 
 const SERVICE_STUDIO_MESSAGE = 'Waiting to log in from your browser';

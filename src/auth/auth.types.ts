@@ -21,6 +21,8 @@ declare module 'express-session' {
     /** The provider's session id, when it sends one. */
     providerSid?: string;
     authenticatedAt: number;
+    /** The row's expiry when it was loaded (the store's own bookkeeping). */
+    storedExpiresAt?: number;
     /** Pending authorization requests, per provider, by state handle. */
     oidc?: Record<string, Record<string, PendingAuthorization>>;
   }

@@ -35,7 +35,9 @@ const STYLE = `
   :root { color-scheme: light; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; }
   body { margin: 0; background: #f4f6fa; color: #1d2433; }
   header { background: #1d2433; color: #fff; padding: 0.8rem 1.5rem; display: flex; justify-content: space-between; align-items: center; }
+  a { color: #2456d3; }
   header a { color: #fff; }
+  header form.inline { margin-left: .75rem; }
   main { max-width: 44rem; margin: 2.5rem auto; background: #fff; border-radius: 10px; padding: 2rem 2.2rem; box-shadow: 0 1px 4px rgba(0,0,0,.08); }
   h1 { margin-top: 0; font-size: 1.5rem; }
   .muted { color: #5a6478; }

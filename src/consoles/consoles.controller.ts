@@ -5,7 +5,7 @@ import { BrowserSession, Public } from '../auth/decorators.js';
 import { DomainException } from '../common/domain.exception.js';
 import { html, page, type Html } from '../common/html.js';
 import type { User } from '../users/user.entity.js';
-import { CONSOLE_ROUTES, CONSOLES, consoleForPath } from './consoles.js';
+import { CONSOLE_ROUTES, CONSOLES, consoleForPath, type ConsoleDefinition } from './consoles.js';
 
 @ApiExcludeController()
 @Controller()
@@ -45,9 +45,15 @@ export class ConsolesController {
           <dt>Roles</dt><dd>${user.roles.join(', ') || 'none'}</dd>
           <dt>Page</dt><dd><code>${req.originalUrl}</code></dd>
         </dl>
-        <p class="muted">Other consoles: ${CONSOLES.filter((c) => c !== definition).map((c) => html`<a href="/${c.path}">${c.title}</a> `)}</p>`,
+        ${otherConsoles(definition, user)}`,
     });
   }
+}
+
+/** Links to the other consoles this user may open. */
+function otherConsoles(current: ConsoleDefinition, user: User): Html | '' {
+  const others = CONSOLES.filter((c) => c !== current && (!c.role || user.roles.includes(c.role)));
+  return others.length ? html`<p class="muted">Other consoles: ${others.map((c) => html`<a href="/${c.path}">${c.title}</a> `)}</p>` : '';
 }
 
 function signedInAs(user: User): Html {

@@ -7,6 +7,7 @@ type Callback<T = void> = (error?: unknown, value?: T) => void;
 /** Writes that only push the idle expiry forward by less than this are skipped. */
 const TOUCH_GRANULARITY_MS = 60_000;
 
+
 /**
  * express-session store on the `sessions` table. The expiry kept is the sooner of the cookie's
  * idle expiry and the absolute lifetime, so an expired row is never served even if not yet deleted.
@@ -22,10 +23,16 @@ export class TypeOrmSessionStore extends session.Store {
   override get(sid: string, callback: Callback<session.SessionData | null>): void {
     this.repository
       .createQueryBuilder('s')
-      .select(['s.data'])
+      .select(['s.data', 's.expiresAt'])
       .where('s.sid = :sid AND s.expires_at > now()', { sid })
       .getOne()
-      .then((row) => callback(undefined, (row?.data as unknown as session.SessionData) ?? null), callback);
+      .then((row) => {
+        if (!row) return callback(undefined, null);
+        const data = row.data as unknown as session.SessionData;
+        // Carried on the loaded session so that touch() can skip an UPDATE that would change little.
+        data.storedExpiresAt = row.expiresAt.getTime();
+        callback(undefined, data);
+      }, callback);
   }
 
   override set(sid: string, data: session.SessionData, callback?: Callback): void {
@@ -36,6 +43,7 @@ export class TypeOrmSessionStore extends session.Store {
 
   override touch(sid: string, data: session.SessionData, callback?: Callback): void {
     const expiresAt = this.expiry(data);
+    if (data.storedExpiresAt !== undefined && expiresAt.getTime() - data.storedExpiresAt < TOUCH_GRANULARITY_MS) return void callback?.();
     this.repository
       .createQueryBuilder()
       .update(SessionRecord)
