@@ -28,6 +28,11 @@ describe('session lifetime', () => {
     return { browser, userId: row.id };
   }
 
+  /** The store's key: the signed cookie value `s:<sid>.<signature>`. */
+  function storedSid(browser: TestBrowser): string {
+    return decodeURIComponent(browser.cookie('localhost', 'frontdoor.sid')!).slice(2).split('.')[0];
+  }
+
   it('sets the idle timeout on the cookie and in the store', async () => {
     const { browser, userId } = await signedIn();
     const response = await browser.request(`${env.url}/servicecenter`);
@@ -37,6 +42,16 @@ describe('session lifetime', () => {
     expect(expires - Date.now()).toBeLessThan(610_000);
     const rows = await env.db.query<{ left: number }>('SELECT extract(epoch FROM expires_at - now()) AS left FROM sessions WHERE user_id = $1', [userId]);
     expect(rows.every((row) => row.left > 500 && row.left <= 3600)).toBe(true);
+  });
+
+  it('pushes the stored expiry forward while the session is used', async () => {
+    const { browser } = await signedIn();
+    const sid = storedSid(browser);
+    await env.db.query(`UPDATE sessions SET expires_at = now() + interval '100 seconds' WHERE sid = $1`, [sid]);
+    // The page is read to its end: the session is stored before the response ends.
+    expect((await browser.open(`${env.url}/servicecenter`)).status).toBe(200);
+    const [row] = await env.db.query<{ left: number }>('SELECT extract(epoch FROM expires_at - now()) AS left FROM sessions WHERE sid = $1', [sid]);
+    expect(Number(row.left)).toBeGreaterThan(500);
   });
 
   it('asks for a login again once the session sat idle too long', async () => {
