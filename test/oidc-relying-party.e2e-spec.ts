@@ -142,6 +142,17 @@ describe('OIDC relying party against a misbehaving provider', () => {
       expect(await signedInSessions(rig.env)).toBe(before);
     });
 
+    it('refuses an authorization response that names another issuer (RFC 9207)', async () => {
+      const browser = new TestBrowser();
+      const callback = new URL(await callbackUrl(browser));
+      callback.searchParams.set('iss', 'https://impostor.example');
+      const before = await signedInSessions(rig.env);
+      const tokenRequests = rig.op.tokenRequests;
+      expect((await browser.open(callback.toString())).status).toBe(400);
+      expect(rig.op.tokenRequests).toBe(tokenRequests);
+      expect(await signedInSessions(rig.env)).toBe(before);
+    });
+
     it('refuses a replayed callback (state used once)', async () => {
       const browser = new TestBrowser();
       const callback = await callbackUrl(browser);

@@ -55,6 +55,13 @@ export class LoginService {
     await this.registry.ready(provider);
     // Without code or error the library would start a new authorization; this route only finishes one.
     if (typeof req.query.code !== 'string' && typeof req.query.error !== 'string') throw this.refusal(provider, req, {});
+    // RFC 9207: a provider that names itself in the response must name the provider this login went to (mix-up defence).
+    if (req.query.iss !== undefined && req.query.iss !== provider.settings.issuer) {
+      throw new DomainException('issuer_mismatch', HttpStatus.BAD_REQUEST, 'This sign-in response comes from another identity provider.', {
+        title: 'Sign-in refused',
+        logDetail: 'authorization response iss differs from the provider issuer',
+      });
+    }
     const outcome = await this.runCallback(provider, req);
     if (outcome.error !== undefined || !outcome.login) throw this.refusal(provider, req, outcome);
 

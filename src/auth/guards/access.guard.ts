@@ -7,6 +7,7 @@ import { ApiTokensService } from '../api-tokens.service.js';
 import type { Principal } from '../auth.types.js';
 import { ACCESS_METADATA, type AccessRule } from '../decorators.js';
 import { SessionService } from '../session/session.service.js';
+import { bearerToken } from './desktop-token.guard.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -42,7 +43,7 @@ export class AccessGuard implements CanActivate {
   }
 
   private async authenticate(req: Request, rule: AccessRule): Promise<Principal | undefined> {
-    const bearer = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '')?.[1];
+    const bearer = bearerToken(req);
     if (bearer) {
       const user = rule.apiTokens ? await this.apiTokens.authenticate(bearer) : undefined;
       if (!user) throw new DomainException('invalid_token', HttpStatus.UNAUTHORIZED, 'The bearer token is not valid here');
