@@ -1,0 +1,81 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startService, type RunningService } from '../src/bootstrap.js';
+import { TestBrowser } from './support/browser.js';
+import { freePort } from './support/ports.js';
+import { ROGUE_CLIENT, startRogueEnvironment, type RogueEnvironment } from './support/rogue-service.js';
+
+/** Two instances on one PostgreSQL: nothing that matters may live in one process's memory. */
+describe('several instances behind one host name', () => {
+  let rig: RogueEnvironment;
+  let second: RuntimeSecond;
+
+  interface RuntimeSecond {
+    service: RunningService;
+    url: string;
+  }
+
+  beforeAll(async () => {
+    rig = await startRogueEnvironment();
+    await rig.users.create({ email: 'rogue@example.com', displayName: 'Rory Rogue' });
+    const port = await freePort();
+    const service = await startService({
+      PORT: String(port),
+      // One public URL for both, as behind a load balancer; each listens on its own port here.
+      PUBLIC_URL: rig.env.url,
+      DATABASE_URL: rig.env.db.url,
+      OIDC_ISSUER: rig.op.issuer,
+      OIDC_CLIENT_ID: ROGUE_CLIENT.clientId,
+      OIDC_CLIENT_SECRET: ROGUE_CLIENT.clientSecret,
+      SESSION_SECRET: 'test-session-secret-0123456789',
+      LOG_LEVEL: 'error',
+    });
+    second = { service, url: `http://localhost:${port}` };
+  });
+  afterAll(async () => {
+    await second?.service.close();
+    await rig?.close();
+  });
+
+  it('finishes on one instance a login that another began, and both then know the session', async () => {
+    const browser = new TestBrowser();
+    const login = await browser.request(`${rig.env.url}/auth/login?returnTo=/servicecenter/x`);
+    const authorize = await browser.request(login.headers.get('location')!);
+    const callback = new URL(authorize.headers.get('location')!);
+    expect(callback.origin).toBe(rig.env.url);
+    const onSecond = new URL(callback.pathname + callback.search, second.url);
+
+    const landed = await browser.request(onSecond.toString());
+    expect(landed.status).toBe(302);
+    expect(landed.headers.get('location')).toBe('/servicecenter/x');
+    expect(rig.op.lastTokenRequest!.get('code_verifier')).toBeTruthy();
+    for (const base of [rig.env.url, second.url]) {
+      const page = await browser.open(`${base}/servicecenter`);
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('Rory Rogue');
+    }
+  });
+
+  it('redeems on one instance a handoff created and authenticated on the other', async () => {
+    const browser = new TestBrowser();
+    expect((await browser.open(`${rig.env.url}/servicecenter`)).status).toBe(200);
+    const verifier = randomBytes(32).toString('base64url');
+    const created = await fetch(`${rig.env.url}/api/desktop/handoffs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client: 'service-studio', codeChallenge: createHash('sha256').update(verifier).digest('base64url'), codeChallengeMethod: 'S256' }),
+    });
+    const handoff = await created.json();
+    const page = await browser.open(handoff.browserUrl);
+    const open = new URL(/id="open-studio"[^>]*href="([^"]+)"/.exec(page.body)![1].replace(/&amp;/g, '&'));
+    const redeemed = await fetch(`${second.url}/api/desktop/handoffs/${handoff.id}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: open.searchParams.get('code'), codeVerifier: verifier }),
+    });
+    expect(redeemed.status).toBe(200);
+    const { accessToken } = await redeemed.json();
+    const me = await fetch(`${rig.env.url}/api/desktop/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect((await me.json()).email).toBe('rogue@example.com');
+  });
+});
