@@ -88,6 +88,11 @@ describe('admin API, CLI, health and API docs', () => {
   it('answers malformed JSON, bad ids and unknown ids with 4xx', async () => {
     const malformed = await api('/api/admin/users', { method: 'POST', bearer: token, headers: { 'content-type': 'application/json' }, body: '{"email":' });
     expect(malformed.status).toBe(400);
+    expect((await malformed.json()).message).toMatch(/JSON/);
+    const before = await userCount();
+    const huge = await api('/api/admin/users', { method: 'POST', bearer: token, json: { email: 'big@example.com', displayName: 'x'.repeat(200_000) } });
+    expect(huge.status).toBe(413);
+    expect(await userCount()).toBe(before);
     expect((await api('/api/admin/users/not-a-uuid', { bearer: token })).status).toBe(400);
     expect((await api('/api/admin/users/7d9f3c1e-8a4b-4c2d-9e5f-1a2b3c4d5e6f', { bearer: token })).status).toBe(404);
     expect((await api('/api/admin/users/7d9f3c1e-8a4b-4c2d-9e5f-1a2b3c4d5e6f', { method: 'PATCH', bearer: token, json: { active: 'yes' } })).status).toBe(400);

@@ -75,8 +75,10 @@ export class AppExceptionFilter implements ExceptionFilter {
       const error = typeof response === 'object' && response !== null && 'error' in response ? String((response as { error: unknown }).error) : exception.name;
       return { status, body: { statusCode: status, error, message }, title: titleFor(status) };
     }
-    if (isBodyParserError(exception)) {
-      return { status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'The request body is not valid JSON' }, title: 'Bad request' };
+    const clientError = asClientError(exception);
+    if (clientError) {
+      const title = titleFor(clientError.status);
+      return { status: clientError.status, body: { statusCode: clientError.status, error: title, message: clientError.message }, title };
     }
     return {
       status: 500,
@@ -90,13 +92,18 @@ function wantsJson(req: Request): boolean {
   return req.path.startsWith('/api/') || req.path === '/readyz' || req.path === '/healthz' || req.accepts(['html', 'json']) === 'json';
 }
 
-function isBodyParserError(exception: unknown): boolean {
-  return typeof exception === 'object' && exception !== null && (exception as { type?: string }).type === 'entity.parse.failed';
+/** Errors of the body parser and other http-errors middleware: 4xx whose message is meant to be shown. */
+function asClientError(exception: unknown): { status: number; message: string } | undefined {
+  const error = exception as { status?: unknown; expose?: unknown; message?: unknown } | null;
+  if (typeof error !== 'object' || error === null || error.expose !== true) return undefined;
+  if (typeof error.status !== 'number' || error.status < 400 || error.status >= 500) return undefined;
+  return { status: error.status, message: String(error.message) };
 }
 
 function titleFor(status: number): string {
   if (status === 401) return 'Sign-in required';
   if (status === 403) return 'Access denied';
   if (status === 404) return 'Page not found';
+  if (status === 413) return 'Request too large';
   return status >= 500 ? 'Something went wrong' : 'Bad request';
 }
