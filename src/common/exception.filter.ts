@@ -75,11 +75,6 @@ export class AppExceptionFilter implements ExceptionFilter {
       const error = typeof response === 'object' && response !== null && 'error' in response ? String((response as { error: unknown }).error) : exception.name;
       return { status, body: { statusCode: status, error, message }, title: titleFor(status) };
     }
-    const clientError = asClientError(exception);
-    if (clientError) {
-      const title = titleFor(clientError.status);
-      return { status: clientError.status, body: { statusCode: clientError.status, error: title, message: clientError.message }, title };
-    }
     return {
       status: 500,
       body: { statusCode: 500, error: 'Internal Server Error', message: 'Something went wrong on our side' },
@@ -90,14 +85,6 @@ export class AppExceptionFilter implements ExceptionFilter {
 
 function wantsJson(req: Request): boolean {
   return req.path.startsWith('/api/') || req.path === '/readyz' || req.path === '/healthz' || req.accepts(['html', 'json']) === 'json';
-}
-
-/** Errors of the body parser and other http-errors middleware: 4xx whose message is meant to be shown. */
-function asClientError(exception: unknown): { status: number; message: string } | undefined {
-  const error = exception as { status?: unknown; expose?: unknown; message?: unknown } | null;
-  if (typeof error !== 'object' || error === null || error.expose !== true) return undefined;
-  if (typeof error.status !== 'number' || error.status < 400 || error.status >= 500) return undefined;
-  return { status: error.status, message: String(error.message) };
 }
 
 function titleFor(status: number): string {
