@@ -10,7 +10,7 @@ import { DEFAULT_PROVIDER_ID } from './auth/providers/identity-provider.registry
 import { loadConfig, type AppConfig } from './config/app-config.js';
 import { AppExceptionFilter } from './common/exception.filter.js';
 import { requestId, securityHeaders } from './common/request-id.js';
-import { ensureEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import { openDatabase } from './database/embedded-postgres.js';
 import { DEV_IDP_ACCOUNTS } from './dev-idp/dev-idp-accounts.js';
 import type { DevIdp } from './dev-idp/dev-idp.js';
 import { UsersService } from './users/users.service.js';
@@ -38,7 +38,7 @@ export async function startService(env: Record<string, string | undefined>): Pro
   const logger = new Logger('Bootstrap');
   Logger.overrideLogger(LOG_LEVELS[config.logLevel]);
 
-  const database = await resolveDatabase(config, logger);
+  const database = await openDatabase(config, (line) => logger.log(line));
   const { oidc, devIdp } = await resolveIdentityProvider(config);
   try {
     const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl: database.url, oidc }), {
@@ -72,11 +72,6 @@ export async function startService(env: Record<string, string | undefined>): Pro
     await database.stop();
     throw error;
   }
-}
-
-async function resolveDatabase(config: AppConfig, logger: Logger): Promise<EmbeddedDatabase> {
-  if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => undefined };
-  return ensureEmbeddedPostgres({ ...config.embeddedPostgres, log: (line) => logger.log(line) });
 }
 
 async function resolveIdentityProvider(config: AppConfig): Promise<{ oidc: OidcConnection; devIdp?: DevIdp }> {

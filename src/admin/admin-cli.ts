@@ -7,7 +7,7 @@ import { ApiTokensService } from '../auth/api-tokens.service.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ConfigError, loadConfig } from '../config/app-config.js';
 import { dataSourceOptions } from '../database/data-source-options.js';
-import { ensureEmbeddedPostgres } from '../database/embedded-postgres.js';
+import { openDatabase } from '../database/embedded-postgres.js';
 import { UsersModule } from '../users/users.module.js';
 import { UsersService } from '../users/users.service.js';
 
@@ -45,7 +45,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   }
 
   const config = loadConfig(env);
-  const database = config.databaseUrl ? { url: config.databaseUrl, stop: async () => undefined } : await ensureEmbeddedPostgres(config.embeddedPostgres);
+  const database = await openDatabase(config);
   const app = await NestFactory.createApplicationContext(CliModule.forDatabase(database.url), { logger: ['fatal', 'error'] });
   try {
     if (command === 'users add') {
@@ -63,7 +63,6 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     await database.stop();
   }
 }
-
 
 /** Errors a person caused (bad input, unknown user): one line, no stack. */
 export function isUserError(error: unknown): boolean {

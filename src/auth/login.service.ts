@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import passport from 'passport';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DomainException } from '../common/domain.exception.js';
+import { s256 } from '../common/secrets.js';
 import { UsersService, type LoginResolution } from '../users/users.service.js';
 import { IdentityProviderRegistry } from './providers/identity-provider.registry.js';
 import type { OidcIdentityProvider } from './providers/oidc-identity-provider.js';
@@ -40,7 +41,7 @@ export class LoginService {
       // RFC 7636: 32 random bytes give a 43-character verifier; only its S256 hash travels.
       const codeVerifier = randomBytes(32).toString('base64url');
       options.state.codeVerifier = codeVerifier;
-      options.codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
+      options.codeChallenge = s256(codeVerifier);
     }
     await new Promise<void>((resolve, reject) => {
       const next: NextFunction = (error?: unknown) => (error ? reject(error) : resolve());

@@ -10,6 +10,11 @@ export function sha256Hex(value: string): string {
   return createHash('sha256').update(value).digest('hex');
 }
 
+/** PKCE S256 (RFC 7636 4.2): BASE64URL(SHA256(verifier)). */
+export function s256(verifier: string): string {
+  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
+}
+
 /** Compares two hex digests without leaking, through timing, how many characters matched. */
 export function sameDigest(a: string, b: string): boolean {
   const left = Buffer.from(a, 'hex');

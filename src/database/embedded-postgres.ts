@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import pg from 'pg';
+import type { AppConfig } from '../config/app-config.js';
 
 const USER = 'postgres';
 const PASSWORD = 'postgres';
@@ -11,6 +12,12 @@ export interface EmbeddedDatabase {
   url: string;
   /** Stops PostgreSQL if this process started it; leaves one started by another process alone. */
   stop(): Promise<void>;
+}
+
+/** DATABASE_URL when set; otherwise the embedded PostgreSQL (started, or attached to when running). */
+export function openDatabase(config: Pick<AppConfig, 'databaseUrl' | 'embeddedPostgres'>, log?: (line: string) => void): Promise<EmbeddedDatabase> {
+  if (config.databaseUrl) return Promise.resolve({ url: config.databaseUrl, stop: async () => undefined });
+  return ensureEmbeddedPostgres({ ...config.embeddedPostgres, log });
 }
 
 /**

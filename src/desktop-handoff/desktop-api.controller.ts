@@ -12,7 +12,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { DesktopApi, Public } from '../auth/decorators.js';
-import { bearerToken } from '../auth/guards/desktop-token.guard.js';
+import { bearerToken } from '../auth/guards/bearer-token.js';
 import { DesktopApiExceptionFilter } from './desktop-api.exception-filter.js';
 import { DesktopHandoffService } from './desktop-handoff.service.js';
 import { DesktopTokensService } from './desktop-tokens.service.js';

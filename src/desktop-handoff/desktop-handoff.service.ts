@@ -4,8 +4,9 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
 import { IdentityProviderRegistry } from '../auth/providers/identity-provider.registry.js';
 import { DomainException } from '../common/domain.exception.js';
-import { sameDigest, sha256Hex } from '../common/secrets.js';
+import { s256, sameDigest, sha256Hex } from '../common/secrets.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { pruneExpired } from '../database/prune-expired.js';
 import type { User } from '../users/user.entity.js';
 import { DesktopTokensService } from './desktop-tokens.service.js';
 import type { CreateHandoffDto } from './dto/create-handoff.dto.js';
@@ -14,7 +15,7 @@ import type { EnvironmentDto } from './dto/environment.dto.js';
 import type { HandoffCreatedDto, HandoffStatusDto } from './dto/handoff.dto.js';
 import type { RedeemHandoffDto } from './dto/redeem-handoff.dto.js';
 import { HandoffTicket, type HandoffStatus } from './handoff-ticket.entity.js';
-import { isS256Challenge, s256, verifierMatches } from './pkce.js';
+import { isS256Challenge, verifierMatches } from './pkce.js';
 import { checkRedirectUri } from './redirect-uri.js';
 import { STUDIOS, type StudioClient, type StudioDefinition } from './studio-clients.js';
 
@@ -22,9 +23,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The one-time code is only needed for the moment between the button and the Studio's redemption. */
 const CODE_TTL_MS = 2 * 60 * 1000;
 const POLL_INTERVAL_SECONDS = 2;
-/** No scheduler: tickets are deleted a day after expiry, a bounded batch at a time, as new ones are created. */
-const PRUNE_AFTER = '1 day';
-const PRUNE_BATCH = 100;
 
 const GRANT_REFUSALS: Record<Exclude<HandoffStatus, 'authenticated'>, string> = {
   pending: 'The login has not been completed in the browser yet',
@@ -98,7 +96,7 @@ export class DesktopHandoffService {
       expiresAt,
     });
     const id = String(identifiers[0].id);
-    await this.pruneExpired();
+    await pruneExpired(this.tickets.manager, 'handoff_tickets');
     this.logger.log(`req=${requestId} handoff ${id} created for ${input.client}`);
     return {
       id,
@@ -226,14 +224,6 @@ export class DesktopHandoffService {
   private changedMeanwhile(ticket: HandoffTicket, user: User): DomainException {
     this.refuseInBrowser(ticket, user);
     return new DomainException('handoff_changed', HttpStatus.CONFLICT, 'This sign-in changed meanwhile. Reload the page.', { title: 'Please reload' });
-  }
-
-  private async pruneExpired(): Promise<void> {
-    // SKIP LOCKED: instances pruning at the same moment take different rows instead of waiting.
-    await this.tickets.query(
-      `DELETE FROM handoff_tickets WHERE id IN (
-         SELECT id FROM handoff_tickets WHERE expires_at < now() - interval '${PRUNE_AFTER}' LIMIT ${PRUNE_BATCH} FOR UPDATE SKIP LOCKED)`,
-    );
   }
 }
 

@@ -4,14 +4,12 @@ import type { EntityManager, Repository } from 'typeorm';
 import { DesktopTokenVerifier } from '../auth/guards/desktop-token.guard.js';
 import { newSecret, sha256Hex } from '../common/secrets.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { pruneExpired } from '../database/prune-expired.js';
 import type { User } from '../users/user.entity.js';
 import { DesktopToken } from './desktop-token.entity.js';
 import type { StudioClient } from './studio-clients.js';
 
 const TOKEN_PREFIX = 'fdst';
-/** Expired rows are deleted a while after expiry, a bounded batch at a time, as new tokens are issued. */
-const PRUNE_AFTER = '1 day';
-const PRUNE_BATCH = 100;
 
 export interface IssuedDesktopToken {
   accessToken: string;
@@ -37,7 +35,7 @@ export class DesktopTokensService implements DesktopTokenVerifier {
       tokenHash: sha256Hex(accessToken),
       expiresAt: new Date(Date.now() + expiresIn * 1000),
     });
-    await this.pruneExpired(manager);
+    await pruneExpired(manager, 'desktop_tokens');
     return { accessToken, expiresIn };
   }
 
@@ -65,13 +63,5 @@ export class DesktopTokensService implements DesktopTokenVerifier {
   async revokeAllForUser(userId: string): Promise<number> {
     const result = await this.tokens.delete({ userId });
     return result.affected ?? 0;
-  }
-
-  private async pruneExpired(manager: EntityManager): Promise<void> {
-    // SKIP LOCKED: instances pruning at the same moment take different rows instead of waiting.
-    await manager.query(
-      `DELETE FROM desktop_tokens WHERE id IN (
-         SELECT id FROM desktop_tokens WHERE expires_at < now() - interval '${PRUNE_AFTER}' LIMIT ${PRUNE_BATCH} FOR UPDATE SKIP LOCKED)`,
-    );
   }
 }

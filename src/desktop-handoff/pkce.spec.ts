@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isS256Challenge, s256, verifierMatches } from './pkce.js';
+import { s256 } from '../common/secrets.js';
+import { isS256Challenge, verifierMatches } from './pkce.js';
 
 // RFC 7636 appendix B.
 const RFC_VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';

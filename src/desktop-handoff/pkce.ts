@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { s256 } from '../common/secrets.js';
 
 /** RFC 7636 4.2: BASE64URL(SHA256(verifier)) of a 32-octet-or-longer verifier is always 43 characters. */
 export const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
@@ -8,10 +9,6 @@ export const CODE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 
 export function isS256Challenge(method: unknown, challenge: unknown): boolean {
   return method === 'S256' && typeof challenge === 'string' && S256_CHALLENGE.test(challenge);
-}
-
-export function s256(verifier: string): string {
-  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
 }
 
 /** Compared in constant time so that response timing says nothing about how much of a guess matched. */

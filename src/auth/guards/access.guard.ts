@@ -7,7 +7,7 @@ import { ApiTokensService } from '../api-tokens.service.js';
 import type { Principal } from '../auth.types.js';
 import { ACCESS_METADATA, type AccessRule } from '../decorators.js';
 import { SessionService } from '../session/session.service.js';
-import { bearerToken } from './desktop-token.guard.js';
+import { bearerToken } from './bearer-token.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

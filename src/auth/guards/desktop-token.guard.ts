@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/c
 import type { Request } from 'express';
 import { DomainException } from '../../common/domain.exception.js';
 import type { User } from '../../users/user.entity.js';
+import { bearerToken } from './bearer-token.js';
 
 /**
  * How desktop bearer tokens are checked. The module that issues them provides it, so the auth
@@ -10,10 +11,6 @@ import type { User } from '../../users/user.entity.js';
 export abstract class DesktopTokenVerifier {
   /** The active user behind a valid, unexpired desktop token; undefined otherwise. */
   abstract verify(token: string): Promise<User | undefined>;
-}
-
-export function bearerToken(req: Request): string | undefined {
-  return /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '')?.[1];
 }
 
 /** Routes marked `@DesktopApi()`: a desktop token only; no session, no admin API token. */

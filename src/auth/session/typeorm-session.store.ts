@@ -7,7 +7,6 @@ type Callback<T = void> = (error?: unknown, value?: T) => void;
 /** Writes that only push the idle expiry forward by less than this are skipped. */
 const TOUCH_GRANULARITY_MS = 60_000;
 
-
 /**
  * express-session store on the `sessions` table. The expiry kept is the sooner of the cookie's
  * idle expiry and the absolute lifetime, so an expired row is never served even if not yet deleted.
