@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminModule } from './admin/admin.module.js';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import type { OidcConnection } from './auth/oidc-connection.js';
 import type { AppConfig } from './config/app-config.js';
@@ -25,6 +26,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(runtime.config, runtime.oidc),
         TypeOrmModule.forRoot(dataSourceOptions(runtime.databaseUrl)),
+        AuditModule,
         UsersModule,
         AuthModule,
         AdminModule,

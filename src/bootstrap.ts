@@ -9,7 +9,8 @@ import type { OidcConnection } from './auth/oidc-connection.js';
 import { DEFAULT_PROVIDER_ID } from './auth/providers/identity-provider.registry.js';
 import { loadConfig, type AppConfig } from './config/app-config.js';
 import { AppExceptionFilter } from './common/exception.filter.js';
-import { requestId, securityHeaders } from './common/request-id.js';
+import { securityHeaders } from './common/security-headers.js';
+import { requestContext } from './observability/request-context.js';
 import { openDatabase } from './database/embedded-postgres.js';
 import { DEV_IDP_ACCOUNTS } from './dev-idp/dev-idp-accounts.js';
 import type { DevIdp } from './dev-idp/dev-idp.js';
@@ -46,7 +47,7 @@ export async function startService(env: Record<string, string | undefined>): Pro
     });
     app.set('trust proxy', config.trustProxy);
     app.disable('x-powered-by');
-    app.use(requestId, securityHeaders);
+    app.use(requestContext, securityHeaders);
     app.useGlobalFilters(new AppExceptionFilter());
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
     app.enableShutdownHooks();

@@ -8,6 +8,7 @@ import { UsersModule } from '../users/users.module.js';
 import { ApiToken } from './api-token.entity.js';
 import { ApiTokensService } from './api-tokens.service.js';
 import { AuthController } from './auth.controller.js';
+import { CsrfService } from './csrf.service.js';
 import { AccessGuard } from './guards/access.guard.js';
 import { LoginService } from './login.service.js';
 import { IdentityProviderRegistry, DEFAULT_PROVIDER_ID } from './providers/identity-provider.registry.js';
@@ -48,11 +49,12 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
         new TypeOrmSessionStore(repository, config.session.absoluteTimeoutSeconds * 1000),
     },
     SessionService,
+    CsrfService,
     ApiTokensService,
     LoginService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [IdentityProviderRegistry, SessionService, ApiTokensService, UsersModule],
+  exports: [IdentityProviderRegistry, SessionService, CsrfService, ApiTokensService, UsersModule],
 })
 export class AuthModule implements NestModule {
   constructor(
