@@ -29,8 +29,8 @@ export class AdminUsersController {
   @ApiCreatedResponse({ type: UserDto })
   @ApiBadRequestResponse({ description: 'Invalid email or roles.' })
   @ApiConflictResponse({ description: 'A user with this email exists.' })
-  async create(@Body() body: CreateUserDto): Promise<UserDto> {
-    return UserDto.from(await this.users.create(body));
+  async create(@Body() body: CreateUserDto, @Req() req: Request): Promise<UserDto> {
+    return UserDto.from(await this.admin.create(body, req.principal!.user));
   }
 
   @Get(':id')
@@ -43,6 +43,7 @@ export class AdminUsersController {
   @Patch(':id')
   @ApiOkResponse({ type: UserDto })
   @ApiNotFoundResponse()
+  @ApiConflictResponse({ description: 'The change would leave no active admin.' })
   async update(@Param('id', uuid) id: string, @Body() body: UpdateUserDto, @Req() req: Request): Promise<UserDto> {
     return UserDto.from(await this.admin.update(id, body, req.principal!.user));
   }
@@ -50,6 +51,7 @@ export class AdminUsersController {
   @Delete(':id')
   @ApiOkResponse({ type: UserDto, description: 'The user is deactivated (kept, with active false); their sessions end at once.' })
   @ApiNotFoundResponse()
+  @ApiConflictResponse({ description: 'The user is the last active admin.' })
   async deactivate(@Param('id', uuid) id: string, @Req() req: Request): Promise<UserDto> {
     return UserDto.from(await this.admin.deactivate(id, req.principal!.user));
   }

@@ -60,6 +60,20 @@ export class DesktopTokensService implements DesktopTokenVerifier {
     return (result.affected ?? 0) > 0;
   }
 
+  /** A user's unexpired desktop tokens (their metadata; the token itself is never stored). */
+  listForUser(userId: string): Promise<DesktopToken[]> {
+    return this.tokens
+      .createQueryBuilder('t')
+      .where('t.user_id = :userId AND t.expires_at > now()', { userId })
+      .orderBy('t.created_at', 'DESC')
+      .getMany();
+  }
+
+  async revokeForUser(userId: string, id: string): Promise<boolean> {
+    const result = await this.tokens.delete({ userId, id });
+    return (result.affected ?? 0) > 0;
+  }
+
   async revokeAllForUser(userId: string): Promise<number> {
     const result = await this.tokens.delete({ userId });
     return result.affected ?? 0;

@@ -26,7 +26,15 @@ export interface NewUser {
   roles?: Role[];
 }
 
+export interface UserChanges {
+  displayName?: string;
+  roles?: Role[];
+  active?: boolean;
+}
+
 const UNIQUE_VIOLATION = '23505';
+/** Advisory lock key that serialises changes which could remove the last admin. */
+const ADMIN_CHANGES_LOCK = 7_640_800_001;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 @Injectable()
@@ -108,13 +116,36 @@ export class UsersService {
     }
   }
 
-  async update(id: string, changes: { displayName?: string; roles?: Role[]; active?: boolean }): Promise<User> {
-    const user = await this.get(id);
-    if (changes.displayName !== undefined) user.displayName = changes.displayName.trim();
-    if (changes.roles !== undefined) user.roles = [...new Set(changes.roles)];
-    if (changes.active !== undefined) user.active = changes.active;
-    return this.users.save(user);
+  /**
+   * Changes a user. The environment must keep one active admin: a change that would leave none is
+   * refused with 409. Changes that touch admins run one at a time (a transaction-scoped advisory
+   * lock), so two admins demoting each other at the same moment cannot both win.
+   */
+  async update(id: string, changes: UserChanges): Promise<User> {
+    return this.users.manager.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [ADMIN_CHANGES_LOCK]);
+      const repository = manager.getRepository(User);
+      const user = await repository.findOneBy({ id });
+      if (!user) throw new DomainException('user_not_found', HttpStatus.NOT_FOUND, `No user with id ${id}`);
+      const wasActiveAdmin = isActiveAdmin(user);
+      if (changes.displayName !== undefined) user.displayName = changes.displayName.trim();
+      if (changes.roles !== undefined) user.roles = [...new Set(changes.roles)];
+      if (changes.active !== undefined) user.active = changes.active;
+      if (wasActiveAdmin && !isActiveAdmin(user)) {
+        const others = await repository.createQueryBuilder('u').where('u.active').andWhere(`'admin' = ANY(u.roles)`).andWhere('u.id <> :id', { id }).getCount();
+        if (others === 0) {
+          throw new DomainException('last_admin', HttpStatus.CONFLICT, `${user.email} is the last active admin of this environment and cannot be ${changes.active === false ? 'deactivated' : 'demoted'}. Give another user the admin role first.`, {
+            title: 'The last admin must stay',
+          });
+        }
+      }
+      return repository.save(user);
+    });
   }
+}
+
+function isActiveAdmin(user: User): boolean {
+  return user.active && user.roles.includes('admin');
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -3,10 +3,32 @@ import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import type { User } from '../../users/user.entity.js';
 import { UsersService } from '../../users/users.service.js';
+import { sha256Hex } from '../../common/secrets.js';
+import { currentRequest } from '../../observability/request-context.js';
 import { SESSION_STORE } from './session.constants.js';
 import type { TypeOrmSessionStore } from './typeorm-session.store.js';
 
 export const SESSION_COOKIE = 'frontdoor.sid';
+
+/** A console session as an admin sees it; `id` is the SHA-256 of the session id, never the id itself. */
+export interface ConsoleSessionView {
+  id: string;
+  createdAt: Date;
+  expiresAt: Date;
+  ip: string;
+  userAgent: string;
+  providerId: string | null;
+  breakGlass: boolean;
+}
+
+export interface SessionLogin {
+  user: User;
+  providerId?: string;
+  idToken?: string;
+  providerSid?: string;
+  /** A break-glass session: LifeTime only, ending after this many seconds. */
+  breakGlassSeconds?: number;
+}
 
 export interface EndedSession {
   providerId?: string;
@@ -39,7 +61,7 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /** A fresh session id at login, so an id planted before login (fixation) is worth nothing. */
-  async establish(req: Request, login: { user: User; providerId: string; idToken: string; providerSid?: string }): Promise<void> {
+  async establish(req: Request, login: SessionLogin): Promise<void> {
     const pending = req.session.oidc;
     await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
     if (pending && Object.keys(pending).length > 0) req.session.oidc = pending;
@@ -48,6 +70,13 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
     req.session.idToken = login.idToken;
     req.session.providerSid = login.providerSid;
     req.session.authenticatedAt = Date.now();
+    if (login.breakGlassSeconds !== undefined) {
+      req.session.breakGlass = true;
+      req.session.endsAt = req.session.authenticatedAt + login.breakGlassSeconds * 1000;
+    }
+    const context = currentRequest();
+    req.session.ip = context?.ip;
+    req.session.userAgent = context?.userAgent;
     await new Promise<void>((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
   }
 
@@ -55,7 +84,8 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
   async currentUser(req: Request): Promise<User | undefined> {
     const session = req.session;
     if (!session?.userId) return undefined;
-    const tooOld = !session.authenticatedAt || Date.now() - session.authenticatedAt > this.config.session.absoluteTimeoutSeconds * 1000;
+    const tooOld =
+      !session.authenticatedAt || Date.now() - session.authenticatedAt > this.config.session.absoluteTimeoutSeconds * 1000 || (session.endsAt !== undefined && Date.now() >= session.endsAt);
     const user = tooOld ? null : await this.users.findById(session.userId);
     if (!user?.active) {
       await this.destroy(req);
@@ -74,6 +104,24 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
 
   endAllForUser(userId: string): Promise<number> {
     return this.store.destroyForUser(userId);
+  }
+
+  async listForUser(userId: string): Promise<ConsoleSessionView[]> {
+    const rows = await this.store.listForUser(userId);
+    return rows.map(({ sid, data, expiresAt }) => ({
+      id: sha256Hex(sid),
+      createdAt: new Date(data.authenticatedAt ?? 0),
+      expiresAt,
+      ip: data.ip ?? '',
+      userAgent: data.userAgent ?? '',
+      providerId: data.providerId ?? null,
+      breakGlass: data.breakGlass === true,
+    }));
+  }
+
+  /** Ends one of a user's sessions by the id `listForUser` shows; false when there is none. */
+  revokeForUser(userId: string, id: string): Promise<boolean> {
+    return this.store.destroyForUserByDigest(userId, id);
   }
 
   private destroy(req: Request): Promise<void> {

@@ -62,6 +62,26 @@ export class TypeOrmSessionStore extends session.Store {
     return result.affected ?? 0;
   }
 
+  /** The live sessions of a user, newest first. */
+  async listForUser(userId: string): Promise<Array<{ sid: string; data: session.SessionData; expiresAt: Date }>> {
+    const rows = await this.repository
+      .createQueryBuilder('s')
+      .where('s.user_id = :userId AND s.expires_at > now()', { userId })
+      .orderBy('s.expires_at', 'DESC')
+      .getMany();
+    return rows.map((row) => ({ sid: row.sid, data: row.data as unknown as session.SessionData, expiresAt: row.expiresAt }));
+  }
+
+  /** Ends one session of a user, named by the SHA-256 of its id (the id itself is the cookie's secret). */
+  async destroyForUserByDigest(userId: string, digest: string): Promise<boolean> {
+    const result = await this.repository
+      .createQueryBuilder()
+      .delete()
+      .where(`user_id = :userId AND encode(sha256(convert_to(sid, 'UTF8')), 'hex') = :digest`, { userId, digest })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
   async deleteExpired(): Promise<number> {
     const result = await this.repository.createQueryBuilder().delete().where('expires_at <= now()').execute();
     return result.affected ?? 0;
@@ -70,6 +90,7 @@ export class TypeOrmSessionStore extends session.Store {
   private expiry(data: session.SessionData): Date {
     const idle = data.cookie?.expires ? new Date(data.cookie.expires).getTime() : Date.now() + 24 * 3600 * 1000;
     const absolute = data.authenticatedAt ? data.authenticatedAt + this.absoluteTimeoutMs : Infinity;
-    return new Date(Math.min(idle, absolute));
+    // A break-glass session carries its own, shorter end.
+    return new Date(Math.min(idle, absolute, data.endsAt ?? Infinity));
   }
 }
