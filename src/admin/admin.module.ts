@@ -3,5 +3,5 @@ import { DesktopHandoffModule } from '../desktop-handoff/desktop-handoff.module.
 import { AdminUsersController } from './admin-users.controller.js';
 import { AdminUsersService } from './admin-users.service.js';
 
-@Module({ imports: [DesktopHandoffModule], controllers: [AdminUsersController], providers: [AdminUsersService] })
+@Module({ imports: [DesktopHandoffModule], controllers: [AdminUsersController], providers: [AdminUsersService], exports: [AdminUsersService] })
 export class AdminModule {}

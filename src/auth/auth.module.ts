@@ -8,6 +8,9 @@ import { UsersModule } from '../users/users.module.js';
 import { ApiToken } from './api-token.entity.js';
 import { ApiTokensService } from './api-tokens.service.js';
 import { AuthController } from './auth.controller.js';
+import { BreakGlassAttemptsRepository } from './break-glass/break-glass-attempts.repository.js';
+import { BreakGlassController } from './break-glass/break-glass.controller.js';
+import { BreakGlassService } from './break-glass/break-glass.service.js';
 import { CsrfService } from './csrf.service.js';
 import { AccessGuard } from './guards/access.guard.js';
 import { LoginService } from './login.service.js';
@@ -22,7 +25,7 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
 @Global()
 @Module({
   imports: [UsersModule, TypeOrmModule.forFeature([SessionRecord, ApiToken])],
-  controllers: [AuthController],
+  controllers: [AuthController, BreakGlassController],
   providers: [
     {
       provide: IdentityProviderRegistry,
@@ -52,6 +55,8 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
     CsrfService,
     ApiTokensService,
     LoginService,
+    BreakGlassAttemptsRepository,
+    BreakGlassService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
   exports: [IdentityProviderRegistry, SessionService, CsrfService, ApiTokensService, UsersModule],

@@ -4,12 +4,15 @@ import type { NextFunction, Request, Response } from 'express';
 import passport from 'passport';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DomainException } from '../common/domain.exception.js';
+import { html } from '../common/html.js';
 import { s256 } from '../common/secrets.js';
 import { UsersService, type LoginResolution } from '../users/users.service.js';
 import { IdentityProviderRegistry } from './providers/identity-provider.registry.js';
 import type { OidcIdentityProvider } from './providers/oidc-identity-provider.js';
+import { CsrfService } from './csrf.service.js';
 import { safeReturnTo } from './return-to.js';
 import { SessionService } from './session/session.service.js';
+import { switchAccountForm } from './switch-account.js';
 import type { AuthorizationOptions, VerifiedOidcLogin } from './strategies/oidc.strategy.js';
 import type { LoginAppState } from './strategies/oidc-state.store.js';
 
@@ -29,14 +32,20 @@ export class LoginService {
     private readonly registry: IdentityProviderRegistry,
     private readonly users: UsersService,
     private readonly sessions: SessionService,
+    private readonly csrf: CsrfService,
   ) {}
 
-  /** Redirects the browser to the provider's authorization endpoint. */
-  async start(providerId: string, rawReturnTo: unknown, req: Request, res: Response): Promise<void> {
+  /**
+   * Redirects the browser to the provider's authorization endpoint. `prompt: 'login'` makes the
+   * provider ask for the account again even when it has a session (switching accounts).
+   */
+  async start(providerId: string, rawReturnTo: unknown, req: Request, res: Response, extra: { prompt?: 'login' } = {}): Promise<void> {
     const provider = this.registry.get(providerId);
-    await this.registry.ready(provider);
+    await this.registry.ready(provider).catch((error: unknown) => {
+      throw this.withBreakGlassLink(error);
+    });
     const returnTo = safeReturnTo(rawReturnTo);
-    const options: AuthorizationOptions = { state: { returnTo } };
+    const options: AuthorizationOptions = { state: { returnTo }, ...extra };
     if (provider.supportsPkce) {
       // RFC 7636: 32 random bytes give a 43-character verifier; only its S256 hash travels.
       const codeVerifier = randomBytes(32).toString('base64url');
@@ -75,7 +84,7 @@ export class LoginService {
       unverifiedEmail: provider.settings.matchClaim === 'email' && (claims.email_verified === false || claims.email_verified === 'false'),
     });
     const account = stringClaim(claims.email) ?? stringClaim(claims.preferred_username) ?? String(claims.sub);
-    if (!resolution.ok) throw this.notRegistered(req, account, resolution);
+    if (!resolution.ok) throw this.notRegistered(req, account, resolution, safeReturnTo(outcome.info?.state?.returnTo));
 
     await this.sessions.establish(req, {
       user: resolution.user,
@@ -95,6 +104,15 @@ export class LoginService {
     const provider = this.registry.all().find((candidate) => candidate.id === ended.providerId);
     if (provider) await provider.status();
     return provider?.logoutUrl({ idTokenHint: ended.idToken, postLogoutRedirectUri: signedOut }) ?? '/auth/signed-out';
+  }
+
+  /** "Sign-in is unavailable" points admins to the break-glass page, where it is turned on. */
+  private withBreakGlassLink(error: unknown): unknown {
+    if (!(error instanceof DomainException) || error.code !== 'provider_unavailable' || !this.config.breakGlass.enabled) return error;
+    return new DomainException(error.code, error.status, error.message, {
+      ...error.options,
+      actions: html`<p class="muted">Platform administrators can still reach LifeTime to repair sign-in: <a href="/auth/break-glass">break-glass sign-in</a>.</p>`,
+    });
   }
 
   private runCallback(provider: OidcIdentityProvider, req: Request): Promise<PassportOutcome> {
@@ -143,12 +161,13 @@ export class LoginService {
     });
   }
 
-  private notRegistered(req: Request, account: string, resolution: Exclude<LoginResolution, { ok: true }>): DomainException {
+  private notRegistered(req: Request, account: string, resolution: Exclude<LoginResolution, { ok: true }>, returnTo: string): DomainException {
     this.logger.warn(`req=${req.id} login refused (${resolution.reason})`);
     return new DomainException('not_registered', HttpStatus.FORBIDDEN, `The account ${account} is not registered in this environment.`, {
       title: 'Not registered in this environment',
-      detail: 'Ask a platform administrator to add you as a user of this environment, then sign in again.',
+      detail: 'Ask a platform administrator to add you as a user of this environment, then sign in again, or sign in with another account.',
       logDetail: resolution.reason,
+      actions: switchAccountForm(req.session ? this.csrf.token(req) : undefined, returnTo),
     });
   }
 }

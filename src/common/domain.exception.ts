@@ -1,4 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
+import type { Html } from './html.js';
 
 /**
  * An error with a stable code that the exception filter turns into a JSON error (API routes)
@@ -9,7 +10,7 @@ export class DomainException extends Error {
     readonly code: string,
     readonly status: HttpStatus,
     message: string,
-    readonly options: { title?: string; detail?: string; logDetail?: string } = {},
+    readonly options: { title?: string; detail?: string; logDetail?: string; actions?: Html } = {},
   ) {
     super(message);
   }

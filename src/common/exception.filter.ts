@@ -26,6 +26,7 @@ export class AppExceptionFilter implements ExceptionFilter {
     }
 
     const { status, body, title, detail } = this.describe(exception);
+    const actions = exception instanceof DomainException ? exception.options.actions : undefined;
     const line = `req=${req.id} ${req.method} ${req.path} -> ${status} ${body.error}: ${[body.message].flat().join('; ')}`;
     if (exception instanceof DomainException || status < 500) {
       const logDetail = exception instanceof DomainException ? exception.options.logDetail : undefined;
@@ -51,6 +52,7 @@ export class AppExceptionFilter implements ExceptionFilter {
           body: html`<h1>${title}</h1>
             <div class="error">${messages.map((m) => html`<p>${m}</p>`)}</div>
             ${detail ? html`<p class="muted">${detail}</p>` : ''}
+            ${actions ?? ''}
             <p><a href="/">Back to the start page</a></p>`,
         }),
       );

@@ -25,6 +25,8 @@ export interface AppConfig {
     secureCookie: boolean;
   };
   desktop: { handoffTtlSeconds: number; tokenTtlSeconds: number };
+  /** Local password sign-in for admins to LifeTime when the identity provider is down. */
+  breakGlass: { enabled: boolean; sessionSeconds: number };
   trustProxy: boolean;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
 }
@@ -64,6 +66,8 @@ export function loadConfig(env: Env): AppConfig {
   }
   const sessionSecret = env.SESSION_SECRET?.trim() || undefined;
   if (sessionSecret && sessionSecret.length < 16) problems.push('SESSION_SECRET must be at least 16 characters');
+  const breakGlassEnabled = env.BREAK_GLASS_ENABLED?.trim().toLowerCase() || 'true';
+  if (!['true', 'false'].includes(breakGlassEnabled)) problems.push(`BREAK_GLASS_ENABLED must be true or false, not "${env.BREAK_GLASS_ENABLED}"`);
   const logLevel = env.LOG_LEVEL?.trim() || 'log';
   if (!['error', 'warn', 'log', 'debug'].includes(logLevel)) problems.push('LOG_LEVEL must be error, warn, log or debug');
 
@@ -97,6 +101,10 @@ export function loadConfig(env: Env): AppConfig {
     desktop: {
       handoffTtlSeconds: integer(env, 'HANDOFF_TTL_SECONDS', 600, problems, { min: 30, max: 3600 }),
       tokenTtlSeconds: integer(env, 'DESKTOP_TOKEN_TTL_SECONDS', 12 * 3600, problems, { min: 60 }),
+    },
+    breakGlass: {
+      enabled: breakGlassEnabled !== 'false',
+      sessionSeconds: integer(env, 'BREAK_GLASS_SESSION_SECONDS', 15 * 60, problems, { min: 60, max: 12 * 3600 }),
     },
     trustProxy: env.TRUST_PROXY === 'true' || env.TRUST_PROXY === '1',
     logLevel: logLevel as AppConfig['logLevel'],

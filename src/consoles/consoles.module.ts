@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { AdminModule } from '../admin/admin.module.js';
 import { ConsolesController } from './consoles.controller.js';
+import { LifeTimeController } from './lifetime.controller.js';
 
-@Module({ controllers: [ConsolesController] })
+@Module({ imports: [AdminModule], controllers: [LifeTimeController, ConsolesController] })
 export class ConsolesModule {}

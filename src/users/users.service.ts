@@ -89,8 +89,42 @@ export class UsersService {
     return this.users.findOneBy({ id });
   }
 
-  list(): Promise<User[]> {
-    return this.users.find({ order: { createdAt: 'ASC' } });
+  /** The user with this email and their break-glass password hash, which is otherwise never loaded. */
+  findWithBreakGlassHash(email: string): Promise<User | null> {
+    return this.users
+      .createQueryBuilder('u')
+      .addSelect('u.breakGlassPasswordHash')
+      .where('u.email = :email', { email: email.trim().toLowerCase() })
+      .getOne();
+  }
+
+  async setBreakGlassPasswordHash(userId: string, hash: string): Promise<void> {
+    await this.users.update({ id: userId }, { breakGlassPasswordHash: hash });
+  }
+
+  /** Whether some active admin can still sign in with a break-glass password. */
+  hasBreakGlassAdmin(): Promise<boolean> {
+    return this.users
+      .createQueryBuilder('u')
+      .where('u.active')
+      .andWhere(`'admin' = ANY(u.roles)`)
+      .andWhere('u.break_glass_password_hash IS NOT NULL')
+      .getExists();
+  }
+
+  /** All users, or those whose email or name contains `search` (any case). */
+  list(filter: { search?: string } = {}): Promise<User[]> {
+    const query = this.users.createQueryBuilder('u').orderBy('u.created_at', 'ASC');
+    const search = filter.search?.trim().slice(0, 200);
+    if (search) {
+      const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query.where('(u.email ILIKE :pattern OR u.display_name ILIKE :pattern)', { pattern });
+    }
+    return query.getMany();
+  }
+
+  identitiesOf(userId: string): Promise<LinkedIdentity[]> {
+    return this.identities.find({ where: { userId }, order: { linkedAt: 'ASC' } });
   }
 
   async get(id: string): Promise<User> {

@@ -20,6 +20,8 @@ interface OAuth2Client {
 export interface AuthorizationOptions {
   state: { returnTo: string; codeVerifier?: string };
   codeChallenge?: string;
+  /** Sent as `prompt` by passport-openidconnect: `login` asks for the account again. */
+  prompt?: 'login';
 }
 
 /**
