@@ -151,7 +151,7 @@ export class LifeTimeController {
   }
 
   private confirm(req: Request, res: Response, question: { action: string; question: string; button: string; back: string }): void {
-    res.type('html').send(lifetimePage(req, { title: 'Confirm', section: '/lifetime/users', csrfToken: this.csrf.token(req), body: confirmPage({ ...question, csrfToken: this.csrf.token(req) }) }));
+    res.status(HttpStatus.OK).type('html').send(lifetimePage(req, { title: 'Confirm', section: '/lifetime/users', csrfToken: this.csrf.token(req), body: confirmPage({ ...question, csrfToken: this.csrf.token(req) }) }));
   }
 
   private flash(req: Request, kind: 'success' | 'error', text: string): void {
