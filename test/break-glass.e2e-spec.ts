@@ -99,6 +99,12 @@ describe('break-glass sign-in with the identity provider down', () => {
 
     const [success] = (await audit()).filter((e) => e.outcome === 'success');
     expect(success).toMatchObject({ user_id: adminId, details: { sessionSeconds: 900 } });
+
+    // Past its own end the session no longer opens LifeTime, however active it was.
+    await env.db.query(`UPDATE sessions SET data = jsonb_set(data, '{endsAt}', to_jsonb($1::bigint)) WHERE user_id = $2`, [Date.now() - 1000, adminId]);
+    const ended = await browser.open(`${env.url}/lifetime`);
+    expect(ended.hops[0].location).toBe('/auth/login?returnTo=%2Flifetime');
+    expect(await sessionRows()).toEqual([]);
   });
 
   it('refuses a break-glass session everywhere but LifeTime (403 saying why), writing nothing', async () => {
