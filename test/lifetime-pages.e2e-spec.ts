@@ -137,6 +137,24 @@ describe('LifeTime pages, Use another account and the start page', () => {
     expect(event).toEqual({ actor_id: adminId, user_id: developerId });
   });
 
+  it('revokes a desktop token from the user’s page after confirmation, and refuses an unknown one with 404', async () => {
+    const [{ id: tokenId }] = await env.db.query<{ id: string }>(
+      `INSERT INTO desktop_tokens (user_id, client, token_hash, expires_at) VALUES ($1, 'service-studio', repeat('a', 64), now() + interval '1 hour') RETURNING id`,
+      [developerId],
+    );
+    const userPage = await admin.open(`${env.url}/lifetime/users/${developerId}`);
+    expect(userPage.body).toContain('id="desktop-tokens"');
+    const confirm = await admin.submit(userPage, {}, '/desktop-tokens/');
+    expect(confirm.body).toContain('Revoke this desktop token?');
+    expect(await env.db.query('SELECT 1 FROM desktop_tokens WHERE id = $1', [tokenId])).toHaveLength(1);
+    const done = await admin.submit(confirm, {}, '/desktop-tokens/');
+    expect(done.body).toContain('Desktop token revoked.');
+    expect(await env.db.query('SELECT 1 FROM desktop_tokens WHERE id = $1', [tokenId])).toHaveLength(0);
+    const again = await admin.submit(confirm, {}, '/desktop-tokens/');
+    expect(again.status).toBe(404);
+    expect(again.body).toContain('no such desktop token');
+  });
+
   it('lets a stranger refused as not registered use another account: the provider asks again, and the admin gets in', async () => {
     const browser = new TestBrowser();
     const refused = await signInThroughDevIdp(browser, `${env.url}/lifetime/users`, STRANGER);
