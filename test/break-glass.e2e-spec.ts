@@ -142,6 +142,17 @@ describe('break-glass sign-in with the identity provider down', () => {
     expect((await audit()).at(-1)).toMatchObject({ outcome: 'failure', reason: 'locked' });
   });
 
+  it('refuses a burst of simultaneous guesses past the limit without checking them', async () => {
+    await env.db.query('DELETE FROM break_glass_attempts');
+    const pages = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => post(new TestBrowser(), `${env.url}/auth/break-glass`, { email: 'root@example.com', password: `burst-guess-${i}` })),
+    );
+    const statuses = pages.map((page) => page.status);
+    expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(7);
+    expect(statuses.every((status) => status === 401 || status === 429)).toBe(true);
+  });
+
   it('locks an address after 5 failures on any accounts, so spraying names does not get round it', async () => {
     await env.db.query('DELETE FROM break_glass_attempts');
     for (let i = 0; i < 5; i++) {

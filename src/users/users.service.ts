@@ -157,6 +157,8 @@ export class UsersService {
    */
   async update(id: string, changes: UserChanges): Promise<User> {
     return this.users.manager.transaction(async (manager) => {
+      // Bounded: a change waits at most a few seconds for another admin change to finish.
+      await manager.query(`SET LOCAL lock_timeout = '5s'`);
       await manager.query('SELECT pg_advisory_xact_lock($1)', [ADMIN_CHANGES_LOCK]);
       const repository = manager.getRepository(User);
       const user = await repository.findOneBy({ id });

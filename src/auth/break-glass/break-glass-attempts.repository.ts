@@ -32,8 +32,12 @@ export class BreakGlassAttemptsRepository {
     return Math.max(0, Number(row?.seconds ?? 0));
   }
 
-  /** Counts one failure for each key and locks those past the limit; one statement per key, safe under concurrency. */
-  async recordFailure(keys: string[]): Promise<void> {
+  /**
+   * Counts an attempt against each key before its password is checked, so that attempts sent all
+   * at once cannot each slip under the limit; returns the count per key. A success gives it back.
+   */
+  async count(keys: string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
     for (const key of keys) {
       const [row] = await this.db.query<Array<{ failures: number }>>(
         `INSERT INTO break_glass_attempts (key, failures, updated_at) VALUES ($1, 1, now())
@@ -43,9 +47,26 @@ export class BreakGlassAttemptsRepository {
          RETURNING failures`,
         [key, FORGET_AFTER_SECONDS],
       );
-      const seconds = lockSeconds(row.failures);
-      if (seconds > 0) await this.db.query(`UPDATE break_glass_attempts SET locked_until = now() + make_interval(secs => $2) WHERE key = $1`, [key, seconds]);
+      counts.set(key, row.failures);
     }
+    return counts;
+  }
+
+  /** Locks every key whose count has reached the limit, for the delay its count calls for; returns the longest. */
+  async lock(counts: Map<string, number>): Promise<number> {
+    let longest = 0;
+    for (const [key, failures] of counts) {
+      const seconds = lockSeconds(failures);
+      if (seconds === 0) continue;
+      longest = Math.max(longest, seconds);
+      await this.db.query(`UPDATE break_glass_attempts SET locked_until = now() + make_interval(secs => $2) WHERE key = $1`, [key, seconds]);
+    }
+    return longest;
+  }
+
+  /** Gives back the attempt counted against a key (a success from an address). */
+  async uncount(key: string): Promise<void> {
+    await this.db.query(`UPDATE break_glass_attempts SET failures = greatest(failures - 1, 0) WHERE key = $1`, [key]);
   }
 
   async clear(key: string): Promise<void> {
