@@ -48,7 +48,6 @@ const STYLE = `
   code { background: #eef1f6; padding: .1rem .3rem; border-radius: 4px; }
   dl { display: grid; grid-template-columns: max-content auto; gap: .4rem 1rem; }
   dt { font-weight: 600; }
-  main.wide { max-width: 60rem; }
   .banner-danger { background: #c62828; color: #fff; padding: .7rem 1rem; border-radius: 6px; margin-bottom: 1rem; }
   .flash { padding: .6rem 1rem; border-radius: 6px; margin: 1rem 0; }
   .flash.success { background: #e3f4e6; border-left: 4px solid #2e7d32; }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpStatus, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpStatus, Logger, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { DomainException } from '../../common/domain.exception.js';
@@ -15,6 +15,8 @@ import { BreakGlassService } from './break-glass.service.js';
 @ApiExcludeController()
 @Controller('auth/break-glass')
 export class BreakGlassController {
+  private readonly logger = new Logger(BreakGlassController.name);
+
   constructor(
     private readonly breakGlass: BreakGlassService,
     private readonly sessions: SessionService,
@@ -36,6 +38,7 @@ export class BreakGlassController {
     const email = typeof body?.email === 'string' ? body.email : '';
     const password = typeof body?.password === 'string' ? body.password : '';
     if (!email.trim() || !password) {
+      this.logger.warn(`req=${req.id} break-glass form without email or password -> 400`);
       res.status(HttpStatus.BAD_REQUEST).type('html').send(form({ email, error: 'Enter the email address and the break-glass password.' }));
       return;
     }
