@@ -25,7 +25,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(runtime.config, runtime.oidc),
-        TypeOrmModule.forRoot(dataSourceOptions(runtime.databaseUrl)),
+        TypeOrmModule.forRoot(dataSourceOptions(runtime.databaseUrl, runtime.config.database)),
         AuditModule,
         UsersModule,
         AuthModule,

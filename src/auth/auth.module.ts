@@ -39,6 +39,7 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
             matchClaim: config.oidc.matchClaim,
             callbackUrl: new URL(`/auth/callback/${DEFAULT_PROVIDER_ID}`, config.publicUrl).toString(),
             jwksCooldownMs: config.oidc.jwksCooldownSeconds * 1000,
+            httpTimeoutMs: config.oidc.httpTimeoutMs,
           }),
         ]),
     },

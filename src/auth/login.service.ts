@@ -5,6 +5,7 @@ import passport from 'passport';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DomainException } from '../common/domain.exception.js';
 import { s256 } from '../common/secrets.js';
+import { asProviderCallError, ProviderCallError, providerFailure } from '../common/http-timeout.js';
 import { UsersService, type LoginResolution } from '../users/users.service.js';
 import { IdentityProviderRegistry } from './providers/identity-provider.registry.js';
 import type { OidcIdentityProvider } from './providers/oidc-identity-provider.js';
@@ -122,7 +123,9 @@ export class LoginService {
         logDetail: 'state missing, unknown or replayed',
       });
     }
-    const error = outcome.error as { name?: string; code?: string; message?: string } | undefined;
+    const error = outcome.error as { name?: string; code?: string; message?: string; oauthError?: unknown } | undefined;
+    const failedCall = providerCallFailure(error, provider.httpTimeoutMs);
+    if (failedCall) return providerFailure(provider.displayName, failedCall);
     if (error && error.name === 'TokenError') {
       return new DomainException('token_error', HttpStatus.BAD_REQUEST, 'The identity provider refused to complete this sign-in. It may have been used already.', {
         title: 'Sign-in did not complete',
@@ -151,6 +154,22 @@ export class LoginService {
       logDetail: resolution.reason,
     });
   }
+}
+
+/**
+ * A token or userinfo call that timed out or could not be made (the library wraps it in an
+ * InternalOAuthError), or a JWKS that could not be fetched: the provider failed, not the login.
+ */
+function providerCallFailure(error: { name?: string; message?: string; oauthError?: unknown } | undefined, timeoutMs: number): ProviderCallError | undefined {
+  if (error instanceof ProviderCallError) return error;
+  if (error?.name !== 'InternalOAuthError') return undefined;
+  const cause = error.oauthError as { statusCode?: number; code?: string } | undefined;
+  if (cause instanceof ProviderCallError) return cause;
+  // An answer with an HTTP status is the provider speaking; a network error code means no answer.
+  if (cause && cause.statusCode === undefined && cause.code) {
+    return asProviderCallError(error.message?.includes('profile') ? 'userinfo' : 'token', cause, timeoutMs);
+  }
+  return undefined;
 }
 
 function stringClaim(value: unknown): string | undefined {

@@ -17,6 +17,8 @@ export interface AppConfig {
     displayName: string;
     devIdpPort: number;
     jwksCooldownSeconds: number;
+    /** Bound of every outgoing call to an identity provider. */
+    httpTimeoutMs: number;
   };
   session: {
     secret: string;
@@ -26,7 +28,22 @@ export interface AppConfig {
   };
   desktop: { handoffTtlSeconds: number; tokenTtlSeconds: number };
   trustProxy: boolean;
+  /** Connection and statement bounds of the database pool. */
+  database: { connectTimeoutMs: number; statementTimeoutMs: number };
+  /** How long SIGTERM may take before the process exits anyway. */
+  shutdownTimeoutSeconds: number;
+  /** Requests per window, per bucket (see src/limits/rate-limit.buckets.ts). */
+  rateLimits: RateLimitSettings;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+}
+
+export interface RateLimitSettings {
+  enabled: boolean;
+  loginPerMinute: number;
+  handoffsPerMinute: number;
+  redeemAttempts: number;
+  breakGlassPerAccount: number;
+  breakGlassPerAddress: number;
 }
 
 export class ConfigError extends Error {}
@@ -86,6 +103,7 @@ export function loadConfig(env: Env): AppConfig {
       displayName: env.OIDC_DISPLAY_NAME?.trim() || (issuer ? new URL(issuer).hostname : 'Development identity provider'),
       devIdpPort: integer(env, 'DEV_IDP_PORT', port === 0 ? 0 : port + 1, problems, { min: 0, max: 65535 }),
       jwksCooldownSeconds: integer(env, 'OIDC_JWKS_COOLDOWN_SECONDS', 30, problems, { min: 0, max: 3600 }),
+      httpTimeoutMs: integer(env, 'OIDC_HTTP_TIMEOUT_MS', 10_000, problems, { min: 100, max: 120_000 }),
     },
     session: {
       // Outside production an unset secret is fine: a fresh one per start only signs out everybody.
@@ -99,6 +117,19 @@ export function loadConfig(env: Env): AppConfig {
       tokenTtlSeconds: integer(env, 'DESKTOP_TOKEN_TTL_SECONDS', 12 * 3600, problems, { min: 60 }),
     },
     trustProxy: env.TRUST_PROXY === 'true' || env.TRUST_PROXY === '1',
+    database: {
+      connectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 2_000, problems, { min: 100, max: 60_000 }),
+      statementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 3_000, problems, { min: 100, max: 600_000 }),
+    },
+    shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 15, problems, { min: 1, max: 600 }),
+    rateLimits: {
+      enabled: env.RATE_LIMITS_ENABLED?.trim() !== 'false',
+      loginPerMinute: integer(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 30, problems, { min: 1 }),
+      handoffsPerMinute: integer(env, 'RATE_LIMIT_HANDOFFS_PER_MINUTE', 20, problems, { min: 1 }),
+      redeemAttempts: integer(env, 'RATE_LIMIT_REDEEM_ATTEMPTS', 5, problems, { min: 1, max: 100 }),
+      breakGlassPerAccount: integer(env, 'RATE_LIMIT_BREAK_GLASS_PER_ACCOUNT', 5, problems, { min: 1 }),
+      breakGlassPerAddress: integer(env, 'RATE_LIMIT_BREAK_GLASS_PER_ADDRESS', 20, problems, { min: 1 }),
+    },
     logLevel: logLevel as AppConfig['logLevel'],
   };
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);

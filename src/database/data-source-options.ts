@@ -13,7 +13,15 @@ import { AuditEvents1764450000000 } from './migrations/1764450000000-audit-event
 export const ENTITIES = [User, LinkedIdentity, SessionRecord, ApiToken, HandoffTicket, DesktopToken, AuditEvent];
 export const MIGRATIONS = [InitialSchema1764230400000, DesktopHandoff1764403200000, AuditEvents1764450000000];
 
-export function dataSourceOptions(url: string): DataSourceOptions {
+/** How long to wait for a connection, and for one statement; a stopped or frozen database then fails fast. */
+export interface DatabaseBounds {
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+export const DEFAULT_DATABASE_BOUNDS: DatabaseBounds = { connectTimeoutMs: 2_000, statementTimeoutMs: 3_000 };
+
+export function dataSourceOptions(url: string, bounds: DatabaseBounds = DEFAULT_DATABASE_BOUNDS): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -22,6 +30,15 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrationsRun: true,
     // The schema comes from migrations only, so every instance agrees on it.
     synchronize: false,
-    extra: { max: 20 },
+    extra: {
+      max: 20,
+      // Also bounds the wait for a free pool connection, so a frozen database cannot queue requests forever.
+      connectionTimeoutMillis: bounds.connectTimeoutMs,
+      // Server side: a slow statement is cancelled. Client side: a server that never answers (frozen) is given up on.
+      statement_timeout: bounds.statementTimeoutMs,
+      query_timeout: bounds.statementTimeoutMs + 1_000,
+      idle_in_transaction_session_timeout: bounds.statementTimeoutMs * 2,
+      keepAlive: true,
+    },
   };
 }

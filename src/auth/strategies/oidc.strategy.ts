@@ -2,6 +2,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import OpenIDConnectStrategy from 'passport-openidconnect';
 import type { JWTPayload } from 'jose';
+import { boundOAuth2Client } from '../../common/http-timeout.js';
 import type { OidcIdentityProvider, OidcMetadata } from '../providers/oidc-identity-provider.js';
 import { IdTokenRejectedError } from '../providers/oidc-identity-provider.js';
 import { OidcStateStore } from './oidc-state.store.js';
@@ -47,7 +48,9 @@ export function createOidcStrategy(provider: OidcIdentityProvider, metadata: Oid
         store,
         skipUserProfile: !metadata.userinfo_endpoint,
       } as unknown as OpenIDConnectStrategy.StrategyOptions);
-      hardenOAuth2Client((this as unknown as { _oauth2: OAuth2Client })._oauth2, store);
+      const oauth2 = (this as unknown as { _oauth2: OAuth2Client })._oauth2;
+      boundOAuth2Client(oauth2, provider.httpTimeoutMs);
+      hardenOAuth2Client(oauth2, store);
     }
 
     override authorizationParams(options: Partial<AuthorizationOptions>): object {
