@@ -10,6 +10,7 @@ import { ConsolesModule } from './consoles/consoles.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { DesktopHandoffModule } from './desktop-handoff/desktop-handoff.module.js';
 import { HealthModule } from './health/health.module.js';
+import { LimitsModule } from './limits/limits.module.js';
 import { UsersModule } from './users/users.module.js';
 
 export interface AppRuntime {
@@ -27,6 +28,7 @@ export class AppModule {
         AppConfigModule.forRoot(runtime.config, runtime.oidc),
         TypeOrmModule.forRoot(dataSourceOptions(runtime.databaseUrl, runtime.config.database)),
         AuditModule,
+        LimitsModule,
         UsersModule,
         AuthModule,
         AdminModule,

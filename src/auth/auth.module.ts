@@ -14,6 +14,7 @@ import { LoginService } from './login.service.js';
 import { IdentityProviderRegistry, DEFAULT_PROVIDER_ID } from './providers/identity-provider.registry.js';
 import { OidcIdentityProvider } from './providers/oidc-identity-provider.js';
 import { OIDC_CONNECTION, type OidcConnection } from './oidc-connection.js';
+import { LoginStateCookie } from './strategies/login-state.cookie.js';
 import { SESSION_STORE } from './session/session.constants.js';
 import { SessionRecord } from './session/session.entity.js';
 import { SESSION_COOKIE, SessionService } from './session/session.service.js';
@@ -41,7 +42,7 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
             jwksCooldownMs: config.oidc.jwksCooldownSeconds * 1000,
             httpTimeoutMs: config.oidc.httpTimeoutMs,
           }),
-        ]),
+        ], new LoginStateCookie(config.session.secret, config.session.secureCookie)),
     },
     {
       provide: SESSION_STORE,

@@ -12,6 +12,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { DesktopApi, Public } from '../auth/decorators.js';
+import { RateLimited } from '../limits/rate-limit.guard.js';
 import { bearerToken } from '../auth/guards/bearer-token.js';
 import { DesktopApiExceptionFilter } from './desktop-api.exception-filter.js';
 import { DesktopHandoffService } from './desktop-handoff.service.js';
@@ -44,6 +45,7 @@ export class DesktopApiController {
   }
 
   @Public()
+  @RateLimited('handoff-create')
   @Post('handoffs')
   @ApiOperation({ summary: 'Start a Studio login in the browser (PKCE S256)' })
   @ApiCreatedResponse({ type: HandoffCreatedDto })

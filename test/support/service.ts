@@ -25,6 +25,9 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     DEV_IDP_PORT: '0',
     SESSION_SECRET: 'test-session-secret-0123456789',
     LOG_LEVEL: 'error',
+    // Tests sign in many times from one address; the limits themselves are tested with their defaults.
+    RATE_LIMIT_LOGIN_PER_MINUTE: '100000',
+    RATE_LIMIT_HANDOFFS_PER_MINUTE: '100000',
     ...env,
   });
   return {

@@ -1,5 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { DomainException } from '../../common/domain.exception.js';
+import type { LoginStateCookie } from '../strategies/login-state.cookie.js';
 import { createOidcStrategy } from '../strategies/oidc.strategy.js';
 import { OidcIdentityProvider, ProviderUnavailableError } from './oidc-identity-provider.js';
 
@@ -14,7 +15,10 @@ export class IdentityProviderRegistry {
   private readonly providers = new Map<string, OidcIdentityProvider>();
   private readonly strategies = new Map<string, Promise<void>>();
 
-  constructor(providers: OidcIdentityProvider[]) {
+  constructor(
+    providers: OidcIdentityProvider[],
+    private readonly loginState: LoginStateCookie,
+  ) {
     for (const provider of providers) this.providers.set(provider.id, provider);
   }
 
@@ -37,7 +41,7 @@ export class IdentityProviderRegistry {
     let built = this.strategies.get(provider.id);
     if (!built) {
       built = provider.discover().then((metadata) => {
-        createOidcStrategy(provider, metadata);
+        createOidcStrategy(provider, metadata, this.loginState);
       });
       this.strategies.set(provider.id, built);
       built.catch(() => this.strategies.delete(provider.id));

@@ -5,6 +5,7 @@ import type { JWTPayload } from 'jose';
 import { boundOAuth2Client } from '../../common/http-timeout.js';
 import type { OidcIdentityProvider, OidcMetadata } from '../providers/oidc-identity-provider.js';
 import { IdTokenRejectedError } from '../providers/oidc-identity-provider.js';
+import type { LoginStateCookie } from './login-state.cookie.js';
 import { OidcStateStore } from './oidc-state.store.js';
 
 /** What a successful OIDC verification hands to the login service. */
@@ -28,9 +29,9 @@ export interface AuthorizationOptions {
  * passport-openidconnect runs the code flow; around it this adds what it lacks: PKCE S256,
  * the ID token signature check with jose, and refusal of a userinfo `sub` that differs.
  */
-export function createOidcStrategy(provider: OidcIdentityProvider, metadata: OidcMetadata): OpenIDConnectStrategy {
+export function createOidcStrategy(provider: OidcIdentityProvider, metadata: OidcMetadata, loginState: LoginStateCookie): OpenIDConnectStrategy {
   const settings = provider.settings;
-  const store = new OidcStateStore(settings.id);
+  const store = new OidcStateStore(settings.id, loginState);
 
   class OidcStrategy extends PassportStrategy(OpenIDConnectStrategy, provider.strategyName, 10) {
     constructor() {
