@@ -10,6 +10,7 @@ import { ApiTokensService } from './api-tokens.service.js';
 import { AuthController } from './auth.controller.js';
 import { CsrfService } from './csrf.service.js';
 import { AccessGuard } from './guards/access.guard.js';
+import { LoginEvents } from './login-events.js';
 import { LoginService } from './login.service.js';
 import { IdentityProviderRegistry, DEFAULT_PROVIDER_ID } from './providers/identity-provider.registry.js';
 import { OidcIdentityProvider } from './providers/oidc-identity-provider.js';
@@ -54,9 +55,10 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
     CsrfService,
     ApiTokensService,
     LoginService,
+    LoginEvents,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [IdentityProviderRegistry, SessionService, CsrfService, ApiTokensService, UsersModule],
+  exports: [IdentityProviderRegistry, SessionService, CsrfService, ApiTokensService, LoginEvents, UsersModule],
 })
 export class AuthModule implements NestModule {
   constructor(

@@ -7,6 +7,7 @@ import { DomainException } from '../common/domain.exception.js';
 import { s256 } from '../common/secrets.js';
 import { asProviderCallError, ProviderCallError, providerFailure } from '../common/http-timeout.js';
 import { UsersService, type LoginResolution } from '../users/users.service.js';
+import { LoginEvents } from './login-events.js';
 import { IdentityProviderRegistry } from './providers/identity-provider.registry.js';
 import type { OidcIdentityProvider } from './providers/oidc-identity-provider.js';
 import { safeReturnTo } from './return-to.js';
@@ -30,6 +31,7 @@ export class LoginService {
     private readonly registry: IdentityProviderRegistry,
     private readonly users: UsersService,
     private readonly sessions: SessionService,
+    private readonly events: LoginEvents,
   ) {}
 
   /** Redirects the browser to the provider's authorization endpoint. */
@@ -65,7 +67,13 @@ export class LoginService {
       });
     }
     const outcome = await this.runCallback(provider, req);
-    if (outcome.error !== undefined || !outcome.login) throw this.refusal(provider, req, outcome);
+    const returnTo = outcome.info?.state?.returnTo;
+    if (outcome.error !== undefined || !outcome.login) {
+      const refusal = this.refusal(provider, req, outcome);
+      // Only a login that reached the provider with a valid state says where it was going.
+      if (returnTo && refusal.status < 500) await this.events.refused({ returnTo: safeReturnTo(returnTo), reason: 'login_refused' });
+      throw refusal;
+    }
 
     const claims = outcome.login.claims;
     const resolution = await this.users.resolveLogin({
@@ -76,7 +84,10 @@ export class LoginService {
       unverifiedEmail: provider.settings.matchClaim === 'email' && (claims.email_verified === false || claims.email_verified === 'false'),
     });
     const account = stringClaim(claims.email) ?? stringClaim(claims.preferred_username) ?? String(claims.sub);
-    if (!resolution.ok) throw this.notRegistered(req, account, resolution);
+    if (!resolution.ok) {
+      await this.events.refused({ returnTo: safeReturnTo(returnTo), reason: 'not_registered' });
+      throw this.notRegistered(req, account, resolution);
+    }
 
     await this.sessions.establish(req, {
       user: resolution.user,
@@ -85,7 +96,7 @@ export class LoginService {
       providerSid: stringClaim(claims.sid),
     });
     this.logger.log(`req=${req.id} user ${resolution.user.id} signed in through ${provider.id}${resolution.linked ? ' (identity linked)' : ''}`);
-    return safeReturnTo(outcome.info?.state?.returnTo);
+    return safeReturnTo(returnTo);
   }
 
   /** Ends the local session and says where the browser goes next. */

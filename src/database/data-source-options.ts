@@ -10,9 +10,10 @@ import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-s
 import { DesktopHandoff1764403200000 } from './migrations/1764403200000-desktop-handoff.js';
 import { AuditEvents1764450000000 } from './migrations/1764450000000-audit-events.js';
 import { RateLimits1764500000000 } from './migrations/1764500000000-rate-limits.js';
+import { HandoffDeniedReason1764500000001 } from './migrations/1764500000001-handoff-denied-reason.js';
 
 export const ENTITIES = [User, LinkedIdentity, SessionRecord, ApiToken, HandoffTicket, DesktopToken, AuditEvent];
-export const MIGRATIONS = [InitialSchema1764230400000, DesktopHandoff1764403200000, AuditEvents1764450000000, RateLimits1764500000000];
+export const MIGRATIONS = [InitialSchema1764230400000, DesktopHandoff1764403200000, AuditEvents1764450000000, RateLimits1764500000000, HandoffDeniedReason1764500000001];
 
 /** How long to wait for a connection, and for one statement; a stopped or frozen database then fails fast. */
 export interface DatabaseBounds {
