@@ -52,10 +52,11 @@ export async function startService(env: Record<string, string | undefined>): Pro
 
   const database = await openDatabase(config, (line) => logger.log(line));
   let devIdp: DevIdp | undefined;
+  let app: NestExpressApplication | undefined;
   try {
     const resolved = await resolveIdentityProvider(config);
     devIdp = resolved.devIdp;
-    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl: database.url, oidc: resolved.oidc }), {
+    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl: database.url, oidc: resolved.oidc }), {
       logger: LOG_LEVELS[config.logLevel],
       // Registered below with a size limit and a depth check that runs before JSON.parse.
       bodyParser: false,
@@ -78,6 +79,7 @@ export async function startService(env: Record<string, string | undefined>): Pro
       logger.warn(`The identity provider cannot be used yet (${providerAtStart.reason}); sign-in answers 503 and /readyz is not ready until it can.`);
     }
     const server = app.getHttpServer() as import('node:http').Server;
+    const nest = app;
     return {
       app,
       config,
@@ -92,12 +94,13 @@ export async function startService(env: Record<string, string | undefined>): Pro
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await closed;
-        await app.close();
+        await nest.close();
         await devIdp?.close();
         await database.stop();
       },
     };
   } catch (error) {
+    await app?.close().catch(() => undefined);
     await devIdp?.close();
     await database.stop();
     throw error;
@@ -132,14 +135,19 @@ export function startupWarnings(config: AppConfig): string[] {
   return warnings;
 }
 
-/** Listens, turning a port in use into one line that names the port and the variable to change. */
+/**
+ * Listens, turning a port in use into one line that names the port and the variable to change.
+ * The HTTP server is started here rather than by `app.listen`, which would log its own stack first.
+ */
 async function listen(app: INestApplication, port: number, variable: string): Promise<void> {
-  try {
-    await app.listen(port, '0.0.0.0');
-  } catch (error) {
-    if ((error as { code?: string }).code === 'EADDRINUSE') throw new ConfigError(`Port ${port} is already in use: stop what uses it or set ${variable} to a free port.`);
-    throw error;
-  }
+  await app.init();
+  const server = app.getHttpServer() as import('node:http').Server;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' ? new ConfigError(`Port ${port} is already in use: stop what uses it or set ${variable} to a free port.`) : error);
+    });
+    server.listen(port, '0.0.0.0', () => resolve());
+  });
 }
 
 async function resolveIdentityProvider(config: AppConfig): Promise<{ oidc: OidcConnection; devIdp?: DevIdp }> {
