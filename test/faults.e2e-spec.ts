@@ -206,7 +206,8 @@ describe('hostile input', () => {
     const body = await invalid.json();
     expect(body).toMatchObject({ error: 'invalid_request' });
     expect(typeof body.message).toBe('string');
-    expect(Array.isArray(body.details ?? [])).toBe(true);
+    expect(body.message).toBe('The request is not valid.');
+    expect(body.details).toEqual(expect.arrayContaining([expect.stringContaining('client'), expect.stringContaining('extra')]));
     const notFound = await fetch(`${env.url}/api/nothing-here`);
     expect(await notFound.json()).toMatchObject({ error: 'not_found' });
     expect(await tickets()).toBe(0);
@@ -279,6 +280,35 @@ describe('rate limits', () => {
     } finally {
       await second.close();
       await first.close();
+    }
+  });
+
+  it('denies a handoff after five wrong codes, and the status says why', async () => {
+    const env = await startTestService();
+    try {
+      const { signInThroughDevIdp, DEVELOPER } = await import('./support/service.js');
+      const { clickOpen } = await import('./support/forms.js');
+      const { createHash, randomBytes } = await import('node:crypto');
+      const verifier = randomBytes(32).toString('base64url');
+      const created = await fetch(`${env.url}/api/desktop/handoffs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client: 'service-studio', codeChallenge: createHash('sha256').update(verifier).digest('base64url'), codeChallengeMethod: 'S256', redirectUri: 'http://127.0.0.1:9/callback' }),
+      });
+      const handoff = await created.json();
+      const browser = new TestBrowser();
+      const page = await signInThroughDevIdp(browser, handoff.browserUrl, DEVELOPER);
+      const { href } = await clickOpen(browser, page);
+      const redeem = (code: string) =>
+        fetch(`${env.url}/api/desktop/handoffs/${handoff.id}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, codeVerifier: verifier }) });
+      for (let i = 0; i < 5; i++) expect((await redeem(`wrong-${i}`.padEnd(43, 'x'))).status).toBe(400);
+      expect(await (await fetch(handoff.statusUrl)).json()).toMatchObject({ status: 'denied', reason: 'too_many_attempts' });
+      // Even the right code is refused now, and no token was ever issued.
+      const right = await redeem(href.searchParams.get('code')!);
+      expect(right.status).toBe(400);
+      expect((await env.db.query('SELECT 1 FROM desktop_tokens')).length).toBe(0);
+    } finally {
+      await env.close();
     }
   });
 
