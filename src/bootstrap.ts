@@ -66,7 +66,8 @@ export async function startService(env: Record<string, string | undefined>): Pro
     app.useBodyParser('urlencoded', { limit: BODY_SIZE_LIMIT, extended: true });
     app.set('trust proxy', config.trustProxy);
     app.disable('x-powered-by');
-    app.use(requestContext, securityHeaders({ https: config.publicUrl.protocol === 'https:' }));
+    // The provider's origin: Log out's answer redirects there (its end-session endpoint).
+    app.use(requestContext, securityHeaders({ https: config.publicUrl.protocol === 'https:', formTargets: [new URL(resolved.oidc.issuer).origin] }));
     app.useGlobalFilters(new AppExceptionFilter());
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
     setUpSwagger(app);

@@ -17,11 +17,21 @@ const DOCS_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsaf
 const PAGE_CSP_HEAD = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; script-src 'nonce-";
 
 /**
- * A page's policy: scripts only with this response's nonce, forms only to this origin (plus the
- * given extra targets: a form whose answer redirects elsewhere needs that target allowed too).
+ * A page's policy: scripts only with this response's nonce, forms only to this origin and the
+ * given targets. Browsers apply form-action to the redirects that answer a form too, so a form
+ * whose answer leaves this origin (Log out to the provider's end-session endpoint) needs its
+ * target listed.
  */
-export function pageCsp(nonce: string, extraFormTargets: string[] = []): string {
-  return `${PAGE_CSP_HEAD}${nonce}'; form-action 'self'${extraFormTargets.map((target) => ` ${target}`).join('')}`;
+export function pageCsp(nonce: string, formTargets: string[] = []): string {
+  return `${PAGE_CSP_HEAD}${nonce}'; form-action 'self'${formTargets.map((target) => ` ${target}`).join('')}`;
+}
+
+/** Widens this response's policy: one more form target, and optionally where scripts may connect. */
+export function allowOnPage(res: Response, allow: { formTarget?: string; connectTo?: string }): void {
+  let policy = String(res.getHeader('Content-Security-Policy') ?? '');
+  if (allow.formTarget) policy = policy.replace("form-action 'self'", `form-action 'self' ${allow.formTarget}`);
+  if (allow.connectTo) policy = `${policy}; connect-src ${allow.connectTo}`;
+  res.setHeader('Content-Security-Policy', policy);
 }
 
 /**
@@ -31,7 +41,8 @@ export function pageCsp(nonce: string, extraFormTargets: string[] = []): string 
  * - Cache-Control no-store: pages and API answers name people or carry tokens.
  * - HSTS only when the public URL is https (a plain-http development setup must stay reachable).
  */
-export function securityHeaders(options: { https: boolean }): (req: Request, res: Response, next: NextFunction) => void {
+export function securityHeaders(options: { https: boolean; formTargets?: string[] }): (req: Request, res: Response, next: NextFunction) => void {
+  const formTargets = options.formTargets ?? [];
   const fixed = helmet({
     contentSecurityPolicy: false,
     crossOriginEmbedderPolicy: false,
@@ -51,7 +62,7 @@ export function securityHeaders(options: { https: boolean }): (req: Request, res
       } else {
         const nonce = randomBytes(16).toString('base64');
         res.locals.cspNonce = nonce;
-        res.setHeader('Content-Security-Policy', pageCsp(nonce));
+        res.setHeader('Content-Security-Policy', pageCsp(nonce, formTargets));
         res.setHeader('Cache-Control', 'no-store');
       }
       next();

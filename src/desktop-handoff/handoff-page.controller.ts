@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { CSRF_FIELD, CsrfService } from '../auth/csrf.service.js';
 import { BrowserSession } from '../auth/decorators.js';
 import { html, page } from '../common/html.js';
-import { pageCsp } from '../common/security-headers.js';
+import { allowOnPage } from '../common/security-headers.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DesktopHandoffService } from './desktop-handoff.service.js';
 import type { HandoffTicket } from './handoff-ticket.entity.js';
@@ -51,8 +51,9 @@ export class HandoffPageController {
     const { ticket, studio } = await this.handoffs.showInBrowser({ id, user });
     const loopback = loopbackOrigin(ticket.redirectUri);
     const nonce = res.locals.cspNonce ?? '';
-    // The form's answer redirects to the Studio (loopback or custom scheme): form-action must allow it.
-    res.setHeader('Content-Security-Policy', `${pageCsp(nonce, [formTarget(ticket.redirectUri)])}${loopback ? `; connect-src ${loopback}` : ''}`);
+    // The form's answer redirects to the Studio (loopback or custom scheme): form-action must allow
+    // it. The script checks the loopback port before the click posts.
+    allowOnPage(res, { formTarget: formTarget(ticket.redirectUri), connectTo: loopback });
     const token = this.csrf.token(req);
     return page({
       title: `Open ${studio.title}`,
