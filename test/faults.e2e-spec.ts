@@ -246,6 +246,10 @@ describe('hostile input', () => {
     }
     const done = await browser.request(`${env.url}/auth/logout`, { method: 'POST', headers: { ...form.headers, origin: 'null' }, body: form.body });
     expect(done.status).toBe(303);
+    // The same button once the session is gone (a second click, an old tab): the signed-out page, not an error.
+    const again = await browser.request(`${env.url}/auth/logout`, { method: 'POST', headers: form.headers, body: form.body });
+    expect(again.status).toBe(303);
+    expect(again.headers.get('location')).toBe('/auth/signed-out');
   });
 });
 

@@ -45,6 +45,8 @@ export class AuthController {
   @Post('logout')
   @HttpCode(303)
   async logout(@Req() req: Request, @Res() res: Response): Promise<void> {
+    // No session (it expired while the page stayed open): nothing to end, nothing to forge.
+    if (!req.session?.userId) return res.redirect(303, '/auth/signed-out');
     // Only this site's own Log out button (a form with the session's token) may end a session.
     // `Origin: null` is what Chromium sends under no-referrer; any named origin must be this one.
     const origin = req.header('origin');

@@ -49,7 +49,7 @@ export class AppExceptionFilter implements ExceptionFilter {
       return;
     }
 
-    const described = describe(exception);
+    const described = describeError(exception);
     const { status, body, title, detail } = described;
     const line = `req=${req.id} ${req.method} ${req.path} -> ${status} ${body.error}: ${body.message}${body.details ? ` (${body.details.join('; ')})` : ''}`;
     if (status < 500 || exception instanceof DomainException || described.logDetail) {
@@ -82,7 +82,7 @@ export class AppExceptionFilter implements ExceptionFilter {
   }
 }
 
-export function describe(exception: unknown): Described {
+export function describeError(exception: unknown): Described {
   if (exception instanceof DomainException) {
     return {
       status: exception.status,
@@ -107,7 +107,7 @@ export function describe(exception: unknown): Described {
     };
   }
   const database = databaseFailure(exception);
-  if (database) return describe(database);
+  if (database) return describeError(database);
   const client = clientHttpError(exception);
   if (client) return client;
   return {
