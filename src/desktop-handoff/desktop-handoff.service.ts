@@ -17,7 +17,8 @@ import { DesktopUserDto, type DesktopTokenResponseDto } from './dto/desktop-toke
 import type { EnvironmentDto } from './dto/environment.dto.js';
 import type { HandoffCreatedDto, HandoffStatusDto } from './dto/handoff.dto.js';
 import type { RedeemHandoffDto } from './dto/redeem-handoff.dto.js';
-import { HandoffTicket, type HandoffDeniedReason, type HandoffStatus } from './handoff-ticket.entity.js';
+import { DENIAL_MESSAGES, effectiveStatus, GRANT_REFUSALS, HANDOFF_PAGE } from './handoff-status.js';
+import { HandoffTicket, type HandoffDeniedReason } from './handoff-ticket.entity.js';
 import { isS256Challenge, verifierMatches } from './pkce.js';
 import { checkRedirectUri } from './redirect-uri.js';
 import { STUDIOS, type StudioClient, type StudioDefinition } from './studio-clients.js';
@@ -26,24 +27,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The one-time code is only needed for the moment between the button and the Studio's redemption. */
 const CODE_TTL_MS = 2 * 60 * 1000;
 const POLL_INTERVAL_SECONDS = 2;
-
-/** A browser path that shows a handoff page: where a refused login was going. */
-const HANDOFF_PAGE = /^\/desktop\/handoff\/([0-9a-f-]{36})(?:[/?#]|$)/i;
-
-/** What the Studio says when the browser side refused (never names the account: the status is public). */
-export const DENIAL_MESSAGES: Record<HandoffDeniedReason, string> = {
-  cancelled: 'The login was cancelled in the browser.',
-  not_registered: 'The account used in the browser is not registered in this environment.',
-  login_refused: 'The identity provider did not sign the account in.',
-  too_many_attempts: 'Too many wrong codes were tried for this login, so it was refused.',
-};
-
-const GRANT_REFUSALS: Record<Exclude<HandoffStatus, 'authenticated'>, string> = {
-  pending: 'The login has not been completed in the browser yet',
-  redeemed: 'This handoff was already redeemed',
-  expired: 'This handoff has expired',
-  denied: 'This handoff was cancelled in the browser',
-};
 
 /** What the browser page shows once the ticket is bound to its user. */
 export interface BrowserHandoff {
@@ -59,11 +42,6 @@ export interface BrowserRequest {
   id: string;
   user: User;
   requestId: string;
-}
-
-function effectiveStatus(ticket: HandoffTicket, now = Date.now()): HandoffStatus {
-  const open = ticket.status === 'pending' || ticket.status === 'authenticated';
-  return open && ticket.expiresAt.getTime() <= now ? 'expired' : ticket.status;
 }
 
 /** The rules of a Studio login handed to the browser: create, bind to a user, cancel, redeem once. */
