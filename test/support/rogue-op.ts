@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PROBE_CODE } from '../../src/identity-providers/provider-probe.js';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 
 /**
@@ -208,8 +209,11 @@ class RogueOpServer implements RogueOp {
 
   private async token(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = new URLSearchParams(await readBody(req));
-    this.tokenRequests++;
-    this.lastTokenRequest = body;
+    // The service's provider Test (readiness) probes the client with its own dummy code; that is not a login.
+    if (body.get('code') !== PROBE_CODE) {
+      this.tokenRequests++;
+      this.lastTokenRequest = body;
+    }
     const client = clientCredentials(req, body);
     if (!this.isAuthenticClient(client)) {
       return sendJson(res, 401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic realm="rogue-op"' });
