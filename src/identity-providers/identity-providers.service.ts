@@ -74,7 +74,7 @@ export class IdentityProvidersService {
   async create(input: NewProvider, actorId?: string): Promise<ProviderView> {
     const id = checkProviderId(input.id);
     if (id === ENVIRONMENT_PROVIDER_ID) throw this.environmentReadOnly();
-    const fields = checkProviderFields({ scopes: ['openid', 'profile', 'email'], matchClaim: 'email', emailDomains: [], enabled: true, ...input });
+    const fields = checkProviderFields({ scopes: ['openid', 'profile', 'email'], matchClaim: 'email', emailDomains: [], enabled: true, ...defined(input) } as ProviderFields);
     const inserted = await this.repository.insert({
       id,
       displayName: fields.displayName,
@@ -97,7 +97,7 @@ export class IdentityProvidersService {
   async update(id: string, changes: ProviderChanges, actorId?: string): Promise<ProviderView> {
     if (id === ENVIRONMENT_PROVIDER_ID) throw this.environmentReadOnly();
     const current = await this.row(id);
-    const fields = checkProviderFields({ ...this.fieldsOf(current), ...changes });
+    const fields = checkProviderFields({ ...this.fieldsOf(current), ...defined(changes) });
     const update: ProviderRowChanges = {
       displayName: fields.displayName,
       issuer: fields.issuer,
@@ -149,7 +149,7 @@ export class IdentityProvidersService {
   /** Tests a draft before it is saved; nothing is written but the audit event. */
   async testDraft(draft: ProviderDraft, actorId?: string): Promise<ProbeResult> {
     const id = draft.id === undefined ? 'draft' : checkProviderId(draft.id);
-    const fields = checkProviderFields({ scopes: ['openid'], matchClaim: 'email', emailDomains: [], enabled: true, ...draft, displayName: draft.displayName || 'Draft' });
+    const fields = checkProviderFields({ scopes: ['openid'], matchClaim: 'email', emailDomains: [], enabled: true, ...defined(draft), displayName: draft.displayName || 'Draft' } as ProviderFields);
     const result = await probeProvider(
       { issuer: fields.issuer, clientId: fields.clientId, clientSecret: fields.clientSecret, callbackUrl: providerCallbackUrl(this.config.publicUrl, id) },
       { timeoutMs: this.config.oidc.httpTimeoutMs },
@@ -225,4 +225,9 @@ export class IdentityProvidersService {
       `The "${ENVIRONMENT_PROVIDER_ID}" identity provider comes from the environment (OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET); change those variables and restart instead, or add another provider with its own id.`,
     );
   }
+}
+
+/** Leaves out fields given as undefined, so they do not override defaults or stored values. */
+function defined<T extends object>(input: T): Partial<T> {
+  return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

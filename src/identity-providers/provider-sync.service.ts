@@ -106,7 +106,12 @@ export class ProviderSyncService implements OnApplicationBootstrap, OnModuleDest
 
   private async listen(): Promise<void> {
     const options = this.dataSource.options as { url?: string };
-    const client = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS });
+    const client = new pg.Client({
+      connectionString: options.url,
+      application_name: 'frontdoor-provider-listener',
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      query_timeout: QUERY_TIMEOUT_MS,
+    });
     client.on('notification', (message) => {
       if (message.channel !== PROVIDER_CHANGES_CHANNEL || !message.payload) return;
       this.reload(message.payload).catch((error: unknown) => this.logger.warn(`reload of identity provider ${message.payload} failed: ${(error as Error).message}`));

@@ -36,6 +36,8 @@ export interface RogueOp {
   tokenRequests: number;
   jwksRequests: number;
   rotateKeys(): Promise<void>;
+  /** Client secrets the token endpoint accepts from now on (a secret rotated at the provider). */
+  acceptSecrets(secrets: string[]): void;
   close(): Promise<void>;
   subject: string;
   email: string;
@@ -103,6 +105,7 @@ class RogueOpServer implements RogueOp {
   extraClaims: Record<string, unknown> = {};
 
   private readonly server: Server;
+  private acceptedSecrets: string[];
   private readonly codes = new Map<string, CodeGrant>();
   private readonly accessTokens = new Map<string, AccessGrant>();
   private readonly routes: Record<string, RouteHandler> = {
@@ -120,6 +123,7 @@ class RogueOpServer implements RogueOp {
     /** Same key types as the published ones but never published: their signatures must not verify. */
     private readonly impostorKeys: KeySet,
   ) {
+    this.acceptedSecrets = [options.clientSecret];
     this.server = createServer((req, res) => {
       this.dispatch(req, res).catch((error: unknown) => failRequest(res, error));
     });
@@ -136,6 +140,10 @@ class RogueOpServer implements RogueOp {
 
   async rotateKeys(): Promise<void> {
     this.keys = await generateKeySet();
+  }
+
+  acceptSecrets(secrets: string[]): void {
+    this.acceptedSecrets = [...secrets];
   }
 
   close(): Promise<void> {
@@ -230,7 +238,7 @@ class RogueOpServer implements RogueOp {
   }
 
   private isAuthenticClient(client: ClientCredentials): boolean {
-    return client.id === this.options.clientId && client.secret !== undefined && safeEqual(client.secret, this.options.clientSecret);
+    return client.id === this.options.clientId && client.secret !== undefined && this.acceptedSecrets.some((secret) => safeEqual(client.secret!, secret));
   }
 
   /** Consumes the code before checking it, so any second presentation fails as a replay. */
