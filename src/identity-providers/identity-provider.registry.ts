@@ -3,7 +3,8 @@ import passport from 'passport';
 import type { Strategy } from 'passport';
 import { DomainException } from '../common/domain.exception.js';
 import { createOidcStrategy } from '../auth/strategies/oidc.strategy.js';
-import type { IdentityProvider } from './identity-provider.js';
+import type { JWTPayload } from 'jose';
+import type { IdentityProvider, JwtCheck } from './identity-provider.js';
 import type { ProbeTarget } from './provider-probe.js';
 import { OidcIdentityProvider, ProviderUnavailableError, type OidcProviderSettings } from './oidc-identity-provider.js';
 
@@ -58,6 +59,14 @@ export class IdentityProviderRegistry {
       });
     }
     return provider;
+  }
+
+  /**
+   * Verifies a JWT (a back-channel logout token, for instance) against the JWKS of the named
+   * enabled provider; an unknown or disabled provider is a 404 DomainException.
+   */
+  verifyJwt(providerId: string, token: string, check?: JwtCheck): Promise<JWTPayload> {
+    return this.get(providerId).verifyJwt(token, check);
   }
 
   /** Adds or replaces a provider; a replaced one loses its strategy at once. */

@@ -6,7 +6,7 @@ import { IdentityProviderRegistry } from './identity-provider.registry.js';
 import { IdentityProvidersRepository } from './identity-providers.repository.js';
 import { IdentityProvidersService } from './identity-providers.service.js';
 import { OidcIdentityProvider } from './oidc-identity-provider.js';
-import { OIDC_CONNECTION, type OidcConnection } from './oidc-connection.js';
+import type { OidcConnection } from './oidc-connection.js';
 import { ProviderHealthService } from './provider-health.service.js';
 import { ProviderSecrets } from './provider-secrets.js';
 import { ProviderSyncService } from './provider-sync.service.js';
@@ -25,7 +25,6 @@ export class IdentityProvidersModule {
       module: IdentityProvidersModule,
       imports: [TypeOrmModule.forFeature([IdentityProviderRecord])],
       providers: [
-        { provide: OIDC_CONNECTION, useValue: connection },
         {
           provide: IdentityProviderRegistry,
           inject: [APP_CONFIG],
@@ -42,7 +41,7 @@ export class IdentityProvidersModule {
         ProviderHealthService,
         IdentityProvidersService,
       ],
-      exports: [OIDC_CONNECTION, IdentityProviderRegistry, ProviderHealthService, IdentityProvidersService],
+      exports: [IdentityProviderRegistry, ProviderHealthService, IdentityProvidersService],
     };
   }
 }

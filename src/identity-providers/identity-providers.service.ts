@@ -126,22 +126,21 @@ export class IdentityProvidersService {
 
   /** Tests a saved provider (the environment's included) as it is stored now. */
   async test(id: string, actorId?: string): Promise<ProbeResult> {
-    let target;
     const registered = this.registry.find(id);
-    if (registered && (registered.source === 'environment' || id === ENVIRONMENT_PROVIDER_ID)) {
-      target = this.registry.probeTarget(registered);
+    let result: ProbeResult;
+    if (registered?.source === 'environment') {
+      result = await probeProvider(this.registry.probeTarget(registered), { timeoutMs: this.config.oidc.httpTimeoutMs });
+      this.health.remember(registered, result);
     } else {
       const row = await this.row(id);
-      target = {
-        issuer: row.issuer,
-        clientId: row.clientId,
-        clientSecret: row.clientSecretEncrypted ? this.secrets.open(row.clientSecretEncrypted, row.id) : undefined,
-        callbackUrl: providerCallbackUrl(this.config.publicUrl, row.id),
-      };
+      const clientSecret = row.clientSecretEncrypted ? this.secrets.open(row.clientSecretEncrypted, row.id) : undefined;
+      result = await probeProvider(
+        { issuer: row.issuer, clientId: row.clientId, clientSecret, callbackUrl: providerCallbackUrl(this.config.publicUrl, row.id) },
+        { timeoutMs: this.config.oidc.httpTimeoutMs },
+      );
+      // The result stands for readiness only if it tested the version this instance signs in with.
+      if (registered && registered.version === row.version) this.health.remember(registered, result);
     }
-    const result = await probeProvider(target, { timeoutMs: this.config.oidc.httpTimeoutMs });
-    const current = this.registry.find(id);
-    if (current && this.registry.probeTarget(current).clientSecret === target.clientSecret && current.issuer === target.issuer) this.health.remember(current, result);
     await this.recordTest(id, result, actorId);
     return result;
   }

@@ -1,6 +1,4 @@
-/** The resolved identity provider connection: OIDC_* from the environment, or the development provider's. */
-export const OIDC_CONNECTION = Symbol('OIDC_CONNECTION');
-
+/** The resolved connection of the environment's provider: OIDC_* from the environment, or the development provider's. */
 export interface OidcConnection {
   issuer: string;
   clientId: string;

@@ -42,9 +42,15 @@ export class ProviderHealthService implements OnApplicationBootstrap, OnModuleDe
   ) {}
 
   onApplicationBootstrap(): void {
-    this.unsubscribe = this.registry.onChange(({ id }) => this.cache.delete(id));
+    // A changed provider is tested again at once, so readiness rarely has to wait for a Test.
+    this.unsubscribe = this.registry.onChange(({ id }) => {
+      this.cache.delete(id);
+      const provider = this.registry.find(id);
+      if (provider) this.test(provider).catch(() => undefined);
+    });
     this.timer = setInterval(() => void this.refreshAll(), this.config.oidc.testIntervalSeconds * 1000);
     this.timer.unref();
+    void this.refreshAll();
   }
 
   onModuleDestroy(): void {

@@ -30,6 +30,9 @@ export interface ProbeTarget {
  */
 export const PROBE_CODE = 'frontdoor-test-probe-not-a-real-code';
 
+/** Names the Test's requests in the provider's logs, apart from sign-ins. */
+export const PROBE_USER_AGENT = 'identity-front-door-provider-test';
+
 const STEPS: ProbeStepName[] = ['discovery', 'issuer', 'endpoints', 'jwks', 'client'];
 const ACCEPTED = new Set(ALGORITHMS);
 
@@ -168,7 +171,9 @@ async function client(context: ProbeContext): Promise<{ code: string; message: s
 
 async function call(url: string, init: RequestInit, timeoutMs: number, step: ProbeStepName): Promise<Response> {
   try {
-    return await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+    const headers = new Headers(init.headers);
+    headers.set('user-agent', PROBE_USER_AGENT);
+    return await fetch(url, { ...init, headers, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
     const name = (error as Error).name;
     if (name === 'TimeoutError' || name === 'AbortError') {

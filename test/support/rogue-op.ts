@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PROBE_CODE } from '../../src/identity-providers/provider-probe.js';
+import { PROBE_CODE, PROBE_USER_AGENT } from '../../src/identity-providers/provider-probe.js';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 
 /**
@@ -110,7 +110,7 @@ class RogueOpServer implements RogueOp {
   private readonly accessTokens = new Map<string, AccessGrant>();
   private readonly routes: Record<string, RouteHandler> = {
     'GET /.well-known/openid-configuration': (_req, res) => sendJson(res, 200, this.discoveryDocument()),
-    'GET /jwks': (_req, res) => this.jwks(res),
+    'GET /jwks': (req, res) => this.jwks(req, res),
     'GET /authorize': (_req, res, url) => this.authorize(res, url.searchParams),
     'POST /token': (req, res) => this.token(req, res),
     'GET /userinfo': (req, res) => this.userinfo(req, res),
@@ -182,8 +182,9 @@ class RogueOpServer implements RogueOp {
     };
   }
 
-  private jwks(res: ServerResponse): void {
-    this.jwksRequests++;
+  private jwks(req: IncomingMessage, res: ServerResponse): void {
+    // Reads by the service's provider Test are not the relying party's key fetches under test.
+    if (req.headers['user-agent'] !== PROBE_USER_AGENT) this.jwksRequests++;
     sendJson(res, 200, { keys: [this.keys.rs256.publicJwk, this.keys.es256.publicJwk] });
   }
 
