@@ -345,6 +345,9 @@ describe('identity providers managed at runtime', () => {
     it('finishes a login whose client secret was rotated between authorize and callback, on the other instance', async () => {
       const browser = new TestBrowser();
       const callback = await beginLogin(browser);
+      // Cut the change notifications too, so the other instance can only learn of the new secret
+      // by re-reading the provider when the callback arrives.
+      await a.db.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'frontdoor-provider-listener' AND datname = current_database()");
       // The hardest cut: the provider stops taking the old secret before the callback arrives.
       rogue.acceptSecrets([ROGUE.second]);
       expect((await admin('/rogue', { method: 'PATCH', json: { clientSecret: ROGUE.second } })).status).toBe(200);
