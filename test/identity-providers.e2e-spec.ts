@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/admin/admin-cli.js';
 import { startService, type RunningService } from '../src/bootstrap.js';
@@ -189,6 +190,27 @@ describe('identity providers managed at runtime', () => {
       const response = await fetch(`${a.url}/api/admin/identity-providers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...secondProvider(), id: 'x' }) });
       expect(response.status).toBe(401);
       expect((await rows()).map((row) => row.id)).toEqual(['second']);
+    });
+
+    it('never writes a client secret to a log line: create, refusal, change, Test, delete', async () => {
+      const secret = 'log-probe-secret-0123456789';
+      const lines: string[] = [];
+      const capture = (...parts: unknown[]) => void lines.push(parts.map(String).join(' '));
+      Logger.overrideLogger({ log: capture, error: capture, warn: capture, debug: capture, verbose: capture, fatal: capture });
+      try {
+        const body = { ...secondProvider(), id: 'logged', clientSecret: secret };
+        expect((await admin('', { method: 'POST', json: body })).status).toBe(201);
+        expect((await admin('', { method: 'POST', json: { ...body, id: 'Bad Slug' } })).status).toBe(400);
+        expect((await admin('', { method: 'POST', json: { ...body, issuer: 'nope' } })).status).toBe(400);
+        expect((await admin('/logged', { method: 'PATCH', json: { clientSecret: `${secret}-2` } })).status).toBe(200);
+        expect((await admin('/test', { method: 'POST', json: { issuer: second.issuer, clientId: SECOND.clientId, clientSecret: secret } })).status).toBe(200);
+        expect((await admin('/logged/test', { method: 'POST' })).status).toBe(200);
+        expect((await admin('/logged', { method: 'DELETE' })).status).toBe(204);
+      } finally {
+        Logger.overrideLogger(['fatal', 'error']);
+      }
+      expect(lines.some((line) => line.includes('logged'))).toBe(true);
+      expect(lines.join('\n')).not.toContain(secret);
     });
 
     it('describes every route in Swagger, with clientSecret write-only and absent from responses', async () => {
@@ -393,11 +415,12 @@ describe('identity providers managed at runtime', () => {
       expect((await admin('/rogue', { method: 'PATCH', json: { enabled: true, displayName: 'Rogue again' } })).status).toBe(200);
       expect(await until(async () => (await providersSeenBy(bUrl)).includes('rogue'), 2000)).toBe(true);
 
+      const deletedBefore = await auditCount('admin.provider.deleted');
       expect((await admin('/rogue', { method: 'DELETE' })).status).toBe(204);
       expect(await until(async () => !(await providersSeenBy(bUrl)).includes('rogue'), 2000)).toBe(true);
       for (const base of [a.url, bUrl]) expect((await fetch(`${base}/auth/login/rogue`, { redirect: 'manual' })).status).toBe(404);
       expect((await rows()).map((row) => row.id)).toEqual(['second']);
-      expect(await auditCount('admin.provider.deleted')).toBe(1);
+      expect(await auditCount('admin.provider.deleted')).toBe(deletedBefore + 1);
     });
 
     it('catches up after its listening connection is cut: reconnects and reloads', async () => {
