@@ -18,6 +18,9 @@ export interface Readiness {
   providers: ProviderReadiness[];
 }
 
+/** How long a readiness check waits for a provider's first Test before saying it is still running. */
+const FIRST_RESULT_WAIT_MS = 5_000;
+
 interface Cached {
   version: number;
   result: ProbeResult;
@@ -73,9 +76,23 @@ export class ProviderHealthService implements OnApplicationBootstrap, OnModuleDe
 
   private async providerReadiness(provider: IdentityProvider): Promise<ProviderReadiness> {
     const cached = this.cache.get(provider.id);
-    const result = cached && cached.version === provider.version ? cached.result : await this.test(provider);
+    const result = cached && cached.version === provider.version ? cached.result : await this.firstResult(provider);
+    if (!result) return { id: provider.id, displayName: provider.displayName, ready: false, reason: 'its Test is still running' };
     const reason = probeReason(result);
     return { id: provider.id, displayName: provider.displayName, ready: result.ok, ...(reason ? { reason } : {}) };
+  }
+
+  /** A provider without a result yet: its Test, waited for a bounded time so a readiness check stays quick. */
+  private async firstResult(provider: IdentityProvider): Promise<ProbeResult | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), Math.min(this.config.oidc.httpTimeoutMs, FIRST_RESULT_WAIT_MS));
+    });
+    try {
+      return await Promise.race([this.test(provider), waited]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private test(provider: IdentityProvider): Promise<ProbeResult> {
