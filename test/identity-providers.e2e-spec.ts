@@ -456,6 +456,29 @@ describe('readiness from the Test', () => {
   });
 });
 
+describe('readiness while a provider hangs', () => {
+  it('does not wait for a hanging provider longer than 5 s: not ready, its Test still running', async () => {
+    const sockets = new Set<Socket>();
+    const hanging = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', () => resolve()));
+    const env = await startTestService({
+      OIDC_ISSUER: `http://127.0.0.1:${(hanging.address() as { port: number }).port}`,
+      OIDC_CLIENT_ID: 'front-door',
+      OIDC_CLIENT_SECRET: 'x',
+      OIDC_HTTP_TIMEOUT_MS: '20000',
+    });
+    try {
+      const ready = await fetch(`${env.url}/readyz`, { signal: AbortSignal.timeout(10_000) });
+      expect(ready.status).toBe(503);
+      expect((await ready.json()).reason).toBe('identity provider default: its Test is still running');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await env.close();
+      await new Promise((resolve) => hanging.close(resolve));
+    }
+  });
+});
+
 describe('start-up in production', () => {
   it('stops when stored providers have secrets and ENCRYPTION_KEY is missing', async () => {
     const env = await startTestService();
