@@ -18,7 +18,8 @@ export class IdentityProviders1764600000000 implements MigrationInterface {
         version integer NOT NULL DEFAULT 1,
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now(),
-        CONSTRAINT identity_providers_id_check CHECK (id ~ '^[a-z0-9-]{1,40}$'),
+        -- "default" is the provider OIDC_* configures; a row may never shadow it.
+        CONSTRAINT identity_providers_id_check CHECK (id ~ '^[a-z0-9-]{1,40}$' AND id <> 'default'),
         CONSTRAINT identity_providers_match_claim_check CHECK (match_claim IN ('email', 'preferred_username'))
       )`);
   }
