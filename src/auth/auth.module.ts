@@ -11,9 +11,6 @@ import { AuthController } from './auth.controller.js';
 import { CsrfService } from './csrf.service.js';
 import { AccessGuard } from './guards/access.guard.js';
 import { LoginService } from './login.service.js';
-import { IdentityProviderRegistry, DEFAULT_PROVIDER_ID } from './providers/identity-provider.registry.js';
-import { OidcIdentityProvider } from './providers/oidc-identity-provider.js';
-import { OIDC_CONNECTION, type OidcConnection } from './oidc-connection.js';
 import { SESSION_STORE } from './session/session.constants.js';
 import { SessionRecord } from './session/session.entity.js';
 import { SESSION_COOKIE, SessionService } from './session/session.service.js';
@@ -24,24 +21,6 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
   imports: [UsersModule, TypeOrmModule.forFeature([SessionRecord, ApiToken])],
   controllers: [AuthController],
   providers: [
-    {
-      provide: IdentityProviderRegistry,
-      inject: [APP_CONFIG, OIDC_CONNECTION],
-      useFactory: (config: AppConfig, connection: OidcConnection) =>
-        new IdentityProviderRegistry([
-          new OidcIdentityProvider({
-            id: DEFAULT_PROVIDER_ID,
-            displayName: config.oidc.displayName,
-            issuer: connection.issuer,
-            clientId: connection.clientId,
-            clientSecret: connection.clientSecret,
-            scopes: config.oidc.scopes,
-            matchClaim: config.oidc.matchClaim,
-            callbackUrl: new URL(`/auth/callback/${DEFAULT_PROVIDER_ID}`, config.publicUrl).toString(),
-            jwksCooldownMs: config.oidc.jwksCooldownSeconds * 1000,
-          }),
-        ]),
-    },
     {
       provide: SESSION_STORE,
       inject: [APP_CONFIG, getRepositoryToken(SessionRecord)],
@@ -54,7 +33,7 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
     LoginService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [IdentityProviderRegistry, SessionService, CsrfService, ApiTokensService, UsersModule],
+  exports: [SessionService, CsrfService, ApiTokensService, UsersModule],
 })
 export class AuthModule implements NestModule {
   constructor(
