@@ -5,20 +5,20 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
-import type { OidcConnection } from './auth/oidc-connection.js';
-import { DEFAULT_PROVIDER_ID } from './auth/providers/identity-provider.registry.js';
 import { loadConfig, type AppConfig } from './config/app-config.js';
 import { AppExceptionFilter } from './common/exception.filter.js';
 import { securityHeaders } from './common/security-headers.js';
 import { BODY_SIZE_LIMIT, refuseDeepJson } from './common/body-limits.js';
 import { ConfigError } from './config/app-config.js';
-import type { ProviderStatus } from './auth/providers/identity-provider.js';
-import { IdentityProviderRegistry } from './auth/providers/identity-provider.registry.js';
+import type { ProviderStatus } from './identity-providers/identity-provider.js';
+import { IdentityProviderRegistry } from './identity-providers/identity-provider.registry.js';
 import { requestContext } from './observability/request-context.js';
 import { openDatabase } from './database/embedded-postgres.js';
 import { DEV_IDP_ACCOUNTS } from './dev-idp/dev-idp-accounts.js';
 import type { DevIdp } from './dev-idp/dev-idp.js';
 import { UsersService } from './users/users.service.js';
+import type { OidcConnection } from './identity-providers/oidc-connection.js';
+import { ENVIRONMENT_PROVIDER_ID, providerCallbackUrl } from './identity-providers/provider-urls.js';
 
 export interface RunningService {
   app: INestApplication;
@@ -75,7 +75,8 @@ export async function startService(env: Record<string, string | undefined>): Pro
     await listen(app, config.port, 'PORT');
 
     // Reported now rather than at the first sign-in; the service runs either way and retries.
-    const providerAtStart = await app.get(IdentityProviderRegistry).default.status();
+    const primary = app.get(IdentityProviderRegistry).primary();
+    const providerAtStart: ProviderStatus = primary ? await primary.status() : { ready: false, reason: 'no identity provider is enabled' };
     if (!providerAtStart.ready) {
       logger.warn(`The identity provider cannot be used yet (${providerAtStart.reason}); sign-in answers 503 and /readyz is not ready until it can.`);
     }
@@ -177,8 +178,9 @@ async function resolveIdentityProvider(config: AppConfig): Promise<{ oidc: OidcC
   return { oidc: { issuer: devIdp.issuer, clientId: config.oidc.clientId, clientSecret }, devIdp };
 }
 
+/** The redirect URI of the OIDC_* provider, printed at start-up for registration at the provider. */
 export function callbackUrl(config: AppConfig): string {
-  return new URL(`/auth/callback/${DEFAULT_PROVIDER_ID}`, config.publicUrl).toString();
+  return providerCallbackUrl(config.publicUrl, ENVIRONMENT_PROVIDER_ID);
 }
 
 function setUpSwagger(app: INestApplication): void {

@@ -12,10 +12,6 @@ import { CsrfService } from './csrf.service.js';
 import { AccessGuard } from './guards/access.guard.js';
 import { LoginEvents } from './login-events.js';
 import { LoginService } from './login.service.js';
-import { IdentityProviderRegistry, DEFAULT_PROVIDER_ID } from './providers/identity-provider.registry.js';
-import { OidcIdentityProvider } from './providers/oidc-identity-provider.js';
-import { OIDC_CONNECTION, type OidcConnection } from './oidc-connection.js';
-import { LoginStateCookie } from './strategies/login-state.cookie.js';
 import { SESSION_STORE } from './session/session.constants.js';
 import { SessionRecord } from './session/session.entity.js';
 import { SESSION_COOKIE, SessionService } from './session/session.service.js';
@@ -26,25 +22,6 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
   imports: [UsersModule, TypeOrmModule.forFeature([SessionRecord, ApiToken])],
   controllers: [AuthController],
   providers: [
-    {
-      provide: IdentityProviderRegistry,
-      inject: [APP_CONFIG, OIDC_CONNECTION],
-      useFactory: (config: AppConfig, connection: OidcConnection) =>
-        new IdentityProviderRegistry([
-          new OidcIdentityProvider({
-            id: DEFAULT_PROVIDER_ID,
-            displayName: config.oidc.displayName,
-            issuer: connection.issuer,
-            clientId: connection.clientId,
-            clientSecret: connection.clientSecret,
-            scopes: config.oidc.scopes,
-            matchClaim: config.oidc.matchClaim,
-            callbackUrl: new URL(`/auth/callback/${DEFAULT_PROVIDER_ID}`, config.publicUrl).toString(),
-            jwksCooldownMs: config.oidc.jwksCooldownSeconds * 1000,
-            httpTimeoutMs: config.oidc.httpTimeoutMs,
-          }),
-        ], new LoginStateCookie(config.session.secret, config.session.secureCookie)),
-    },
     {
       provide: SESSION_STORE,
       inject: [APP_CONFIG, getRepositoryToken(SessionRecord)],
@@ -58,7 +35,7 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
     LoginEvents,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [IdentityProviderRegistry, SessionService, CsrfService, ApiTokensService, LoginEvents, UsersModule],
+  exports: [SessionService, CsrfService, ApiTokensService, LoginEvents, UsersModule],
 })
 export class AuthModule implements NestModule {
   constructor(

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { parseEncryptionKey } from '../identity-providers/secret-box.js';
 
 /** Typed, validated configuration: the one place that reads environment variables. */
 export interface AppConfig {
@@ -17,9 +18,13 @@ export interface AppConfig {
     displayName: string;
     devIdpPort: number;
     jwksCooldownSeconds: number;
-    /** Bound of every outgoing call to an identity provider. */
+    /** Bound of every outgoing call to an identity provider (sign-in and the provider Test). */
     httpTimeoutMs: number;
+    /** How often the cached provider Test behind readiness is refreshed. */
+    testIntervalSeconds: number;
   };
+  /** Key for client secrets at rest (ENCRYPTION_KEY); undefined: generated under the data dir outside production. */
+  encryptionKey?: Buffer;
   session: {
     secret: string;
     idleTimeoutSeconds: number;
@@ -81,6 +86,8 @@ export function loadConfig(env: Env): AppConfig {
   }
   const sessionSecret = env.SESSION_SECRET?.trim() || undefined;
   if (sessionSecret && sessionSecret.length < 16) problems.push('SESSION_SECRET must be at least 16 characters');
+  const encryptionKey = env.ENCRYPTION_KEY?.trim() ? parseEncryptionKey(env.ENCRYPTION_KEY) : undefined;
+  if (env.ENCRYPTION_KEY?.trim() && !encryptionKey) problems.push('ENCRYPTION_KEY must be 32 bytes as 64 hex characters or base64 (openssl rand -hex 32)');
   const logLevel = env.LOG_LEVEL?.trim() || 'log';
   if (!['error', 'warn', 'log', 'debug'].includes(logLevel)) problems.push('LOG_LEVEL must be error, warn, log or debug');
 
@@ -104,7 +111,9 @@ export function loadConfig(env: Env): AppConfig {
       devIdpPort: integer(env, 'DEV_IDP_PORT', port === 0 ? 0 : port + 1, problems, { min: 0, max: 65535 }),
       jwksCooldownSeconds: integer(env, 'OIDC_JWKS_COOLDOWN_SECONDS', 30, problems, { min: 0, max: 3600 }),
       httpTimeoutMs: integer(env, 'OIDC_HTTP_TIMEOUT_MS', 10_000, problems, { min: 100, max: 120_000 }),
+      testIntervalSeconds: integer(env, 'OIDC_TEST_INTERVAL_SECONDS', 60, problems, { min: 5, max: 3600 }),
     },
+    encryptionKey,
     session: {
       // Outside production an unset secret is fine: a fresh one per start only signs out everybody.
       secret: sessionSecret ?? randomSecret(),

@@ -4,6 +4,7 @@ import { ApiToken } from '../auth/api-token.entity.js';
 import { SessionRecord } from '../auth/session/session.entity.js';
 import { DesktopToken } from '../desktop-handoff/desktop-token.entity.js';
 import { HandoffTicket } from '../desktop-handoff/handoff-ticket.entity.js';
+import { IdentityProviderRecord } from '../identity-providers/identity-provider.entity.js';
 import { LinkedIdentity } from '../users/linked-identity.entity.js';
 import { User } from '../users/user.entity.js';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema.js';
@@ -11,9 +12,17 @@ import { DesktopHandoff1764403200000 } from './migrations/1764403200000-desktop-
 import { AuditEvents1764450000000 } from './migrations/1764450000000-audit-events.js';
 import { RateLimits1764500000000 } from './migrations/1764500000000-rate-limits.js';
 import { HandoffDeniedReason1764500000001 } from './migrations/1764500000001-handoff-denied-reason.js';
+import { IdentityProviders1764600000000 } from './migrations/1764600000000-identity-providers.js';
 
-export const ENTITIES = [User, LinkedIdentity, SessionRecord, ApiToken, HandoffTicket, DesktopToken, AuditEvent];
-export const MIGRATIONS = [InitialSchema1764230400000, DesktopHandoff1764403200000, AuditEvents1764450000000, RateLimits1764500000000, HandoffDeniedReason1764500000001];
+export const ENTITIES = [User, LinkedIdentity, SessionRecord, ApiToken, HandoffTicket, DesktopToken, AuditEvent, IdentityProviderRecord];
+export const MIGRATIONS = [
+  InitialSchema1764230400000,
+  DesktopHandoff1764403200000,
+  AuditEvents1764450000000,
+  RateLimits1764500000000,
+  HandoffDeniedReason1764500000001,
+  IdentityProviders1764600000000,
+];
 
 /** How long to wait for a connection, and for one statement; a stopped or frozen database then fails fast. */
 export interface DatabaseBounds {

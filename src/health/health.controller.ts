@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import type { DataSource } from 'typeorm';
 import { Public } from '../auth/decorators.js';
-import { IdentityProviderRegistry } from '../auth/providers/identity-provider.registry.js';
+import { ProviderHealthService } from '../identity-providers/provider-health.service.js';
 
 /** A readiness probe answers within this, whatever hangs behind it. */
 const CHECK_TIMEOUT_MS = 3_000;
@@ -16,7 +16,7 @@ export class HealthController {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly providers: IdentityProviderRegistry,
+    private readonly providers: ProviderHealthService,
   ) {}
 
   @Public()
@@ -33,10 +33,10 @@ export class HealthController {
    */
   @Public()
   @Get('readyz')
-  @ApiOkResponse({ description: 'The database answers and every identity provider has its metadata loaded.' })
+  @ApiOkResponse({ description: 'The database answers and an enabled identity provider passes its Test (discovery, issuer, endpoints, JWKS, client credentials).' })
   @ApiServiceUnavailableResponse({ description: 'Not ready; `reason` says why.' })
   async ready(@Res({ passthrough: true }) res: Response): Promise<{ status: string; reason?: string }> {
-    const checks = [
+    const [database, providers] = await Promise.all([
       bounded(this.dataSource.query('SELECT 1').then(() => undefined)).then(
         () => undefined,
         (error: Error) => {
@@ -44,14 +44,13 @@ export class HealthController {
           return error instanceof CheckTimeout ? 'database: not answering' : 'database: not reachable';
         },
       ),
-      ...this.providers.all().map((provider) =>
-        bounded(provider.status()).then(
-          (status) => (status.ready ? undefined : `identity provider ${provider.id}: ${publicReason(status.reason)}`),
-          () => `identity provider ${provider.id}: not answering`,
-        ),
+      // The providers' cached Test results: a rejected client secret makes the service unready.
+      bounded(this.providers.readiness()).then(
+        (readiness) => (!readiness.ready && readiness.reason ? publicReason(readiness.reason) : undefined),
+        () => 'identity providers: not answering',
       ),
-    ];
-    const problems = (await Promise.all(checks)).filter((problem): problem is string => problem !== undefined);
+    ]);
+    const problems = [database, providers].filter((problem): problem is string => problem !== undefined);
     res.setHeader('Cache-Control', 'no-store');
     if (problems.length === 0) return { status: 'ready' };
     res.status(HttpStatus.SERVICE_UNAVAILABLE);
@@ -69,8 +68,10 @@ function bounded<T>(work: Promise<T>): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Keeps the kind of failure and drops network detail (addresses, ports, error codes with hosts). */
+/** Drops network detail (URLs, addresses and ports) from a reason shown to anyone. */
 function publicReason(reason: string): string {
-  if (/^provider unreachable/.test(reason)) return /timed out/.test(reason) ? 'provider not answering' : 'provider unreachable';
-  return reason.replace(/https?:\/\/[^\s"]+/g, '<url>');
+  return reason
+    .replace(/https?:\/\/[^\s"]+/g, '<url>')
+    .replace(/\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b/g, '<address>')
+    .replace(/\[[0-9a-f:]+\](:\d+)?/gi, '<address>');
 }

@@ -3,8 +3,8 @@ import type { Request } from 'express';
 import OpenIDConnectStrategy from 'passport-openidconnect';
 import type { JWTPayload } from 'jose';
 import { boundOAuth2Client } from '../../common/http-timeout.js';
-import type { OidcIdentityProvider, OidcMetadata } from '../providers/oidc-identity-provider.js';
-import { IdTokenRejectedError } from '../providers/oidc-identity-provider.js';
+import type { OidcIdentityProvider, OidcMetadata } from '../../identity-providers/oidc-identity-provider.js';
+import { IdTokenRejectedError } from '../../identity-providers/oidc-identity-provider.js';
 import type { LoginStateCookie } from './login-state.cookie.js';
 import { OidcStateStore } from './oidc-state.store.js';
 
@@ -22,6 +22,8 @@ interface OAuth2Client {
 export interface AuthorizationOptions {
   state: { returnTo: string; codeVerifier?: string };
   codeChallenge?: string;
+  /** Sent as `login_hint` (passport-openidconnect's own option). */
+  loginHint?: string;
 }
 
 /**
