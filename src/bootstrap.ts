@@ -76,7 +76,7 @@ export async function startService(env: Record<string, string | undefined>): Pro
 
     // Reported now rather than at the first sign-in; the service runs either way and retries.
     const primary = app.get(IdentityProviderRegistry).primary();
-    const providerAtStart: ProviderStatus = primary ? await primary.status() : { ready: false, reason: 'no identity provider is enabled' };
+    const providerAtStart: ProviderStatus = primary ? await statusWithin(primary.status(), START_CHECK_MS) : { ready: false, reason: 'no identity provider is enabled' };
     if (!providerAtStart.ready) {
       logger.warn(`The identity provider cannot be used yet (${providerAtStart.reason}); sign-in answers 503 and /readyz is not ready until it can.`);
     }
@@ -107,6 +107,17 @@ export async function startService(env: Record<string, string | undefined>): Pro
     await database.stop();
     throw error;
   }
+}
+
+/** Start-up waits this long for the provider's discovery before reporting it as not answering. */
+const START_CHECK_MS = 3_000;
+
+function statusWithin(status: Promise<ProviderStatus>, ms: number): Promise<ProviderStatus> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<ProviderStatus>((resolve) => {
+    timer = setTimeout(() => resolve({ ready: false, reason: `no answer within ${ms / 1000} s (still trying)` }), ms);
+  });
+  return Promise.race([status, late]).finally(() => clearTimeout(timer));
 }
 
 /**

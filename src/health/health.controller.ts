@@ -6,8 +6,10 @@ import type { DataSource } from 'typeorm';
 import { Public } from '../auth/decorators.js';
 import { ProviderHealthService } from '../identity-providers/provider-health.service.js';
 
-/** A readiness probe answers within this, whatever hangs behind it. */
-const CHECK_TIMEOUT_MS = 3_000;
+/** The database check gives up after this, whatever hangs behind it. */
+const DATABASE_CHECK_MS = 3_000;
+/** A safety net only: the providers' readiness bounds its own wait for a first Test (5 s). */
+const PROVIDER_CHECK_MS = 6_000;
 
 @ApiTags('health')
 @Controller()
@@ -37,7 +39,7 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ description: 'Not ready; `reason` says why.' })
   async ready(@Res({ passthrough: true }) res: Response): Promise<{ status: string; reason?: string }> {
     const [database, providers] = await Promise.all([
-      bounded(this.dataSource.query('SELECT 1').then(() => undefined)).then(
+      bounded(this.dataSource.query('SELECT 1').then(() => undefined), DATABASE_CHECK_MS).then(
         () => undefined,
         (error: Error) => {
           this.logger.warn(`readiness: database: ${error.message}`);
@@ -45,7 +47,7 @@ export class HealthController {
         },
       ),
       // The providers' cached Test results: a rejected client secret makes the service unready.
-      bounded(this.providers.readiness()).then(
+      bounded(this.providers.readiness(), PROVIDER_CHECK_MS).then(
         (readiness) => (!readiness.ready && readiness.reason ? publicReason(readiness.reason) : undefined),
         () => 'identity providers: not answering',
       ),
@@ -60,10 +62,10 @@ export class HealthController {
 
 class CheckTimeout extends Error {}
 
-function bounded<T>(work: Promise<T>): Promise<T> {
+function bounded<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CheckTimeout('no answer in time')), CHECK_TIMEOUT_MS);
+    timer = setTimeout(() => reject(new CheckTimeout('no answer in time')), ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
