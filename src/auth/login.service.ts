@@ -35,7 +35,7 @@ export class LoginService {
   async start(providerId: string, rawReturnTo: unknown, req: Request, res: Response): Promise<void> {
     const provider = this.registry.get(providerId);
     await this.registry.ready(provider);
-    const returnTo = safeReturnTo(rawReturnTo);
+    const returnTo = safeReturnTo(rawReturnTo, '/', this.appOrigins());
     const options: AuthorizationOptions = { state: { returnTo } };
     if (provider.supportsPkce) {
       // RFC 7636: 32 random bytes give a 43-character verifier; only its S256 hash travels.
@@ -84,7 +84,12 @@ export class LoginService {
       providerSid: stringClaim(claims.sid),
     });
     this.logger.log(`req=${req.id} user ${resolution.user.id} signed in through ${provider.id}${resolution.linked ? ' (identity linked)' : ''}`);
-    return safeReturnTo(outcome.info?.state?.returnTo);
+    return safeReturnTo(outcome.info?.state?.returnTo, '/', this.appOrigins());
+  }
+
+  /** Forward auth's protected apps: the only origins besides this one a login may return to. */
+  private appOrigins(): string[] {
+    return this.config.forwardAuth.protectedApps.map((app) => app.origin);
   }
 
   /** Ends the local session and says where the browser goes next. */
