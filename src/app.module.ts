@@ -9,6 +9,7 @@ import { AppConfigModule } from './config/config.module.js';
 import { ConsolesModule } from './consoles/consoles.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { DesktopHandoffModule } from './desktop-handoff/desktop-handoff.module.js';
+import { DeviceAuthorizationModule } from './device-authorization/device-authorization.module.js';
 import { HealthModule } from './health/health.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -33,6 +34,7 @@ export class AppModule {
         HealthModule,
         ConsolesModule,
         DesktopHandoffModule,
+        DeviceAuthorizationModule,
       ],
     };
   }

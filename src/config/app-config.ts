@@ -25,7 +25,7 @@ export interface AppConfig {
     secureCookie: boolean;
   };
   desktop: { handoffTtlSeconds: number; tokenTtlSeconds: number };
-  device: { codeTtlSeconds: number; pollIntervalSeconds: number };
+  device: { codeTtlSeconds: number; pollIntervalSeconds: number; guessLimitPerAddress: number; guessLimitPerSession: number };
   forwardAuth: { protectedApps: ProtectedApp[]; cookieDomain?: string; keyRotationSeconds: number };
   /** Express's `trust proxy`: false, true, or the addresses/subnets of the proxies believed. */
   trustProxy: boolean | string[];
@@ -113,6 +113,8 @@ export function loadConfig(env: Env): AppConfig {
     device: {
       codeTtlSeconds: integer(env, 'DEVICE_CODE_TTL_SECONDS', 600, problems, { min: 60, max: 3600 }),
       pollIntervalSeconds: integer(env, 'DEVICE_POLL_INTERVAL_SECONDS', 5, problems, { min: 1, max: 60 }),
+      guessLimitPerAddress: integer(env, 'DEVICE_GUESS_LIMIT_PER_ADDRESS', 30, problems, { min: 1, max: 10_000 }),
+      guessLimitPerSession: integer(env, 'DEVICE_GUESS_LIMIT_PER_SESSION', 5, problems, { min: 1, max: 1000 }),
     },
     forwardAuth: {
       protectedApps: protectedApps(env.PROTECTED_APPS, problems),
