@@ -10,6 +10,7 @@ import { ConsolesModule } from './consoles/consoles.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { DesktopHandoffModule } from './desktop-handoff/desktop-handoff.module.js';
 import { DeviceAuthorizationModule } from './device-authorization/device-authorization.module.js';
+import { ForwardAuthModule } from './forward-auth/forward-auth.module.js';
 import { HealthModule } from './health/health.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -35,6 +36,7 @@ export class AppModule {
         ConsolesModule,
         DesktopHandoffModule,
         DeviceAuthorizationModule,
+        ForwardAuthModule,
       ],
     };
   }
