@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runStudio } from '../src/studio-client/studio-cli.js';
 import { TestBrowser, type Page } from './support/browser.js';
 import { discover, pollOnce, pollUntilDone, requestDeviceCode, type DeviceCodeResponse, type ServerMetadata, type TokenOutcome } from './support/device-flow-client.js';
 import { ADMIN, DEVELOPER, signInThroughDevIdp, startTestService, STRANGER, type TestService } from './support/service.js';
@@ -219,6 +223,8 @@ describe('device authorization (RFC 8628)', () => {
 
     const limits = await env.db.query<{ key: string }>('SELECT key FROM rate_limit_device_codes ORDER BY key');
     expect(limits.map((limit) => limit.key.split(':')[0]).sort()).toEqual(['ip', 'session', 'session']);
+    // This machine's address is used up; the tests after this one start from a clean count.
+    await env.db.query('DELETE FROM rate_limit_device_codes');
   });
 
   it('refuses malformed grant and authorization requests with RFC error codes and writes nothing', async () => {
@@ -247,5 +253,44 @@ describe('device authorization (RFC 8628)', () => {
     const code: DeviceCodeResponse = await requestDeviceCode(metadata, 'cli');
     expect(await pollOnce(metadata, 'service-studio', code.device_code)).toMatchObject({ ok: false, error: 'invalid_grant' });
     expect(await pollOnce(metadata, 'cli', code.device_code)).toMatchObject({ ok: false, error: 'authorization_pending' });
+  });
+
+  it('logs the reference client in with `studio login --device`, which backs off after slow_down', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'studio-device-'));
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { env: { STUDIO_CREDENTIALS_FILE: join(folder, 'credentials.json') }, out: (line: string) => out.push(line), err: (line: string) => err.push(line), openBrowser: () => undefined };
+    const waitFor = async <T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> => {
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
+        const found = await probe();
+        if (found !== undefined) return found;
+      }
+      throw new Error(`timed out waiting for ${what}; output: ${out.join(' | ')} ${err.join(' | ')}`);
+    };
+    try {
+      const login = runStudio(['login', '--device', '--environment', env.url], io);
+      const complete = await waitFor('the code', () => out.find((line) => line.includes('or open '))?.split('or open ')[1]);
+      expect(out[0]).toMatch(new RegExp(`^To sign in, open ${env.url}/device in a browser and enter the code [B-Z]{4}-[B-Z]{4}$`));
+      const [pending] = await env.db.query<{ id: string }>("SELECT id FROM device_authorizations WHERE status = 'pending' AND client = 'cli' ORDER BY created_at DESC LIMIT 1");
+      // As if the client had just polled under a long interval: its next poll comes too early.
+      await env.db.query('UPDATE device_authorizations SET interval_seconds = 30, last_polled_at = now() WHERE id = $1', [pending.id]);
+      await waitFor('slow_down', async () => ((await env.db.query<{ interval_seconds: number }>('SELECT interval_seconds FROM device_authorizations WHERE id = $1', [pending.id]))[0].interval_seconds === 35 ? true : undefined));
+      // The client now waits 1 + 5 seconds; had it kept polling every second, the next poll would grow the interval again.
+      await env.db.query('UPDATE device_authorizations SET interval_seconds = 6 WHERE id = $1', [pending.id]);
+      const browser = await signedIn(DEVELOPER);
+      const allowed = await browser.submit(await browser.open(complete), {}, '/device/allow');
+      expect(allowed.status).toBe(200);
+
+      expect(await login).toBe(0);
+      expect(out.at(-1)).toBe(`Logged in as ${DEVELOPER.name} (${DEVELOPER.email})`);
+      const [row] = await env.db.query<{ interval_seconds: number; status: string }>('SELECT interval_seconds, status FROM device_authorizations WHERE id = $1', [pending.id]);
+      expect(row).toEqual({ interval_seconds: 6, status: 'redeemed' });
+      out.length = 0;
+      expect(await runStudio(['whoami'], io)).toBe(0);
+      expect(out).toEqual([`Logged in as ${DEVELOPER.name} (${DEVELOPER.email}) to ${env.url} with the command-line tool`]);
+      expect(await runStudio(['logout'], io)).toBe(0);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });
