@@ -170,8 +170,9 @@ describe('device authorization (RFC 8628)', () => {
     const code = await requestDeviceCode(metadata, 'cli');
     const browser = await signedIn(DEVELOPER);
     const confirm = await browser.open(code.verification_uri_complete!);
-    await browser.open(`${env.url}/device/allow?user_code=${code.user_code}`);
     const before = await snapshot();
+    expect((await browser.open(`${env.url}/device/allow?user_code=${code.user_code}&${'_csrf'}=x`)).status).toBe(404);
+    expect(await snapshot()).toBe(before);
     const forged = await browser.open(`${env.url}/device/allow`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

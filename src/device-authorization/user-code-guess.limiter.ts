@@ -24,8 +24,12 @@ export class UserCodeGuessLimiter {
   private readonly perAddress: RateLimiterPostgres;
   private readonly perSession: RateLimiterPostgres;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig, @InjectDataSource() dataSource: DataSource) {
-    const common = { storeClient: dataSource, storeType: 'typeorm', tableName: TABLE, tableCreated: true, duration: WINDOW_SECONDS };
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {
+    // No timer of the library's own: expired counts are removed as wrong guesses arrive (see `failed`).
+    const common = { storeClient: dataSource, storeType: 'typeorm', tableName: TABLE, tableCreated: true, clearExpiredByTimeout: false, duration: WINDOW_SECONDS };
     this.perAddress = new RateLimiterPostgres({ ...common, keyPrefix: 'ip', points: config.device.guessLimitPerAddress });
     this.perSession = new RateLimiterPostgres({ ...common, keyPrefix: 'session', points: config.device.guessLimitPerSession });
   }
@@ -45,6 +49,8 @@ export class UserCodeGuessLimiter {
   /** One wrong guess against both counts. */
   async failed(guesser: Guesser): Promise<void> {
     await Promise.all([swallowLimit(this.perAddress.consume(guesser.ip)), swallowLimit(this.perSession.consume(sessionKey(guesser)))]);
+    // Both limiters share the table; one sweep of counts that ended over an hour ago does for both.
+    await this.dataSource.query(`DELETE FROM ${TABLE} WHERE expire < $1`, [Date.now() - 3600_000]);
   }
 }
 
