@@ -1,5 +1,6 @@
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startService } from '../src/bootstrap.js';
 import { SigningKeysService } from '../src/forward-auth/signing-keys.service.js';
 import { TestBrowser, type Page } from './support/browser.js';
 import { startEchoApp, startNginx, type RunningNginx } from './support/nginx.js';
@@ -131,6 +132,32 @@ describe('forward auth behind a real nginx', () => {
     const browser = new TestBrowser();
     const page = await signInThroughDevIdp(browser, `${env.url}/auth/login?returnTo=${encodeURIComponent('http://evil.example/x')}`, DEVELOPER);
     expect(new URL(page.url).origin).toBe(env.url);
+  });
+
+  it('signs on every instance with a key the shared JWKS publishes', async () => {
+    const port = await freePort();
+    const second = await startService({
+      PORT: String(port),
+      PUBLIC_URL: env.url,
+      DATABASE_URL: env.db.url,
+      DEV_IDP_PORT: '0',
+      SESSION_SECRET: 'test-session-secret-0123456789',
+      LOG_LEVEL: 'error',
+      TRUST_PROXY: '127.0.0.1',
+      PROTECTED_APPS: JSON.stringify([{ origin: wiki, name: 'Wiki' }]),
+    });
+    try {
+      const secondUrl = `http://localhost:${port}`;
+      const jwks = async (base: string) => (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
+      expect(await jwks(secondUrl)).toEqual(await jwks(env.url));
+      const browser = new TestBrowser();
+      await signInThroughDevIdp(browser, `${env.url}/servicecenter`, DEVELOPER);
+      const verified = await browser.request(`${secondUrl}/auth/verify`, { headers: { 'x-original-url': `${wiki}/from-second` } });
+      expect(verified.status).toBe(200);
+      await verifyAssertion(verified.headers.get('x-frontdoor-assertion')!, wiki);
+    } finally {
+      await second.close();
+    }
   });
 
   it('rotates the signing key without breaking a verifier that cached the old key set', async () => {
