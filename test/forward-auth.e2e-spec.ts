@@ -36,6 +36,7 @@ describe('forward auth behind a real nginx', () => {
     reports = `http://localhost:${reportsPort}`;
     env = await startTestService({
       TRUST_PROXY: '127.0.0.1',
+      COOKIE_DOMAIN: 'localhost',
       PROTECTED_APPS: JSON.stringify([
         { origin: wiki, name: 'Wiki' },
         { origin: reports, name: 'Reports', role: 'admin' },
@@ -98,6 +99,8 @@ describe('forward auth behind a real nginx', () => {
     echoed(await signInThroughDevIdp(browser, `${wiki}/`, DEVELOPER));
     const logout = await browser.request(`${env.url}/auth/logout`, { method: 'POST', headers: { origin: env.url } });
     expect(logout.status).toBe(303);
+    // COOKIE_DOMAIN: the cookie is cleared for the same domain it was set for.
+    expect(logout.headers.get('set-cookie')).toMatch(/^frontdoor\.sid=;.*Domain=localhost/);
     const after = await browser.request(`${wiki}/`);
     expect(after.status).toBe(302);
     expect(after.headers.get('location')).toBe(`${env.url}/auth/login?returnTo=${wiki}/`);
@@ -123,6 +126,7 @@ describe('forward auth behind a real nginx', () => {
       headers: { 'x-forwarded-proto': 'http', 'x-forwarded-host': new URL(reports).host, 'x-forwarded-uri': '/q2' },
     });
     expect(viaForwarded.status).toBe(200);
+    expect(viaForwarded.headers.get('set-cookie')).toMatch(/^frontdoor\.sid=.*; Domain=localhost; Path=\/; Expires=.*HttpOnly; SameSite=Lax$/);
     expect(viaForwarded.headers.get('x-auth-request-email')).toBe(ADMIN.email);
     const anonymous = await fetch(`${env.url}/auth/verify`, { headers: { 'x-original-url': `${wiki}/` } });
     expect(anonymous.status).toBe(401);
