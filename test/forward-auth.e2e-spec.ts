@@ -1,3 +1,4 @@
+import { get as httpGet } from 'node:http';
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService } from '../src/bootstrap.js';
@@ -6,6 +7,18 @@ import { TestBrowser, type Page } from './support/browser.js';
 import { startEchoApp, startNginx, type RunningNginx } from './support/nginx.js';
 import { freePort } from './support/ports.js';
 import { ADMIN, DEVELOPER, signInThroughDevIdp, startTestService, type TestService } from './support/service.js';
+
+/** fetch() will not send a Host header of its choosing; a raw request will, as any client can. */
+function rawGet(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(url, { headers, timeout: 5_000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', reject);
+  });
+}
 
 interface Echo {
   path: string;
@@ -44,8 +57,8 @@ describe('forward auth behind a real nginx', () => {
     });
     nginx = await startNginx({
       servers: [
-        { port: wikiPort, appAddress: echo.address },
-        { port: reportsPort, appAddress: echo.address },
+        { port: wikiPort, appAddress: echo.address, appOrigin: wiki },
+        { port: reportsPort, appAddress: echo.address, appOrigin: reports },
       ],
       frontdoorAddress: `127.0.0.1:${new URL(env.url).port}`,
       frontdoorUrl: env.url,
@@ -88,6 +101,9 @@ describe('forward auth behind a real nginx', () => {
     await signInThroughDevIdp(developer, `${env.url}/servicecenter`, DEVELOPER);
     const refused = await developer.open(`${reports}/q1`);
     expect(refused.status).toBe(403);
+    // Naming the open app in the Host header does not make the proxy ask about it.
+    const disguised = await rawGet(`${reports}/q1`, { host: new URL(wiki).host, cookie: `frontdoor.sid=${developer.cookie('localhost', 'frontdoor.sid')}` });
+    expect(disguised).toBe(403);
 
     const admin = new TestBrowser();
     const page = await signInThroughDevIdp(admin, `${reports}/q1`, ADMIN);

@@ -57,8 +57,8 @@ describe('forward auth through a real nginx in a real browser (headless Chromium
     ]);
     nginx = await startNginx({
       servers: [
-        { port: wikiPort, appAddress: echo.address },
-        { port: reportsPort, appAddress: echo.address },
+        { port: wikiPort, appAddress: echo.address, appOrigin: wiki },
+        { port: reportsPort, appAddress: echo.address, appOrigin: reports },
       ],
       frontdoorAddress: `127.0.0.1:${new URL(env.url).port}`,
       frontdoorUrl: env.url,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
 
-/** The server-level snippet the README shows, verbatim; the test fills in its three addresses. */
+/** The server-level snippet the README shows, verbatim; the test fills in its four addresses. */
 export const FORWARD_AUTH_SNIPPET = readFileSync(new URL('./nginx-forward-auth.conf', import.meta.url), 'utf8');
 
 export interface ProtectedServer {
@@ -16,6 +16,8 @@ export interface ProtectedServer {
   port: number;
   /** `host:port` of the app behind it. */
   appAddress: string;
+  /** The origin browsers use for the app, as listed in PROTECTED_APPS. */
+  appOrigin: string;
 }
 
 export interface RunningNginx {
@@ -33,7 +35,8 @@ export async function startNginx(options: { servers: ProtectedServer[]; frontdoo
     .map((server) => {
       const snippet = FORWARD_AUTH_SNIPPET.replaceAll('FRONTDOOR_ADDRESS', options.frontdoorAddress)
         .replaceAll('FRONTDOOR_URL', options.frontdoorUrl)
-        .replaceAll('APP_ADDRESS', server.appAddress);
+        .replaceAll('APP_ADDRESS', server.appAddress)
+        .replaceAll('APP_ORIGIN', server.appOrigin);
       return `server {\n  listen 127.0.0.1:${server.port};\n  server_name localhost;\n${snippet}\n}`;
     })
     .join('\n');
