@@ -92,6 +92,8 @@ describe('device authorization (RFC 8628)', () => {
     expect(confirm.body).toMatch(/<dd id="device-address">(::ffff:)?127\.0\.0\.1|::1<\/dd>/);
     expect(confirm.body).toMatch(/<dd id="device-time">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC<\/dd>/);
     expect(confirm.body).toContain(code.user_code);
+    expect(confirm.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(confirm.headers.get('cache-control')).toBe('no-store');
     expect((await row(code.device_code)).status).toBe('pending');
 
     const allowed = await browser.submit(confirm, {}, '/device/allow');

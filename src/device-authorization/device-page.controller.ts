@@ -7,6 +7,9 @@ import { html, page } from '../common/html.js';
 import { DeviceAuthorizationService } from './device-authorization.service.js';
 import { TooManyGuessesException, type Guesser } from './user-code-guess.limiter.js';
 
+/** No script on these pages; forms may only post back here, and no other site may frame them (clickjacking on Allow). */
+const PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
 /**
  * `/device`: the person signs in (single sign-on from a console session, else the identity
  * provider), types the code their device shows, sees who asked, and allows or denies. Nothing is
@@ -23,6 +26,7 @@ export class DevicePageController {
   @BrowserSession()
   @Get()
   @Header('Cache-Control', 'no-store')
+  @Header('Content-Security-Policy', PAGE_POLICY)
   async show(@Query('user_code') userCode: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<string> {
     if (userCode === undefined || userCode === '') return enterCodePage();
     const pending = await withRetryAfter(res, this.devices.lookup(userCode, guesser(req)));
@@ -48,6 +52,7 @@ export class DevicePageController {
   @Post('allow')
   @HttpCode(HttpStatus.OK)
   @Header('Cache-Control', 'no-store')
+  @Header('Content-Security-Policy', PAGE_POLICY)
   allow(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<string> {
     return this.decide(true, req, res);
   }
@@ -56,6 +61,7 @@ export class DevicePageController {
   @Post('deny')
   @HttpCode(HttpStatus.OK)
   @Header('Cache-Control', 'no-store')
+  @Header('Content-Security-Policy', PAGE_POLICY)
   deny(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<string> {
     return this.decide(false, req, res);
   }
