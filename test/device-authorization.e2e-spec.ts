@@ -131,6 +131,20 @@ describe('device authorization (RFC 8628)', () => {
     expect((await fetch(`${env.url}/api/desktop/me`, { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(401);
   });
 
+  it('of 10 concurrent polls after approval, exactly one gets a token', async () => {
+    const code = await requestDeviceCode(metadata, 'cli');
+    const browser = await signedIn(ADMIN);
+    await browser.submit(await browser.open(code.verification_uri_complete!), {}, '/device/allow');
+    const outcomes = await Promise.all(Array.from({ length: 10 }, () => pollOnce(metadata, 'cli', code.device_code)));
+    expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(1);
+    for (const outcome of outcomes.filter((candidate) => !candidate.ok)) expect(['slow_down', 'invalid_grant']).toContain(outcome.ok ? '' : outcome.error);
+    const [row] = await env.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM desktop_tokens t JOIN device_authorizations d ON d.user_id = t.user_id WHERE d.device_code_hash = $1 AND t.created_at >= d.decided_at`,
+      [sha256Hex(code.device_code)],
+    );
+    expect(Number(row.n)).toBe(1);
+  });
+
   it('answers a client that polls faster than the interval with slow_down and a longer interval; a polite client then waits', async () => {
     const code = await requestDeviceCode(metadata, 'service-studio');
     expect(await pollOnce(metadata, 'service-studio', code.device_code)).toMatchObject({ ok: false, error: 'authorization_pending' });

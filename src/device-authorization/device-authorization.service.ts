@@ -113,14 +113,15 @@ export class DeviceAuthorizationService {
     if (polled.tooFast) throw new OAuthException('slow_down', 'Polling faster than the interval; wait 5 seconds longer between polls');
     if (polled.status === 'pending') throw new OAuthException('authorization_pending', 'Waiting for the person to approve in the browser');
 
-    return this.dataSource.transaction(async (manager) => {
-      const won = await this.authorizations.redeem(manager, polled.id);
-      if (!won) throw new OAuthException('invalid_grant', 'This device code was already used, or expired meanwhile');
-      const issued = await this.issueTokens(manager, { userId: won.userId, client: won.client });
-      await this.audit.record({ type: 'device.redeemed', userId: won.userId, details: { deviceAuthorizationId: polled.id, client: won.client } });
-      this.logger.log(`req=${currentRequest()?.requestId} device authorization ${polled.id} redeemed: token for user ${won.userId} (${won.client})`);
-      return issued;
+    const { won, issued } = await this.dataSource.transaction(async (manager) => {
+      const redeemed = await this.authorizations.redeem(manager, polled.id);
+      if (!redeemed) throw new OAuthException('invalid_grant', 'This device code was already used, or expired meanwhile');
+      return { won: redeemed, issued: await this.issueTokens(manager, { userId: redeemed.userId, client: redeemed.client }) };
     });
+    // Recorded once the token exists for certain (after the commit).
+    await this.audit.record({ type: 'device.redeemed', userId: won.userId, details: { deviceAuthorizationId: polled.id, client: won.client } });
+    this.logger.log(`req=${currentRequest()?.requestId} device authorization ${polled.id} redeemed: token for user ${won.userId} (${won.client})`);
+    return issued;
   }
 
   /**
