@@ -8,6 +8,8 @@ import { AppConfigModule } from './config/config.module.js';
 import { ConsolesModule } from './consoles/consoles.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { DesktopHandoffModule } from './desktop-handoff/desktop-handoff.module.js';
+import { DeviceAuthorizationModule } from './device-authorization/device-authorization.module.js';
+import { ForwardAuthModule } from './forward-auth/forward-auth.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdentityProvidersModule } from './identity-providers/identity-providers.module.js';
 import type { OidcConnection } from './identity-providers/oidc-connection.js';
@@ -37,6 +39,8 @@ export class AppModule {
         HealthModule,
         ConsolesModule,
         DesktopHandoffModule,
+        DeviceAuthorizationModule,
+        ForwardAuthModule,
       ],
     };
   }

@@ -54,13 +54,15 @@ export class AuthModule implements NestModule {
           // Anonymous visitors get no session row until a login starts.
           saveUninitialized: false,
           rolling: true,
-          proxy: this.config.trustProxy,
+          // Undefined follows the app's `trust proxy` setting (a list of addresses included).
+          proxy: this.config.trustProxy === false ? false : undefined,
           cookie: {
             httpOnly: true,
             sameSite: 'lax',
             secure: this.config.session.secureCookie,
             maxAge: this.config.session.idleTimeoutSeconds * 1000,
             path: '/',
+            domain: this.config.forwardAuth.cookieDomain,
           },
         }),
       )

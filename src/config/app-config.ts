@@ -32,7 +32,10 @@ export interface AppConfig {
     secureCookie: boolean;
   };
   desktop: { handoffTtlSeconds: number; tokenTtlSeconds: number };
-  trustProxy: boolean;
+  device: { codeTtlSeconds: number; pollIntervalSeconds: number; guessLimitPerAddress: number; guessLimitPerSession: number };
+  forwardAuth: { protectedApps: ProtectedApp[]; cookieDomain?: string; keyRotationSeconds: number };
+  /** Express's `trust proxy`: false, true, or the addresses/subnets of the proxies believed. */
+  trustProxy: boolean | string[];
   /** Connection and statement bounds of the database pool. */
   database: { connectTimeoutMs: number; statementTimeoutMs: number };
   /** How long SIGTERM may take before the process exits anyway. */
@@ -49,6 +52,15 @@ export interface RateLimitSettings {
   redeemAttempts: number;
   breakGlassPerAccount: number;
   breakGlassPerAddress: number;
+}
+
+/** A web app behind a reverse proxy that asks this service who may enter (forward auth). */
+export interface ProtectedApp {
+  /** `scheme://host[:port]`, exactly as a browser writes the origin. */
+  origin: string;
+  name: string;
+  /** Without a role any active user may enter. */
+  role?: 'admin' | 'developer';
 }
 
 export class ConfigError extends Error {}
@@ -125,7 +137,18 @@ export function loadConfig(env: Env): AppConfig {
       handoffTtlSeconds: integer(env, 'HANDOFF_TTL_SECONDS', 600, problems, { min: 30, max: 3600 }),
       tokenTtlSeconds: integer(env, 'DESKTOP_TOKEN_TTL_SECONDS', 12 * 3600, problems, { min: 60 }),
     },
-    trustProxy: env.TRUST_PROXY === 'true' || env.TRUST_PROXY === '1',
+    device: {
+      codeTtlSeconds: integer(env, 'DEVICE_CODE_TTL_SECONDS', 600, problems, { min: 60, max: 3600 }),
+      pollIntervalSeconds: integer(env, 'DEVICE_POLL_INTERVAL_SECONDS', 5, problems, { min: 1, max: 60 }),
+      guessLimitPerAddress: integer(env, 'DEVICE_GUESS_LIMIT_PER_ADDRESS', 30, problems, { min: 1, max: 10_000 }),
+      guessLimitPerSession: integer(env, 'DEVICE_GUESS_LIMIT_PER_SESSION', 5, problems, { min: 1, max: 1000 }),
+    },
+    forwardAuth: {
+      protectedApps: protectedApps(env.PROTECTED_APPS, problems),
+      cookieDomain: cookieDomain(env.COOKIE_DOMAIN, publicUrl, problems),
+      keyRotationSeconds: integer(env, 'ASSERTION_KEY_ROTATION_SECONDS', 7 * 24 * 3600, problems, { min: 3600 }),
+    },
+    trustProxy: trustProxy(env.TRUST_PROXY),
     database: {
       connectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 2_000, problems, { min: 100, max: 60_000 }),
       statementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 3_000, problems, { min: 100, max: 600_000 }),
@@ -164,6 +187,61 @@ function url(env: Env, name: string, fallback: string, problems: string[]): URL 
     problems.push(`${name} must be an http(s) URL, not "${raw}"`);
     return new URL('http://localhost');
   }
+}
+
+function trustProxy(raw: string | undefined): boolean | string[] {
+  const value = raw?.trim() ?? '';
+  if (value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1') return true;
+  return value.split(',').map((part) => part.trim()).filter(Boolean);
+}
+
+/** PROTECTED_APPS: a JSON array of `{origin, name, role?}`; each origin must be a bare http(s) origin. */
+export function protectedApps(raw: string | undefined, problems: string[]): ProtectedApp[] {
+  if (!raw?.trim()) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    problems.push('PROTECTED_APPS must be a JSON array of {"origin", "name", "role"?}');
+    return [];
+  }
+  if (!Array.isArray(parsed)) {
+    problems.push('PROTECTED_APPS must be a JSON array of {"origin", "name", "role"?}');
+    return [];
+  }
+  const apps: ProtectedApp[] = [];
+  parsed.forEach((entry: unknown, index) => {
+    const app = entry as Partial<Record<keyof ProtectedApp, unknown>> | null;
+    const where = `PROTECTED_APPS[${index}]`;
+    if (typeof app !== 'object' || app === null) return void problems.push(`${where} must be an object`);
+    let origin: string | undefined;
+    try {
+      const url = new URL(String(app.origin));
+      // The origin alone: a path, query or userinfo would make the match ambiguous.
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === String(app.origin).replace(/\/$/, '')) origin = url.origin;
+    } catch {
+      origin = undefined;
+    }
+    if (!origin) return void problems.push(`${where}.origin must be an origin like https://app.example.com, not "${String(app.origin)}"`);
+    if (typeof app.name !== 'string' || !app.name.trim()) return void problems.push(`${where}.name must be a non-empty string`);
+    if (app.role !== undefined && app.role !== 'admin' && app.role !== 'developer') return void problems.push(`${where}.role must be "admin" or "developer"`);
+    if (apps.some((known) => known.origin === origin)) return void problems.push(`${where}.origin ${origin} is listed twice`);
+    apps.push({ origin, name: app.name.trim(), ...(app.role ? { role: app.role } : {}) });
+  });
+  return apps;
+}
+
+/** The session cookie may be widened to a parent domain of PUBLIC_URL's host, never to another site. */
+function cookieDomain(raw: string | undefined, publicUrl: URL, problems: string[]): string | undefined {
+  const domain = raw?.trim().replace(/^\./, '').toLowerCase();
+  if (!domain) return undefined;
+  const host = publicUrl.hostname.toLowerCase();
+  if (!/^[a-z0-9.-]+$/.test(domain) || !(host === domain || host.endsWith(`.${domain}`))) {
+    problems.push(`COOKIE_DOMAIN must be PUBLIC_URL's host or a parent domain of it (${host}), not "${raw}"`);
+    return undefined;
+  }
+  return domain;
 }
 
 function randomSecret(): string {

@@ -4,6 +4,8 @@ import { ApiToken } from '../auth/api-token.entity.js';
 import { SessionRecord } from '../auth/session/session.entity.js';
 import { DesktopToken } from '../desktop-handoff/desktop-token.entity.js';
 import { HandoffTicket } from '../desktop-handoff/handoff-ticket.entity.js';
+import { DeviceAuthorization } from '../device-authorization/device-authorization.entity.js';
+import { SigningKey } from '../forward-auth/signing-key.entity.js';
 import { IdentityProviderRecord } from '../identity-providers/identity-provider.entity.js';
 import { LinkedIdentity } from '../users/linked-identity.entity.js';
 import { User } from '../users/user.entity.js';
@@ -13,8 +15,10 @@ import { AuditEvents1764450000000 } from './migrations/1764450000000-audit-event
 import { RateLimits1764500000000 } from './migrations/1764500000000-rate-limits.js';
 import { HandoffDeniedReason1764500000001 } from './migrations/1764500000001-handoff-denied-reason.js';
 import { IdentityProviders1764600000000 } from './migrations/1764600000000-identity-providers.js';
+import { DeviceAuthorization1764900000000 } from './migrations/1764900000000-device-authorization.js';
+import { AssertionSigningKeys1764900100000 } from './migrations/1764900100000-assertion-signing-keys.js';
 
-export const ENTITIES = [User, LinkedIdentity, SessionRecord, ApiToken, HandoffTicket, DesktopToken, AuditEvent, IdentityProviderRecord];
+export const ENTITIES = [User, LinkedIdentity, SessionRecord, ApiToken, HandoffTicket, DesktopToken, AuditEvent, IdentityProviderRecord, DeviceAuthorization, SigningKey];
 export const MIGRATIONS = [
   InitialSchema1764230400000,
   DesktopHandoff1764403200000,
@@ -22,6 +26,8 @@ export const MIGRATIONS = [
   RateLimits1764500000000,
   HandoffDeniedReason1764500000001,
   IdentityProviders1764600000000,
+  DeviceAuthorization1764900000000,
+  AssertionSigningKeys1764900100000,
 ];
 
 /** How long to wait for a connection, and for one statement; a stopped or frozen database then fails fast. */
