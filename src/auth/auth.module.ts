@@ -10,6 +10,7 @@ import { ApiTokensService } from './api-tokens.service.js';
 import { AuthController } from './auth.controller.js';
 import { CsrfService } from './csrf.service.js';
 import { AccessGuard } from './guards/access.guard.js';
+import { LoginEvents } from './login-events.js';
 import { LoginService } from './login.service.js';
 import { SESSION_STORE } from './session/session.constants.js';
 import { SessionRecord } from './session/session.entity.js';
@@ -31,9 +32,10 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
     CsrfService,
     ApiTokensService,
     LoginService,
+    LoginEvents,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [SessionService, CsrfService, ApiTokensService, UsersModule],
+  exports: [SessionService, CsrfService, ApiTokensService, LoginEvents, UsersModule],
 })
 export class AuthModule implements NestModule {
   constructor(
