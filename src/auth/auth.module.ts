@@ -13,10 +13,8 @@ import { BreakGlassController } from './break-glass/break-glass.controller.js';
 import { BreakGlassService } from './break-glass/break-glass.service.js';
 import { CsrfService } from './csrf.service.js';
 import { AccessGuard } from './guards/access.guard.js';
+import { LoginEvents } from './login-events.js';
 import { LoginService } from './login.service.js';
-import { IdentityProviderRegistry, DEFAULT_PROVIDER_ID } from './providers/identity-provider.registry.js';
-import { OidcIdentityProvider } from './providers/oidc-identity-provider.js';
-import { OIDC_CONNECTION, type OidcConnection } from './oidc-connection.js';
 import { SESSION_STORE } from './session/session.constants.js';
 import { SessionRecord } from './session/session.entity.js';
 import { SESSION_COOKIE, SessionService } from './session/session.service.js';
@@ -28,24 +26,6 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
   controllers: [AuthController, BreakGlassController],
   providers: [
     {
-      provide: IdentityProviderRegistry,
-      inject: [APP_CONFIG, OIDC_CONNECTION],
-      useFactory: (config: AppConfig, connection: OidcConnection) =>
-        new IdentityProviderRegistry([
-          new OidcIdentityProvider({
-            id: DEFAULT_PROVIDER_ID,
-            displayName: config.oidc.displayName,
-            issuer: connection.issuer,
-            clientId: connection.clientId,
-            clientSecret: connection.clientSecret,
-            scopes: config.oidc.scopes,
-            matchClaim: config.oidc.matchClaim,
-            callbackUrl: new URL(`/auth/callback/${DEFAULT_PROVIDER_ID}`, config.publicUrl).toString(),
-            jwksCooldownMs: config.oidc.jwksCooldownSeconds * 1000,
-          }),
-        ]),
-    },
-    {
       provide: SESSION_STORE,
       inject: [APP_CONFIG, getRepositoryToken(SessionRecord)],
       useFactory: (config: AppConfig, repository: Repository<SessionRecord>) =>
@@ -55,11 +35,12 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
     CsrfService,
     ApiTokensService,
     LoginService,
+    LoginEvents,
     BreakGlassAttemptsRepository,
     BreakGlassService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [IdentityProviderRegistry, SessionService, CsrfService, ApiTokensService, UsersModule],
+  exports: [SessionService, CsrfService, ApiTokensService, LoginEvents, UsersModule],
 })
 export class AuthModule implements NestModule {
   constructor(
@@ -78,13 +59,15 @@ export class AuthModule implements NestModule {
           // Anonymous visitors get no session row until a login starts.
           saveUninitialized: false,
           rolling: true,
-          proxy: this.config.trustProxy,
+          // Undefined follows the app's `trust proxy` setting (a list of addresses included).
+          proxy: this.config.trustProxy === false ? false : undefined,
           cookie: {
             httpOnly: true,
             sameSite: 'lax',
             secure: this.config.session.secureCookie,
             maxAge: this.config.session.idleTimeoutSeconds * 1000,
             path: '/',
+            domain: this.config.forwardAuth.cookieDomain,
           },
         }),
       )

@@ -98,7 +98,7 @@ describe('LifeTime in a real browser (headless Chromium)', () => {
       await expect.poll(() => page.locator('h1').textContent()).toBe('Not registered in this environment');
       await page.screenshot({ path: join(DOCS, 'not-registered-use-another-account.png'), fullPage: true });
 
-      await page.getByRole('button', { name: 'Use another account' }).click();
+      await page.getByText('Use another account').click();
       // The provider asks for the account again although it still has the stranger's session.
       await providerSignIn(page, ADMIN);
       await page.waitForURL(`${env.url}/lifetime`);

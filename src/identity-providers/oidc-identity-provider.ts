@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { IdentityProvider, ProviderStatus } from './identity-provider.js';
+import { asProviderCallError, DEFAULT_OUTGOING_TIMEOUT_MS, fetchWithTimeout, ProviderCallError } from '../common/http-timeout.js';
+import type { IdentityProvider, JwtCheck, ProviderSource, ProviderStatus } from './identity-provider.js';
+import type { MatchClaim } from './identity-provider.entity.js';
 
 export interface OidcProviderSettings {
   id: string;
@@ -9,10 +11,15 @@ export interface OidcProviderSettings {
   clientId: string;
   clientSecret: string;
   scopes: string[];
-  matchClaim: 'email' | 'preferred_username';
+  matchClaim: MatchClaim;
+  emailDomains: string[];
+  source: ProviderSource;
+  version: number;
   callbackUrl: string;
   /** How long an unknown `kid` must wait before it may trigger another JWKS fetch. */
   jwksCooldownMs: number;
+  /** Bound of every outgoing call to the provider (`OIDC_HTTP_TIMEOUT_MS`). */
+  httpTimeoutMs?: number;
 }
 
 /** The parts of the discovery document this relying party uses. */
@@ -27,10 +34,9 @@ export interface OidcMetadata {
 }
 
 /** Asymmetric algorithms only: `none` and HMAC (signed with the client secret) are never accepted. */
-const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+export const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const CLOCK_TOLERANCE_SECONDS = 60;
 const RETRY_AFTER_FAILURE_MS = 5_000;
-const DISCOVERY_TIMEOUT_MS = 5_000;
 
 export class IdTokenRejectedError extends Error {}
 
@@ -58,6 +64,30 @@ export class OidcIdentityProvider implements IdentityProvider {
 
   get strategyName(): string {
     return `oidc:${this.settings.id}`;
+  }
+
+  get issuer(): string {
+    return this.settings.issuer;
+  }
+
+  get source(): ProviderSource {
+    return this.settings.source;
+  }
+
+  get version(): number {
+    return this.settings.version;
+  }
+
+  get matchClaim(): MatchClaim {
+    return this.settings.matchClaim;
+  }
+
+  get emailDomains(): readonly string[] {
+    return this.settings.emailDomains;
+  }
+
+  get callbackUrl(): string {
+    return this.settings.callbackUrl;
   }
 
   async status(): Promise<ProviderStatus> {
@@ -90,6 +120,10 @@ export class OidcIdentityProvider implements IdentityProvider {
     return url.toString();
   }
 
+  get httpTimeoutMs(): number {
+    return this.settings.httpTimeoutMs ?? DEFAULT_OUTGOING_TIMEOUT_MS;
+  }
+
   get supportsPkce(): boolean {
     return this.metadata?.code_challenge_methods_supported?.includes('S256') ?? false;
   }
@@ -100,20 +134,7 @@ export class OidcIdentityProvider implements IdentityProvider {
    * most once per cooldown, so a rotated key is accepted and a forged one is not.
    */
   async verifyIdToken(idToken: string, expectedNonce: string | undefined): Promise<JWTPayload> {
-    const metadata = await this.discover();
-    this.jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: this.settings.jwksCooldownMs, timeoutDuration: DISCOVERY_TIMEOUT_MS });
-    let payload: JWTPayload;
-    try {
-      ({ payload } = await jwtVerify(idToken, this.jwks, {
-        issuer: this.settings.issuer,
-        audience: this.settings.clientId,
-        algorithms: ALGORITHMS,
-        requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      }));
-    } catch (error) {
-      throw new IdTokenRejectedError(describeJoseError(error));
-    }
+    const payload = await this.verifyJwt(idToken, { requiredClaims: ['sub', 'aud', 'exp', 'iat'] });
     const audiences = [payload.aud].flat();
     if (audiences.length > 1 && !payload.azp) throw new IdTokenRejectedError('ID token has several audiences and no azp');
     if (payload.azp !== undefined && payload.azp !== this.settings.clientId) throw new IdTokenRejectedError('ID token azp is not this client');
@@ -122,10 +143,31 @@ export class OidcIdentityProvider implements IdentityProvider {
     return payload;
   }
 
+  async verifyJwt(token: string, check: JwtCheck = {}): Promise<JWTPayload> {
+    const metadata = await this.discover();
+    this.jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: this.settings.jwksCooldownMs, timeoutDuration: this.httpTimeoutMs });
+    try {
+      const { payload } = await jwtVerify(token, this.jwks, {
+        issuer: this.settings.issuer,
+        audience: check.audience ?? this.settings.clientId,
+        algorithms: ALGORITHMS,
+        requiredClaims: ['iss', ...(check.requiredClaims ?? [])],
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        ...(check.typ ? { typ: check.typ } : {}),
+        ...(check.maxTokenAgeSeconds !== undefined ? { maxTokenAge: check.maxTokenAgeSeconds } : {}),
+      });
+      return payload;
+    } catch (error) {
+      // A JWKS that cannot be fetched is the provider's failure, not a forged token.
+      if (isJwksFetchFailure(error)) throw asProviderCallError('jwks', error, this.httpTimeoutMs);
+      throw new IdTokenRejectedError(describeJoseError(error));
+    }
+  }
+
   private async fetchMetadata(): Promise<OidcMetadata> {
     const url = `${this.settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS), headers: { accept: 'application/json' } });
+      const response = await fetchWithTimeout('discovery', url, { headers: { accept: 'application/json' } }, this.httpTimeoutMs);
       if (!response.ok) throw new ProviderUnavailableError(`discovery answered HTTP ${response.status}`);
       const metadata = validateMetadata(await response.json().catch(() => undefined), this.settings.issuer);
       this.metadata = metadata;
@@ -133,7 +175,8 @@ export class OidcIdentityProvider implements IdentityProvider {
       this.logger.log(`Discovery loaded from ${url}`);
       return metadata;
     } catch (error) {
-      const reason = error instanceof ProviderUnavailableError ? error.message : `provider unreachable: ${(error as Error).message}`;
+      const reason =
+        error instanceof ProviderUnavailableError ? error.message : error instanceof ProviderCallError ? `provider unreachable: ${error.message}` : `provider unreachable: ${(error as Error).message}`;
       this.failure = { at: Date.now(), reason };
       this.logger.warn(`Discovery from ${url} failed: ${reason}`);
       throw new ProviderUnavailableError(reason);
@@ -146,7 +189,7 @@ function validateMetadata(document: unknown, configuredIssuer: string): OidcMeta
   const metadata = document as Record<string, unknown>;
   // OpenID Connect Discovery 4.3: the issuer must be exactly the one configured, or nothing in it is trusted.
   if (metadata.issuer !== configuredIssuer) {
-    throw new ProviderUnavailableError(`discovery issuer "${String(metadata.issuer)}" does not match OIDC_ISSUER "${configuredIssuer}"`);
+    throw new ProviderUnavailableError(`discovery issuer "${String(metadata.issuer)}" does not match the configured issuer "${configuredIssuer}"`);
   }
   for (const field of ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const) {
     if (!isHttpUrl(metadata[field])) throw new ProviderUnavailableError(`discovery document has no valid ${field}`);
@@ -164,6 +207,12 @@ function isHttpUrl(value: unknown): value is string {
   } catch {
     return false;
   }
+}
+
+function isJwksFetchFailure(error: unknown): boolean {
+  if (error instanceof joseErrors.JWKSTimeout) return true;
+  // jose passes fetch's own network errors through unchanged; its JOSE errors all carry a code.
+  return error instanceof TypeError || (error instanceof joseErrors.JOSEError && error.code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set/.test(error.message));
 }
 
 function describeJoseError(error: unknown): string {
