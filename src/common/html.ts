@@ -58,7 +58,7 @@ const STYLE = `
   table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
   th, td { text-align: left; padding: .45rem .5rem; border-bottom: 1px solid #e6e9f0; vertical-align: top; }
   th { font-size: .85rem; color: #5a6478; }
-  input[type=text], input[type=email], input[type=password], input[type=search] { font: inherit; padding: .45rem .6rem; border: 1px solid #c5ccd9; border-radius: 6px; }
+  input[type=text], input[type=email], input[type=password], input[type=search], select { font: inherit; padding: .45rem .6rem; border: 1px solid #c5ccd9; border-radius: 6px; }
   button.danger { background: #c62828; }
   .tag { display: inline-block; background: #eef1f6; border-radius: 4px; padding: 0 .4rem; font-size: .85rem; }
   .tag.off { background: #fdecea; color: #8e1c1c; }
@@ -73,8 +73,10 @@ export interface PageOptions {
   header?: Html;
   /** Extra inline script, allowed by a per-page CSP nonce-less hash-free policy only where given. */
   script?: string;
-  /** The per-response nonce of the page's Content-Security-Policy (`script-src 'nonce-…'`), put on `script`. */
+  /** The per-response nonce of the page's Content-Security-Policy (`script-src 'nonce-…'`), put on `script` and `scriptSrc`. */
   scriptNonce?: string;
+  /** A script file of this service to load (it runs only with `scriptNonce`). */
+  scriptSrc?: string;
 }
 
 export function page(options: PageOptions): string {
@@ -90,7 +92,7 @@ export function page(options: PageOptions): string {
 <header><strong>Identity front door</strong>${options.header?.value ?? ''}</header>
 <main>
 ${options.body.value}
-</main>${options.script ? `\n<script${options.scriptNonce ? ` nonce="${escapeHtml(options.scriptNonce)}"` : ''}>${options.script}</script>` : ''}
+</main>${options.script ? `\n<script${options.scriptNonce ? ` nonce="${escapeHtml(options.scriptNonce)}"` : ''}>${options.script}</script>` : ''}${options.scriptSrc && options.scriptNonce ? `\n<script src="${escapeHtml(options.scriptSrc)}" nonce="${escapeHtml(options.scriptNonce)}"></script>` : ''}
 </body>
 </html>`;
 }

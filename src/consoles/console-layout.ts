@@ -14,8 +14,12 @@ export function csrfField(csrfToken: string): Html {
   return html`<input type="hidden" name="${CSRF_FIELD}" value="${csrfToken}">`;
 }
 
+/** Served by the service itself: the page CSP admits no inline script and no other origin. */
+export const COPY_BUTTON_PATH = '/assets/copy-button.js';
+
 const LIFETIME_SECTIONS = [
   { path: '/lifetime', title: 'Overview' },
+  { path: '/lifetime/authentication', title: 'Authentication' },
   { path: '/lifetime/users', title: 'Users' },
 ];
 
@@ -23,7 +27,7 @@ const LIFETIME_SECTIONS = [
  * A LifeTime page: the navigation, the one-time flash message of the last action, and, for a
  * break-glass session, a red banner that says so on every page.
  */
-export function lifetimePage(req: Request, options: { title: string; section: string; csrfToken: string; body: Html }): string {
+export function lifetimePage(req: Request, options: { title: string; section: string; csrfToken: string; body: Html; copyButtons?: boolean }): string {
   const user = req.principal!.user;
   const flash = req.session.flash;
   delete req.session.flash;
@@ -31,6 +35,7 @@ export function lifetimePage(req: Request, options: { title: string; section: st
   return page({
     title: `${options.title} · LifeTime`,
     header: signedInAs(user, options.csrfToken),
+    ...(options.copyButtons ? { scriptSrc: COPY_BUTTON_PATH, scriptNonce: req.res?.locals.cspNonce } : {}),
     body: html`${req.principal!.breakGlass
         ? html`<div class="banner-danger" role="alert" id="break-glass-banner"><strong>Break-glass session.</strong> Signed in with a local password: LifeTime only, ending in ${minutesLeft} minute${minutesLeft === 1 ? '' : 's'}. Repair sign-in, then log out.</div>`
         : ''}

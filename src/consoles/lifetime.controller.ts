@@ -43,7 +43,7 @@ export class LifeTimeController {
           <dt>Email</dt><dd>${user.email}</dd>
           <dt>Roles</dt><dd>${user.roles.join(', ')}</dd>
         </dl>
-        <p><a class="button" href="/lifetime/users">Users</a></p>`,
+        <p><a class="button" href="/lifetime/authentication">Authentication</a> <a class="button" href="/lifetime/users">Users</a></p>`,
     });
   }
 

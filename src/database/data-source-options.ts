@@ -7,6 +7,7 @@ import { HandoffTicket } from '../desktop-handoff/handoff-ticket.entity.js';
 import { DeviceAuthorization } from '../device-authorization/device-authorization.entity.js';
 import { SigningKey } from '../forward-auth/signing-key.entity.js';
 import { IdentityProviderRecord } from '../identity-providers/identity-provider.entity.js';
+import { ProviderTestRecord } from '../identity-providers/provider-test-result.entity.js';
 import { LinkedIdentity } from '../users/linked-identity.entity.js';
 import { User } from '../users/user.entity.js';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema.js';
@@ -18,8 +19,9 @@ import { IdentityProviders1764600000000 } from './migrations/1764600000000-ident
 import { DeviceAuthorization1764900000000 } from './migrations/1764900000000-device-authorization.js';
 import { AssertionSigningKeys1764900100000 } from './migrations/1764900100000-assertion-signing-keys.js';
 import { BreakGlass1764800000000 } from './migrations/1764800000000-break-glass.js';
+import { ProviderTestResults1765000000000 } from './migrations/1765000000000-provider-test-results.js';
 
-export const ENTITIES = [User, LinkedIdentity, SessionRecord, ApiToken, HandoffTicket, DesktopToken, AuditEvent, IdentityProviderRecord, DeviceAuthorization, SigningKey];
+export const ENTITIES = [User, LinkedIdentity, SessionRecord, ApiToken, HandoffTicket, DesktopToken, AuditEvent, IdentityProviderRecord, ProviderTestRecord, DeviceAuthorization, SigningKey];
 export const MIGRATIONS = [
   InitialSchema1764230400000,
   DesktopHandoff1764403200000,
@@ -30,6 +32,7 @@ export const MIGRATIONS = [
   BreakGlass1764800000000,
   DeviceAuthorization1764900000000,
   AssertionSigningKeys1764900100000,
+  ProviderTestResults1765000000000,
 ];
 
 /** How long to wait for a connection, and for one statement; a stopped or frozen database then fails fast. */
