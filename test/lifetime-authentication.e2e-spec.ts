@@ -154,6 +154,10 @@ describe('LifeTime › Authentication', () => {
       expect(refused.body).toContain('it is the only enabled identity provider and no admin has a break-glass password');
       const disable = await post(admin, '/lifetime/authentication/second/disable', { _csrf: token });
       expect(disable.status).toBe(409);
+      // The admin API refuses alike: the rule lives in the service behind both.
+      const api = await admin.open(`${env.url}/api/admin/identity-providers/second`, { method: 'DELETE', headers: { origin: env.url } });
+      expect(api.status).toBe(409);
+      expect(JSON.parse(api.body)).toMatchObject({ error: 'last_sign_in_method' });
       expect(await writes()).toEqual(before);
 
       // With a break-glass admin there is still a way in.
