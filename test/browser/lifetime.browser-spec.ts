@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/admin/admin-cli.js';
+import { IdentityProvidersService } from '../../src/identity-providers/identity-providers.service.js';
 import { TestBrowser } from '../support/browser.js';
 import { launchChromium } from '../support/chromium.js';
 import { freePort } from '../support/ports.js';
@@ -65,6 +66,16 @@ describe('LifeTime in a real browser (headless Chromium)', () => {
       await expect.poll(() => page.locator('#break-glass-banner').isVisible()).toBe(true);
       expect(await page.locator('#signed-in-user').textContent()).toBe('Ops Admin');
       await page.screenshot({ path: join(DOCS, 'lifetime-break-glass.png'), fullPage: true });
+
+      // A stored provider that is down too: the Test says what is wrong, and it is disabled from the page.
+      await env.service.app.get(IdentityProvidersService).create({ id: 'corp-backup', displayName: 'Corp backup', issuer: `http://127.0.0.1:${await freePort()}/realms/backup`, clientId: 'front-door', clientSecret: 'secret-0123456789' });
+      await page.goto(`${env.url}/lifetime/authentication/corp-backup`);
+      await page.getByRole('button', { name: 'Run the Test' }).click();
+      await expect.poll(() => page.locator('#last-test').textContent()).toContain('failed');
+      expect(await page.locator('#test-steps tr[data-step="discovery"]').textContent()).toContain('discovery_unreachable');
+      await page.getByRole('button', { name: 'Disable' }).click();
+      await expect.poll(() => page.locator('#provider-state').textContent()).toBe('disabled');
+      expect(await page.locator('#break-glass-banner').isVisible()).toBe(true);
 
       const serviceCenter = await page.goto(`${env.url}/servicecenter`);
       expect(serviceCenter?.status()).toBe(403);
