@@ -10,6 +10,7 @@ import { ConsolesModule } from './consoles/consoles.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { DesktopHandoffModule } from './desktop-handoff/desktop-handoff.module.js';
 import { HealthModule } from './health/health.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 import { UsersModule } from './users/users.module.js';
 
 export interface AppRuntime {
@@ -26,6 +27,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(runtime.config, runtime.oidc),
         TypeOrmModule.forRoot(dataSourceOptions(runtime.databaseUrl)),
+        ObservabilityModule,
         AuditModule,
         UsersModule,
         AuthModule,

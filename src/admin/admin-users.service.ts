@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { SessionService } from '../auth/session/session.service.js';
-import { DesktopTokensService } from '../desktop-handoff/desktop-tokens.service.js';
+import { DesktopTokensService } from '../desktop-tokens/desktop-tokens.service.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import type { UpdateUserDto } from './dto/user.dto.js';

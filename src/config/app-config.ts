@@ -24,7 +24,10 @@ export interface AppConfig {
     absoluteTimeoutSeconds: number;
     secureCookie: boolean;
   };
-  desktop: { handoffTtlSeconds: number; tokenTtlSeconds: number };
+  desktop: { handoffTtlSeconds: number; tokenTtlSeconds: number; refreshTtlSeconds: number; backchannelLogout: 'revoke' | 'keep' };
+  audit: { retentionDays: number };
+  /** When set, /metrics answers only to this bearer token; otherwise only to loopback callers. */
+  metricsToken?: string;
   trustProxy: boolean;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
 }
@@ -64,6 +67,8 @@ export function loadConfig(env: Env): AppConfig {
   }
   const sessionSecret = env.SESSION_SECRET?.trim() || undefined;
   if (sessionSecret && sessionSecret.length < 16) problems.push('SESSION_SECRET must be at least 16 characters');
+  const backchannelDesktop = env.BACKCHANNEL_LOGOUT_DESKTOP?.trim() || 'revoke';
+  if (backchannelDesktop !== 'revoke' && backchannelDesktop !== 'keep') problems.push(`BACKCHANNEL_LOGOUT_DESKTOP must be "revoke" or "keep", not "${backchannelDesktop}"`);
   const logLevel = env.LOG_LEVEL?.trim() || 'log';
   if (!['error', 'warn', 'log', 'debug'].includes(logLevel)) problems.push('LOG_LEVEL must be error, warn, log or debug');
 
@@ -96,8 +101,12 @@ export function loadConfig(env: Env): AppConfig {
     },
     desktop: {
       handoffTtlSeconds: integer(env, 'HANDOFF_TTL_SECONDS', 600, problems, { min: 30, max: 3600 }),
-      tokenTtlSeconds: integer(env, 'DESKTOP_TOKEN_TTL_SECONDS', 12 * 3600, problems, { min: 60 }),
+      tokenTtlSeconds: integer(env, 'DESKTOP_TOKEN_TTL_SECONDS', 3600, problems, { min: 60 }),
+      refreshTtlSeconds: integer(env, 'DESKTOP_REFRESH_TTL_SECONDS', 30 * 24 * 3600, problems, { min: 60 }),
+      backchannelLogout: backchannelDesktop as 'revoke' | 'keep',
     },
+    audit: { retentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90, problems, { min: 1 }) },
+    metricsToken: env.METRICS_TOKEN?.trim() || undefined,
     trustProxy: env.TRUST_PROXY === 'true' || env.TRUST_PROXY === '1',
     logLevel: logLevel as AppConfig['logLevel'],
   };

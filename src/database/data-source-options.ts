@@ -1,17 +1,21 @@
 import type { DataSourceOptions } from 'typeorm';
 import { AuditEvent } from '../audit/audit-event.entity.js';
 import { ApiToken } from '../auth/api-token.entity.js';
+import { LogoutTokenJti } from '../auth/backchannel/logout-token-jti.entity.js';
 import { SessionRecord } from '../auth/session/session.entity.js';
-import { DesktopToken } from '../desktop-handoff/desktop-token.entity.js';
+import { DesktopRefreshToken } from '../desktop-tokens/desktop-refresh-token.entity.js';
+import { DesktopTokenFamily } from '../desktop-tokens/desktop-token-family.entity.js';
+import { DesktopToken } from '../desktop-tokens/desktop-token.entity.js';
 import { HandoffTicket } from '../desktop-handoff/handoff-ticket.entity.js';
 import { LinkedIdentity } from '../users/linked-identity.entity.js';
 import { User } from '../users/user.entity.js';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema.js';
 import { DesktopHandoff1764403200000 } from './migrations/1764403200000-desktop-handoff.js';
 import { AuditEvents1764450000000 } from './migrations/1764450000000-audit-events.js';
+import { SessionsAndRefreshTokens1764700000000 } from './migrations/1764700000000-sessions-and-refresh-tokens.js';
 
-export const ENTITIES = [User, LinkedIdentity, SessionRecord, ApiToken, HandoffTicket, DesktopToken, AuditEvent];
-export const MIGRATIONS = [InitialSchema1764230400000, DesktopHandoff1764403200000, AuditEvents1764450000000];
+export const ENTITIES = [User, LinkedIdentity, SessionRecord, ApiToken, HandoffTicket, DesktopToken, AuditEvent, DesktopTokenFamily, DesktopRefreshToken, LogoutTokenJti];
+export const MIGRATIONS = [InitialSchema1764230400000, DesktopHandoff1764403200000, AuditEvents1764450000000, SessionsAndRefreshTokens1764700000000];
 
 export function dataSourceOptions(url: string): DataSourceOptions {
   return {

@@ -15,7 +15,7 @@ import { DesktopApi, Public } from '../auth/decorators.js';
 import { bearerToken } from '../auth/guards/bearer-token.js';
 import { DesktopApiExceptionFilter } from './desktop-api.exception-filter.js';
 import { DesktopHandoffService } from './desktop-handoff.service.js';
-import { DesktopTokensService } from './desktop-tokens.service.js';
+import { DesktopTokensService } from '../desktop-tokens/desktop-tokens.service.js';
 import { ApiErrorDto } from './dto/api-error.dto.js';
 import { CreateHandoffDto } from './dto/create-handoff.dto.js';
 import { DesktopTokenResponseDto, DesktopUserDto } from './dto/desktop-token.dto.js';

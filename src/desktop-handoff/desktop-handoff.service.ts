@@ -8,9 +8,9 @@ import { s256, sameDigest, sha256Hex } from '../common/secrets.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { pruneExpired } from '../database/prune-expired.js';
 import type { User } from '../users/user.entity.js';
-import { DesktopTokensService } from './desktop-tokens.service.js';
+import { DesktopTokensService } from '../desktop-tokens/desktop-tokens.service.js';
 import type { CreateHandoffDto } from './dto/create-handoff.dto.js';
-import { DesktopUserDto, type DesktopTokenResponseDto } from './dto/desktop-token.dto.js';
+import type { DesktopTokenResponseDto } from './dto/desktop-token.dto.js';
 import type { EnvironmentDto } from './dto/environment.dto.js';
 import type { HandoffCreatedDto, HandoffStatusDto } from './dto/handoff.dto.js';
 import type { RedeemHandoffDto } from './dto/redeem-handoff.dto.js';
@@ -169,7 +169,6 @@ export class DesktopHandoffService {
       throw invalidGrant('The code or the code verifier does not match this handoff');
     }
     if (!ticket.user?.active) throw invalidGrant('The account of this handoff is deactivated');
-    const user = ticket.user;
 
     return this.dataSource.transaction(async (manager) => {
       const result = await manager
@@ -186,7 +185,7 @@ export class DesktopHandoffService {
       if (!won) throw invalidGrant('This handoff was already redeemed, or expired meanwhile');
       const issued = await this.tokens.issue({ userId: won.user_id, client: won.client, handoffId: ticket.id }, manager);
       this.logger.log(`req=${requestId} handoff ${ticket.id} redeemed: desktop token for user ${won.user_id} (${won.client})`);
-      return { accessToken: issued.accessToken, tokenType: 'Bearer', expiresIn: issued.expiresIn, user: DesktopUserDto.from(user) };
+      return issued;
     });
   }
 
