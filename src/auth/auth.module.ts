@@ -8,6 +8,11 @@ import { UsersModule } from '../users/users.module.js';
 import { ApiToken } from './api-token.entity.js';
 import { ApiTokensService } from './api-tokens.service.js';
 import { AuthController } from './auth.controller.js';
+import { BackchannelLogoutController } from './backchannel/backchannel-logout.controller.js';
+import { BackchannelLogoutService } from './backchannel/backchannel-logout.service.js';
+import { LogoutTokenJti } from './backchannel/logout-token-jti.entity.js';
+import { LogoutTokenJtisRepository } from './backchannel/logout-token-jtis.repository.js';
+import { MetricsService } from '../observability/metrics.service.js';
 import { CsrfService } from './csrf.service.js';
 import { AccessGuard } from './guards/access.guard.js';
 import { LoginService } from './login.service.js';
@@ -21,13 +26,13 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
 
 @Global()
 @Module({
-  imports: [UsersModule, TypeOrmModule.forFeature([SessionRecord, ApiToken])],
-  controllers: [AuthController],
+  imports: [UsersModule, TypeOrmModule.forFeature([SessionRecord, ApiToken, LogoutTokenJti])],
+  controllers: [AuthController, BackchannelLogoutController],
   providers: [
     {
       provide: IdentityProviderRegistry,
-      inject: [APP_CONFIG, OIDC_CONNECTION],
-      useFactory: (config: AppConfig, connection: OidcConnection) =>
+      inject: [APP_CONFIG, OIDC_CONNECTION, MetricsService],
+      useFactory: (config: AppConfig, connection: OidcConnection, metrics: MetricsService) =>
         new IdentityProviderRegistry([
           new OidcIdentityProvider({
             id: DEFAULT_PROVIDER_ID,
@@ -39,6 +44,7 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
             matchClaim: config.oidc.matchClaim,
             callbackUrl: new URL(`/auth/callback/${DEFAULT_PROVIDER_ID}`, config.publicUrl).toString(),
             jwksCooldownMs: config.oidc.jwksCooldownSeconds * 1000,
+            observeCall: (endpoint, seconds, ok) => metrics.observeIdpCall(DEFAULT_PROVIDER_ID, endpoint, seconds, ok),
           }),
         ]),
     },
@@ -52,6 +58,8 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
     CsrfService,
     ApiTokensService,
     LoginService,
+    LogoutTokenJtisRepository,
+    BackchannelLogoutService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
   exports: [IdentityProviderRegistry, SessionService, CsrfService, ApiTokensService, UsersModule],

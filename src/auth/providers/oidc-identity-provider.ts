@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { IdentityProvider, ProviderStatus } from './identity-provider.js';
 
 export interface OidcProviderSettings {
@@ -13,6 +13,17 @@ export interface OidcProviderSettings {
   callbackUrl: string;
   /** How long an unknown `kid` must wait before it may trigger another JWKS fetch. */
   jwksCooldownMs: number;
+  /** Told how long each call to the provider took (metrics); `endpoint` is a fixed name. */
+  observeCall?: (endpoint: 'discovery' | 'jwks' | 'token' | 'userinfo', seconds: number, ok: boolean) => void;
+}
+
+/** What a verified back-channel logout token names: the provider session, the subject, or both. */
+export interface LogoutTokenClaims {
+  sid?: string;
+  sub?: string;
+  jti: string;
+  /** Until when this token could be presented as fresh; its jti is kept that long. */
+  freshUntil: Date;
 }
 
 /** The parts of the discovery document this relying party uses. */
@@ -33,6 +44,20 @@ const RETRY_AFTER_FAILURE_MS = 5_000;
 const DISCOVERY_TIMEOUT_MS = 5_000;
 
 export class IdTokenRejectedError extends Error {}
+
+/** A refused logout token; `code` is a stable reason for the audit trail and metrics. */
+export class LogoutTokenRejectedError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+/** A logout token older than this is refused (its jti is kept as long, so a replay is caught in between). */
+const LOGOUT_TOKEN_MAX_AGE_SECONDS = 300;
 
 export class ProviderUnavailableError extends Error {}
 
@@ -100,11 +125,10 @@ export class OidcIdentityProvider implements IdentityProvider {
    * most once per cooldown, so a rotated key is accepted and a forged one is not.
    */
   async verifyIdToken(idToken: string, expectedNonce: string | undefined): Promise<JWTPayload> {
-    const metadata = await this.discover();
-    this.jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: this.settings.jwksCooldownMs, timeoutDuration: DISCOVERY_TIMEOUT_MS });
+    const jwks = await this.keySet();
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(idToken, this.jwks, {
+      ({ payload } = await jwtVerify(idToken, jwks, {
         issuer: this.settings.issuer,
         audience: this.settings.clientId,
         algorithms: ALGORITHMS,
@@ -122,10 +146,82 @@ export class OidcIdentityProvider implements IdentityProvider {
     return payload;
   }
 
+  /**
+   * Checks a logout token as OpenID Connect Back-Channel Logout 1.0 §2.6 asks, with the same JWKS
+   * and algorithms as ID tokens: `typ` when present, iss, aud, azp, iat within a window, exp when
+   * present, the back-channel event, sid or sub, no nonce, and a jti (whose single use the caller
+   * enforces, since that needs the database).
+   */
+  async verifyLogoutToken(logoutToken: string): Promise<LogoutTokenClaims> {
+    const jwks = await this.keySet();
+    let payload: JWTPayload;
+    let typ: string | undefined;
+    try {
+      const verified = await jwtVerify(logoutToken, jwks, {
+        issuer: this.settings.issuer,
+        audience: this.settings.clientId,
+        algorithms: ALGORITHMS,
+        requiredClaims: ['iss', 'aud', 'iat'],
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      });
+      payload = verified.payload;
+      typ = verified.protectedHeader.typ;
+    } catch (error) {
+      throw logoutTokenJoseError(error);
+    }
+    // RFC 8417 / BCL §2.4: "logout+jwt", with or without the "application/" prefix.
+    if (typ !== undefined && !['logout+jwt', 'application/logout+jwt'].includes(typ.toLowerCase())) {
+      throw new LogoutTokenRejectedError('bad_typ', `logout token typ "${typ}" is not logout+jwt`);
+    }
+    const audiences = [payload.aud].flat();
+    if (audiences.length > 1 && !payload.azp) throw new LogoutTokenRejectedError('bad_azp', 'logout token has several audiences and no azp');
+    if (payload.azp !== undefined && payload.azp !== this.settings.clientId) throw new LogoutTokenRejectedError('bad_azp', 'logout token azp is not this client');
+    const now = Date.now() / 1000;
+    const iat = payload.iat as number;
+    if (iat > now + CLOCK_TOLERANCE_SECONDS) throw new LogoutTokenRejectedError('bad_iat', 'logout token iat is in the future');
+    if (iat < now - LOGOUT_TOKEN_MAX_AGE_SECONDS - CLOCK_TOLERANCE_SECONDS) throw new LogoutTokenRejectedError('stale_iat', 'logout token was issued too long ago');
+    const events = payload.events;
+    const event = typeof events === 'object' && events !== null ? (events as Record<string, unknown>)[BACKCHANNEL_LOGOUT_EVENT] : undefined;
+    if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+      throw new LogoutTokenRejectedError('bad_events', 'logout token has no back-channel logout event');
+    }
+    const sid = nonEmptyString(payload.sid);
+    const sub = nonEmptyString(payload.sub);
+    if (!sid && !sub) throw new LogoutTokenRejectedError('no_sid_or_sub', 'logout token names neither sid nor sub');
+    if ('nonce' in payload) throw new LogoutTokenRejectedError('nonce_present', 'logout token carries a nonce');
+    const jti = nonEmptyString(payload.jti);
+    if (!jti || jti.length > 255) throw new LogoutTokenRejectedError('bad_jti', 'logout token has no usable jti');
+    const oldestFresh = Math.max(iat + LOGOUT_TOKEN_MAX_AGE_SECONDS, typeof payload.exp === 'number' ? payload.exp : 0);
+    return { sid, sub, jti, freshUntil: new Date((oldestFresh + CLOCK_TOLERANCE_SECONDS) * 1000) };
+  }
+
+  /** The provider's JWKS, fetched with a timeout; an unknown `kid` refetches at most once per cooldown. */
+  private async keySet(): Promise<JWTVerifyGetKey> {
+    const metadata = await this.discover();
+    this.jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri), {
+      cooldownDuration: this.settings.jwksCooldownMs,
+      timeoutDuration: DISCOVERY_TIMEOUT_MS,
+      [customFetch]: (url, options) => this.timed('jwks', () => fetch(url, options)),
+    });
+    return this.jwks;
+  }
+
+  private async timed<T>(endpoint: 'discovery' | 'jwks', call: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    let ok = false;
+    try {
+      const result = await call();
+      ok = true;
+      return result;
+    } finally {
+      this.settings.observeCall?.(endpoint, (performance.now() - started) / 1000, ok);
+    }
+  }
+
   private async fetchMetadata(): Promise<OidcMetadata> {
     const url = `${this.settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS), headers: { accept: 'application/json' } });
+      const response = await this.timed('discovery', () => fetch(url, { signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS), headers: { accept: 'application/json' } }));
       if (!response.ok) throw new ProviderUnavailableError(`discovery answered HTTP ${response.status}`);
       const metadata = validateMetadata(await response.json().catch(() => undefined), this.settings.issuer);
       this.metadata = metadata;
@@ -164,6 +260,20 @@ function isHttpUrl(value: unknown): value is string {
   } catch {
     return false;
   }
+}
+
+function nonEmptyString(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function logoutTokenJoseError(error: unknown): LogoutTokenRejectedError {
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return new LogoutTokenRejectedError(`bad_${error.claim}`, `logout token claim ${error.claim} rejected: ${error.message}`);
+  if (error instanceof joseErrors.JWTExpired) return new LogoutTokenRejectedError('expired', 'logout token expired');
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return new LogoutTokenRejectedError('bad_alg', 'logout token algorithm not allowed');
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return new LogoutTokenRejectedError('bad_signature', 'logout token signed by an unknown key');
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return new LogoutTokenRejectedError('bad_signature', 'logout token signature invalid');
+  if (error instanceof ProviderUnavailableError) return new LogoutTokenRejectedError('provider_unavailable', error.message);
+  return new LogoutTokenRejectedError('malformed', `logout token invalid: ${(error as Error).message}`);
 }
 
 function describeJoseError(error: unknown): string {
