@@ -90,6 +90,7 @@ async function resolveIdentityProvider(config: AppConfig): Promise<{ oidc: OidcC
         clientSecret,
         redirectUris: [callbackUrl(config)],
         postLogoutRedirectUris: [new URL('/auth/signed-out', config.publicUrl).toString()],
+        backchannelLogoutUri: backchannelLogoutUrl(config),
       },
     ],
   });
@@ -98,6 +99,10 @@ async function resolveIdentityProvider(config: AppConfig): Promise<{ oidc: OidcC
 
 export function callbackUrl(config: AppConfig): string {
   return new URL(`/auth/callback/${DEFAULT_PROVIDER_ID}`, config.publicUrl).toString();
+}
+
+export function backchannelLogoutUrl(config: AppConfig, providerId = DEFAULT_PROVIDER_ID): string {
+  return new URL(`/auth/backchannel-logout/${providerId}`, config.publicUrl).toString();
 }
 
 function setUpSwagger(app: INestApplication): void {

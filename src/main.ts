@@ -1,6 +1,6 @@
 import { ConfigError } from './config/app-config.js';
 import { DEV_IDP_ACCOUNTS } from './dev-idp/dev-idp-accounts.js';
-import { callbackUrl, startService, type RunningService } from './bootstrap.js';
+import { backchannelLogoutUrl, callbackUrl, startService, type RunningService } from './bootstrap.js';
 import { CONSOLES } from './consoles/consoles.js';
 
 const startedAt = performance.now();
@@ -26,6 +26,7 @@ function printBanner(running: RunningService, elapsedMs: number): void {
     `  Database        ${config.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL in ${config.embeddedPostgres.dataDir}/postgres`}`,
     `  Identity        ${running.issuer}${running.devIdp ? ' (development identity provider)' : ''}`,
     `  Redirect URI to register at the identity provider: ${callbackUrl(config)}`,
+    `  Back-channel logout URI to register there:          ${backchannelLogoutUrl(config)}`,
   ];
   if (running.devIdp) {
     lines.push('  Demo accounts (development identity provider only):');
