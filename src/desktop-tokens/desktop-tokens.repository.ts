@@ -114,29 +114,25 @@ export class DesktopTokensRepository {
 
   /** Deleting by access token also ends its family: a Studio that signs out wants no refresh left. */
   async deleteByAccessHash(hash: string): Promise<boolean> {
-    const rows = await this.dataSource.query<{ id: string; family_id: string | null }[]>(
-      `DELETE FROM desktop_tokens WHERE token_hash = $1 RETURNING id, family_id`,
-      [hash],
-    );
-    const familyId = rows[0]?.family_id;
-    if (familyId) await this.deleteFamily(familyId);
-    return rows.length > 0;
+    return (await this.deleteTokenAndFamily('token_hash = :hash', { hash })) !== undefined;
   }
 
   async deleteById(id: string): Promise<{ userId: string } | undefined> {
-    const rows = await this.dataSource.query<{ user_id: string; family_id: string | null }[]>(
-      `DELETE FROM desktop_tokens WHERE id = $1 RETURNING user_id, family_id`,
-      [id],
-    );
-    if (!rows[0]) return undefined;
-    if (rows[0].family_id) await this.deleteFamily(rows[0].family_id);
-    return { userId: rows[0].user_id };
+    return this.deleteTokenAndFamily('id = :id', { id });
   }
 
   async deleteAllForUser(userId: string): Promise<number> {
     const tokens = await this.dataSource.getRepository(DesktopToken).delete({ userId });
     await this.dataSource.getRepository(DesktopTokenFamily).delete({ userId });
     return tokens.affected ?? 0;
+  }
+
+  private async deleteTokenAndFamily(where: string, params: Record<string, string>): Promise<{ userId: string } | undefined> {
+    const result = await this.dataSource.getRepository(DesktopToken).createQueryBuilder().delete().where(where, params).returning('user_id, family_id').execute();
+    const row = (result.raw as { user_id: string; family_id: string | null }[])[0];
+    if (!row) return undefined;
+    if (row.family_id) await this.deleteFamily(row.family_id);
+    return { userId: row.user_id };
   }
 
   listForUser(userId: string): Promise<DesktopToken[]> {
