@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import passport from 'passport';
+import { AuditService } from '../audit/audit.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../observability/metrics.service.js';
 import { DomainException } from '../common/domain.exception.js';
 import { s256 } from '../common/secrets.js';
+import type { User } from '../users/user.entity.js';
 import { UsersService, type LoginResolution } from '../users/users.service.js';
 import { IdentityProviderRegistry } from './providers/identity-provider.registry.js';
 import type { OidcIdentityProvider } from './providers/oidc-identity-provider.js';
@@ -29,6 +32,8 @@ export class LoginService {
     private readonly registry: IdentityProviderRegistry,
     private readonly users: UsersService,
     private readonly sessions: SessionService,
+    private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Redirects the browser to the provider's authorization endpoint. */
@@ -50,8 +55,28 @@ export class LoginService {
     });
   }
 
-  /** Handles the provider's redirect back: on success a fresh session, otherwise a readable refusal. */
+  /**
+   * Handles the provider's redirect back: on success a fresh session, otherwise a readable refusal.
+   * Either way one audit event and one metric say what happened, with a stable reason code.
+   */
   async finish(providerId: string, req: Request): Promise<string> {
+    try {
+      const { returnTo, user } = await this.complete(providerId, req);
+      this.metrics.logins.inc({ provider: providerId, outcome: 'success', reason: '' });
+      await this.audit.record({ type: 'login.succeeded', userId: user.id, email: user.email, providerId });
+      return returnTo;
+    } catch (error) {
+      if (error instanceof DomainException && (error.status < 500 || error.code === 'provider_unreachable')) {
+        const reason = refusalReason(error);
+        const known = this.registry.all().some((candidate) => candidate.id === providerId);
+        this.metrics.logins.inc({ provider: known ? providerId : 'unknown', outcome: 'failure', reason });
+        await this.audit.record({ type: 'login.refused', reason, providerId: known ? providerId : undefined, email: refusedAccount.get(error) });
+      }
+      throw error;
+    }
+  }
+
+  private async complete(providerId: string, req: Request): Promise<{ returnTo: string; user: User }> {
     const provider = this.registry.get(providerId);
     await this.registry.ready(provider);
     // Without code or error the library would start a new authorization; this route only finishes one.
@@ -75,7 +100,11 @@ export class LoginService {
       unverifiedEmail: provider.settings.matchClaim === 'email' && (claims.email_verified === false || claims.email_verified === 'false'),
     });
     const account = stringClaim(claims.email) ?? stringClaim(claims.preferred_username) ?? String(claims.sub);
-    if (!resolution.ok) throw this.notRegistered(req, account, resolution);
+    if (!resolution.ok) {
+      const refusal = this.notRegistered(req, account, resolution);
+      refusedAccount.set(refusal, account);
+      throw refusal;
+    }
 
     await this.sessions.establish(req, {
       user: resolution.user,
@@ -84,13 +113,15 @@ export class LoginService {
       providerSid: stringClaim(claims.sid),
     });
     this.logger.log(`req=${req.id} user ${resolution.user.id} signed in through ${provider.id}${resolution.linked ? ' (identity linked)' : ''}`);
-    return safeReturnTo(outcome.info?.state?.returnTo);
+    return { returnTo: safeReturnTo(outcome.info?.state?.returnTo), user: resolution.user };
   }
 
   /** Ends the local session and says where the browser goes next. */
   async logout(req: Request, res: Response): Promise<string> {
     const signedOut = new URL('/auth/signed-out', this.config.publicUrl).toString();
+    const userId = req.session?.userId;
     const ended = await this.sessions.end(req, res);
+    if (userId) await this.audit.record({ type: 'logout', userId, providerId: ended?.providerId });
     if (!ended?.providerId) return '/auth/signed-out';
     const provider = this.registry.all().find((candidate) => candidate.id === ended.providerId);
     if (provider) await provider.status();
@@ -151,6 +182,31 @@ export class LoginService {
       logDetail: resolution.reason,
     });
   }
+}
+
+/** The account a "not registered" refusal named, for the audit event (the exception carries only the message). */
+const refusedAccount = new WeakMap<DomainException, string>();
+
+/**
+ * The stable reason code of a refused login: the refusal's own code, made precise for the ones
+ * that cover several causes (not registered, ID token rejected).
+ */
+export function refusalReason(error: DomainException): string {
+  const detail = error.options.logDetail ?? '';
+  if (error.code === 'not_registered') return detail.replace(/-/g, '_') || 'not_registered';
+  if (error.code !== 'id_token_rejected') return error.code;
+  const rules: [RegExp, string][] = [
+    [/nonce/i, 'nonce_mismatch'],
+    [/signature|unknown key|algorithm/i, 'bad_signature'],
+    [/userinfo sub/i, 'userinfo_sub_mismatch'],
+    [/azp|several audiences/i, 'bad_azp'],
+    [/claim iss/i, 'bad_issuer'],
+    [/claim aud/i, 'bad_audience'],
+    [/expired|claim exp/i, 'token_expired'],
+    [/iat/i, 'bad_iat'],
+    [/claim sub|missing required "sub"/i, 'missing_sub'],
+  ];
+  return rules.find(([pattern]) => pattern.test(detail))?.[1] ?? 'id_token_rejected';
 }
 
 function stringClaim(value: unknown): string | undefined {

@@ -8,7 +8,9 @@ import { s256, sameDigest, sha256Hex } from '../common/secrets.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { pruneExpired } from '../database/prune-expired.js';
 import type { User } from '../users/user.entity.js';
+import { AuditService } from '../audit/audit.service.js';
 import { DesktopTokensService } from '../desktop-tokens/desktop-tokens.service.js';
+import { MetricsService } from '../observability/metrics.service.js';
 import type { CreateHandoffDto } from './dto/create-handoff.dto.js';
 import type { DesktopTokenResponseDto } from './dto/desktop-token.dto.js';
 import type { EnvironmentDto } from './dto/environment.dto.js';
@@ -63,6 +65,8 @@ export class DesktopHandoffService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly registry: IdentityProviderRegistry,
     private readonly tokens: DesktopTokensService,
+    private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
   ) {}
 
   async environment(): Promise<EnvironmentDto> {
@@ -98,6 +102,8 @@ export class DesktopHandoffService {
     const id = String(identifiers[0].id);
     await pruneExpired(this.tickets.manager, 'handoff_tickets');
     this.logger.log(`req=${requestId} handoff ${id} created for ${input.client}`);
+    this.metrics.handoffs.inc({ status: 'created' });
+    await this.audit.record({ type: 'handoff.created', details: { handoffId: id, client: input.client } });
     return {
       id,
       browserUrl: new URL(`/desktop/handoff/${id}`, this.config.publicUrl).toString(),
@@ -131,6 +137,8 @@ export class DesktopHandoffService {
       .execute();
     if (!result.affected) throw this.changedMeanwhile(await this.find(id), user);
     this.logger.log(`req=${requestId} handoff ${ticket.id} authenticated for user ${user.id}`);
+    this.metrics.handoffs.inc({ status: 'authenticated' });
+    await this.audit.record({ type: 'handoff.authenticated', userId: user.id, email: user.email, details: { handoffId: ticket.id, client: ticket.client } });
     const openUrl = new URL(ticket.redirectUri);
     openUrl.searchParams.set('handoff', ticket.id);
     openUrl.searchParams.set('code', code);
@@ -149,6 +157,8 @@ export class DesktopHandoffService {
       .execute();
     if (!result.affected) throw this.changedMeanwhile(await this.find(id), user);
     this.logger.log(`req=${requestId} handoff ${ticket.id} cancelled by user ${user.id}`);
+    this.metrics.handoffs.inc({ status: 'denied' });
+    await this.audit.record({ type: 'handoff.cancelled', userId: user.id, email: user.email, details: { handoffId: ticket.id, client: ticket.client } });
     return STUDIOS[ticket.client];
   }
 
@@ -156,7 +166,22 @@ export class DesktopHandoffService {
    * Exchanges code + verifier for a desktop token, once. The checks before the UPDATE only make
    * the error precise; the conditional UPDATE alone decides, so of concurrent redemptions one wins.
    */
-  async redeem({ id, grant, requestId }: { id: string; grant: RedeemHandoffDto; requestId: string }): Promise<DesktopTokenResponseDto> {
+  async redeem(request: { id: string; grant: RedeemHandoffDto; requestId: string }): Promise<DesktopTokenResponseDto> {
+    try {
+      const issued = await this.redeemOnce(request);
+      this.metrics.handoffs.inc({ status: 'redeemed' });
+      await this.audit.record({ type: 'handoff.redeemed', userId: issued.user.id, email: issued.user.email, details: { handoffId: request.id } });
+      return issued;
+    } catch (error) {
+      if (error instanceof DomainException && error.code === 'invalid_grant') {
+        this.metrics.handoffs.inc({ status: 'redemption_refused' });
+        await this.audit.record({ type: 'handoff.redeemed', outcome: 'failure', reason: 'invalid_grant', details: { handoffId: request.id } });
+      }
+      throw error;
+    }
+  }
+
+  private async redeemOnce({ id, grant, requestId }: { id: string; grant: RedeemHandoffDto; requestId: string }): Promise<DesktopTokenResponseDto> {
     const ticket = await this.find(id, true);
     const status = effectiveStatus(ticket);
     if (status !== 'authenticated') throw invalidGrant(GRANT_REFUSALS[status]);
