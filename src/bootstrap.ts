@@ -1,15 +1,17 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { Logger, ValidationPipe, type INestApplication, type LogLevel } from '@nestjs/common';
+import { Logger, ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import type { OidcConnection } from './auth/oidc-connection.js';
 import { DEFAULT_PROVIDER_ID } from './auth/providers/identity-provider.registry.js';
 import { loadConfig, type AppConfig } from './config/app-config.js';
 import { AppExceptionFilter } from './common/exception.filter.js';
 import { securityHeaders } from './common/security-headers.js';
+import { JsonLogger } from './observability/json-logger.js';
 import { requestContext } from './observability/request-context.js';
 import { openDatabase } from './database/embedded-postgres.js';
 import { DEV_IDP_ACCOUNTS } from './dev-idp/dev-idp-accounts.js';
@@ -26,28 +28,27 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  log: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-};
+export interface StartOptions {
+  /** Where the JSON log lines go (standard output by default). */
+  logDestination?: DestinationStream;
+}
 
 /** Resolves the database, then the identity provider, then starts the HTTP service. */
-export async function startService(env: Record<string, string | undefined>): Promise<RunningService> {
+export async function startService(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<RunningService> {
   const config = loadConfig(env);
   const logger = new Logger('Bootstrap');
-  Logger.overrideLogger(LOG_LEVELS[config.logLevel]);
+  const jsonLogger = new JsonLogger(config.logLevel, options.logDestination);
+  Logger.overrideLogger(jsonLogger);
 
   const database = await openDatabase(config, (line) => logger.log(line));
   const { oidc, devIdp } = await resolveIdentityProvider(config);
   try {
     const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl: database.url, oidc }), {
-      logger: LOG_LEVELS[config.logLevel],
+      logger: jsonLogger,
     });
     app.set('trust proxy', config.trustProxy);
     app.disable('x-powered-by');
-    app.use(requestContext, securityHeaders);
+    app.use(requestContext, jsonLogger.requestLine, securityHeaders);
     app.useGlobalFilters(new AppExceptionFilter());
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
     app.enableShutdownHooks();
