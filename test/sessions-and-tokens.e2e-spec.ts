@@ -112,6 +112,19 @@ describe('sessions an admin can see and end; refreshable desktop tokens', () => 
     expect((await response.json()).error).toBe('invalid_grant');
   });
 
+  it('refuses a refresh once the provider the user signed in through is no longer enabled', async () => {
+    await desktopLogin(env.url, await signedIn());
+    const families = await env.db.query<{ provider_id: string }>('SELECT DISTINCT provider_id FROM desktop_token_families');
+    expect(families).toEqual([{ provider_id: 'default' }]);
+    const { DesktopTokensService } = await import('../src/desktop-tokens/desktop-tokens.service.js');
+    const tokens = await env.service.app.get(DesktopTokensService).issue({ userId: developerId, client: 'service-studio', providerId: 'retired-provider' });
+    const response = await refresh(env.url, tokens.refreshToken);
+    expect(response.status).toBe(400);
+    expect((await response.json()).error).toBe('invalid_grant');
+    const [event] = await env.db.query<{ reason: string }>("SELECT reason FROM audit_events WHERE type = 'token.refreshed' ORDER BY id DESC LIMIT 1");
+    expect(event.reason).toBe('provider_disabled');
+  });
+
   it('lists console sessions and desktop tokens with when and from where, never a cookie or token value', async () => {
     const browser = await signedIn();
     const tokens = await desktopLogin(env.url, browser, 'integration-studio');

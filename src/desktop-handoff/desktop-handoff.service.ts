@@ -47,6 +47,8 @@ export interface BrowserRequest {
   id: string;
   user: User;
   requestId: string;
+  /** The identity provider of the browser's session. */
+  providerId?: string;
 }
 
 function effectiveStatus(ticket: HandoffTicket, now = Date.now()): HandoffStatus {
@@ -123,7 +125,7 @@ export class DesktopHandoffService {
    * The signed-in browser user claims the ticket and gets a fresh one-time code. Showing the page
    * again (a reload) replaces the code for the same user; another user never takes the ticket over.
    */
-  async openInBrowser({ id, user, requestId }: BrowserRequest): Promise<BrowserHandoff> {
+  async openInBrowser({ id, user, requestId, providerId }: BrowserRequest): Promise<BrowserHandoff> {
     const ticket = await this.find(id);
     this.refuseInBrowser(ticket, user);
     const code = randomBytes(32).toString('base64url');
@@ -131,7 +133,7 @@ export class DesktopHandoffService {
     const result = await this.tickets
       .createQueryBuilder()
       .update(HandoffTicket)
-      .set({ status: 'authenticated', userId: user.id, codeHash: sha256Hex(code), codeExpiresAt, authenticatedAt: () => 'COALESCE(authenticated_at, now())' })
+      .set({ status: 'authenticated', userId: user.id, providerId: providerId ?? null, codeHash: sha256Hex(code), codeExpiresAt, authenticatedAt: () => 'COALESCE(authenticated_at, now())' })
       .where('id = :id AND expires_at > now()', { id: ticket.id })
       .andWhere("(status = 'pending' OR (status = 'authenticated' AND user_id = :userId))", { userId: user.id })
       .execute();
@@ -204,11 +206,11 @@ export class DesktopHandoffService {
         .andWhere("status = 'authenticated' AND expires_at > now() AND code_expires_at > now()")
         .andWhere('code_hash = :codeHash AND code_challenge = :challenge', { codeHash, challenge: s256(grant.codeVerifier) })
         .andWhere('user_id IN (SELECT id FROM users WHERE active)')
-        .returning('user_id, client')
+        .returning('user_id, client, provider_id')
         .execute();
-      const won = (result.raw as { user_id: string; client: StudioClient }[])[0];
+      const won = (result.raw as { user_id: string; client: StudioClient; provider_id: string | null }[])[0];
       if (!won) throw invalidGrant('This handoff was already redeemed, or expired meanwhile');
-      const issued = await this.tokens.issue({ userId: won.user_id, client: won.client, handoffId: ticket.id }, manager);
+      const issued = await this.tokens.issue({ userId: won.user_id, client: won.client, handoffId: ticket.id, providerId: won.provider_id ?? undefined }, manager);
       this.logger.log(`req=${requestId} handoff ${ticket.id} redeemed: desktop token for user ${won.user_id} (${won.client})`);
       return issued;
     });

@@ -27,7 +27,7 @@ export class HandoffPageController {
   @Get(':id')
   async show(@Param('id') id: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<string> {
     const user = req.principal!.user;
-    const { ticket, studio, openUrl, codeExpiresAt } = await this.handoffs.openInBrowser({ id, user, requestId: req.id });
+    const { ticket, studio, openUrl, codeExpiresAt } = await this.handoffs.openInBrowser({ id, user, requestId: req.id, providerId: req.session?.providerId });
     const nonce = randomBytes(16).toString('base64');
     res.setHeader(
       'Content-Security-Policy',

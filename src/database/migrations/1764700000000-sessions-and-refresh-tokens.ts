@@ -36,6 +36,8 @@ export class SessionsAndRefreshTokens1764700000000 implements MigrationInterface
         ADD COLUMN family_id uuid NULL,
         ADD COLUMN last_used_at timestamptz NULL`);
     await runner.query(`CREATE INDEX desktop_tokens_family_id_idx ON desktop_tokens (family_id)`);
+    // The provider the browser signed in through, so the Studio's refresh stops if it is disabled.
+    await runner.query(`ALTER TABLE handoff_tickets ADD COLUMN provider_id varchar(40) NULL`);
     // A refreshed access token has no handoff of its own; the family remembers where it began.
     await runner.query(`
       CREATE TABLE desktop_token_families (
@@ -67,6 +69,7 @@ export class SessionsAndRefreshTokens1764700000000 implements MigrationInterface
     await runner.query(`ALTER TABLE desktop_tokens DROP CONSTRAINT desktop_tokens_family_id_fkey`);
     await runner.query(`DROP TABLE desktop_refresh_tokens`);
     await runner.query(`DROP TABLE desktop_token_families`);
+    await runner.query(`ALTER TABLE handoff_tickets DROP COLUMN provider_id`);
     await runner.query(`ALTER TABLE desktop_tokens DROP COLUMN family_id, DROP COLUMN last_used_at`);
     await runner.query(`DROP TABLE logout_token_jtis`);
     await runner.query(`
