@@ -199,9 +199,10 @@ export function refusalReason(error: DomainException): string {
     [/nonce/i, 'nonce_mismatch'],
     [/signature|unknown key|algorithm/i, 'bad_signature'],
     [/userinfo sub/i, 'userinfo_sub_mismatch'],
-    [/azp|several audiences/i, 'bad_azp'],
-    [/claim iss/i, 'bad_issuer'],
-    [/claim aud/i, 'bad_audience'],
+    // passport-openidconnect checks iss, aud and azp itself, before our own check, with these words.
+    [/azp|several audiences|authori[sz]i?ed party|issued to this relying party/i, 'bad_azp'],
+    [/claim iss|expected OpenID provider/i, 'bad_issuer'],
+    [/claim aud|intended for this relying party/i, 'bad_audience'],
     [/expired|claim exp/i, 'token_expired'],
     [/iat/i, 'bad_iat'],
     [/claim sub|missing required "sub"/i, 'missing_sub'],
