@@ -192,6 +192,20 @@ describe('sessions an admin can see and end; refreshable desktop tokens', () => 
     expect(await tableSnapshot()).toBe(before);
   });
 
+  it('documents the new endpoints in the OpenAPI document', async () => {
+    const { paths } = await (await fetch(`${env.url}/api/docs-json`)).json();
+    for (const path of [
+      '/api/admin/users/{id}/sessions',
+      '/api/admin/sessions/{id}',
+      '/api/admin/desktop-tokens/{id}',
+      '/api/admin/audit',
+      '/api/desktop/token/refresh',
+      '/auth/backchannel-logout/{providerId}',
+    ]) {
+      expect(paths, path).toHaveProperty([path]);
+    }
+  });
+
   it('refuses the sessions API without an admin token', async () => {
     expect((await fetch(`${env.url}/api/admin/users/${developerId}/sessions`)).status).toBe(401);
     expect((await fetch(`${env.url}/api/admin/users/${developerId}/sessions`, { method: 'DELETE' })).status).toBe(401);

@@ -91,6 +91,6 @@ export class DesktopApiController {
   @ApiNoContentResponse({ description: 'The token is revoked; it is refused with 401 from now on.' })
   @ApiUnauthorizedResponse({ type: ApiErrorDto })
   async logout(@Req() req: Request): Promise<void> {
-    await this.tokens.revoke(bearerToken(req)!);
+    await this.tokens.revoke(bearerToken(req)!, req.principal!.user);
   }
 }

@@ -109,8 +109,10 @@ export class DesktopTokensService implements DesktopTokenVerifier {
   }
 
   /** The Studio's own sign-out: the access token and the refresh family behind it end. */
-  revoke(token: string): Promise<boolean> {
-    return this.repository.deleteByAccessHash(sha256Hex(token));
+  async revoke(token: string, user?: User): Promise<boolean> {
+    const revoked = await this.repository.deleteByAccessHash(sha256Hex(token));
+    if (revoked && user) await this.audit.record({ type: 'logout', userId: user.id, email: user.email, details: { via: 'desktop-token' } });
+    return revoked;
   }
 
   revokeById(id: string): Promise<{ userId: string } | undefined> {

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Body, Catch, Controller, ExceptionFilter, Header, HttpCode, HttpStatus, Logger, Param, Post, UseFilters } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { DomainException } from '../../common/domain.exception.js';
 import { Public } from '../decorators.js';
@@ -21,7 +21,7 @@ export class BackchannelLogoutExceptionFilter implements ExceptionFilter {
   }
 }
 
-@ApiExcludeController()
+@ApiTags('auth')
 @UseFilters(BackchannelLogoutExceptionFilter)
 @Controller('auth/backchannel-logout')
 export class BackchannelLogoutController {
@@ -31,6 +31,12 @@ export class BackchannelLogoutController {
   @Post(':providerId')
   @HttpCode(HttpStatus.OK)
   @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'OpenID Connect Back-Channel Logout 1.0: the identity provider ends its session, and ours with it' })
+  @ApiParam({ name: 'providerId', example: 'default' })
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiBody({ schema: { type: 'object', required: ['logout_token'], properties: { logout_token: { type: 'string', description: 'The signed logout token (JWT).' } } } })
+  @ApiOkResponse({ description: 'The sessions the token names have ended (or there were none).' })
+  @ApiBadRequestResponse({ description: '{"error": "invalid_request", "error_description"}: the token was refused and nothing ended.' })
   async logout(@Param('providerId') providerId: string, @Body() body: Record<string, unknown> | undefined): Promise<void> {
     await this.backchannel.logout(providerId, body?.logout_token);
   }
