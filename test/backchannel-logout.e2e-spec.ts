@@ -95,6 +95,14 @@ describe('back-channel logout', () => {
     expect(await sessionsWithSid(second.sid)).toBe(0);
   });
 
+  it('ends the desktop tokens of the user the token names by sub even when no console session is left', async () => {
+    const desktop = await rig.env.service.app.get(DesktopTokensService).issue({ userId: user.id, client: 'service-studio' });
+    const response = await post(await rig.op.signLogoutToken(claims({ sid: 'a-provider-session-long-gone', sub: 'rogue-sub-1' })));
+    expect(response.status).toBe(200);
+    const me = await fetch(`${rig.env.url}/api/desktop/me`, { headers: { authorization: `Bearer ${desktop.accessToken}` } });
+    expect(me.status).toBe(401);
+  });
+
   it('accepts an ES256 token, and one signed with a key the provider rotated to', async () => {
     const es = await signIn();
     expect((await post(await rig.op.signLogoutToken(claims({ sid: es.sid }), { alg: 'ES256' }))).status).toBe(200);

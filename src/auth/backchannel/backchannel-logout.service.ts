@@ -11,6 +11,7 @@ import { SessionService } from '../session/session.service.js';
 import { LogoutTokenJtisRepository } from './logout-token-jtis.repository.js';
 
 export interface BackchannelLogoutResult {
+  /** Users whose sessions ended. */
   sessionsEnded: number;
   desktopTokensRevoked: number;
 }
@@ -54,15 +55,15 @@ export class BackchannelLogoutService {
       return this.refuse(providerId, 'jti_replayed', 'This logout token was already used');
     }
 
-    let userIds: string[];
-    if (claims.sid) {
-      userIds = await this.sessions.endByProviderSession(providerId, claims.sid);
-    } else {
-      const user = await this.users.findByIdentity({ providerId, issuer: provider.settings.issuer, subject: claims.sub! });
-      userIds = user ? [user.id] : [];
-      if (user) await this.sessions.endForUserAtProvider(user.id, providerId);
-    }
-    const sessionsEnded = userIds.length;
+    // The user the token names by subject, if linked here: named even when no session of ours is left.
+    const named = claims.sub ? await this.users.findByIdentity({ providerId, issuer: provider.settings.issuer, subject: claims.sub }) : null;
+    const ended = claims.sid
+      ? await this.sessions.endByProviderSession(providerId, claims.sid)
+      : named
+        ? await this.sessions.endForUserAtProvider(named.id, providerId)
+        : [];
+    const userIds = [...new Set([...ended, ...(named ? [named.id] : [])])];
+    const sessionsEnded = ended.length;
     let desktopTokensRevoked = 0;
     if (this.config.desktop.backchannelLogout === 'revoke') {
       for (const userId of userIds) desktopTokensRevoked += await this.desktopTokens.revokeAllForUser(userId);
