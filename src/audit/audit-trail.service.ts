@@ -40,6 +40,7 @@ const PRUNE_BATCH = 1000;
 export class AuditTrailService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AuditTrailService.name);
   private timer?: NodeJS.Timeout;
+  private firstRun?: NodeJS.Timeout;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -50,11 +51,13 @@ export class AuditTrailService implements OnApplicationBootstrap, OnApplicationS
     // In the background and in batches: retention must never hold up a request or lock the table long.
     this.timer = setInterval(() => void this.prune(), PRUNE_INTERVAL_MS);
     this.timer.unref();
-    setTimeout(() => void this.prune(), 5_000).unref();
+    this.firstRun = setTimeout(() => void this.prune(), 5_000);
+    this.firstRun.unref();
   }
 
   onApplicationShutdown(): void {
     clearInterval(this.timer);
+    clearTimeout(this.firstRun);
   }
 
   async prune(): Promise<number> {
