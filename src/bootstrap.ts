@@ -6,8 +6,6 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
-import type { OidcConnection } from './auth/oidc-connection.js';
-import { DEFAULT_PROVIDER_ID } from './auth/providers/identity-provider.registry.js';
 import { loadConfig, type AppConfig } from './config/app-config.js';
 import { AppExceptionFilter } from './common/exception.filter.js';
 import { securityHeaders } from './common/security-headers.js';
@@ -17,6 +15,8 @@ import { openDatabase } from './database/embedded-postgres.js';
 import { DEV_IDP_ACCOUNTS } from './dev-idp/dev-idp-accounts.js';
 import type { DevIdp } from './dev-idp/dev-idp.js';
 import { UsersService } from './users/users.service.js';
+import type { OidcConnection } from './identity-providers/oidc-connection.js';
+import { ENVIRONMENT_PROVIDER_ID, providerBackchannelLogoutUrl, providerCallbackUrl } from './identity-providers/provider-urls.js';
 
 export interface RunningService {
   app: INestApplication;
@@ -98,12 +98,14 @@ async function resolveIdentityProvider(config: AppConfig): Promise<{ oidc: OidcC
   return { oidc: { issuer: devIdp.issuer, clientId: config.oidc.clientId, clientSecret }, devIdp };
 }
 
+/** The redirect URI of the OIDC_* provider, printed at start-up for registration at the provider. */
 export function callbackUrl(config: AppConfig): string {
-  return new URL(`/auth/callback/${DEFAULT_PROVIDER_ID}`, config.publicUrl).toString();
+  return providerCallbackUrl(config.publicUrl, ENVIRONMENT_PROVIDER_ID);
 }
 
-export function backchannelLogoutUrl(config: AppConfig, providerId = DEFAULT_PROVIDER_ID): string {
-  return new URL(`/auth/backchannel-logout/${providerId}`, config.publicUrl).toString();
+/** Its back-channel logout URI, printed beside it and registered at the development provider. */
+export function backchannelLogoutUrl(config: AppConfig): string {
+  return providerBackchannelLogoutUrl(config.publicUrl, ENVIRONMENT_PROVIDER_ID);
 }
 
 function setUpSwagger(app: INestApplication): void {

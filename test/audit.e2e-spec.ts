@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/admin/admin-cli.js';
 import { AuditTrailService } from '../src/audit/audit-trail.service.js';
 import { AuditService } from '../src/audit/audit.service.js';
-import { OIDC_CONNECTION, type OidcConnection } from '../src/auth/oidc-connection.js';
+import { IdentityProviderRegistry } from '../src/identity-providers/identity-provider.registry.js';
+import { ENVIRONMENT_PROVIDER_ID } from '../src/identity-providers/provider-urls.js';
 import { TestBrowser } from './support/browser.js';
 import { desktopLogin, refresh } from './support/desktop-login.js';
 import { ADMIN, confirmProviderLogout, DEVELOPER, signInThroughDevIdp, startTestService, STRANGER, type TestService } from './support/service.js';
@@ -39,7 +40,10 @@ describe('audit trail', () => {
     adminToken = out[0];
     secrets.add(adminToken);
     secrets.add(SESSION_SECRET);
-    secrets.add(env.service.app.get<OidcConnection>(OIDC_CONNECTION).clientSecret);
+    const registry = env.service.app.get(IdentityProviderRegistry);
+    const { clientSecret } = registry.probeTarget(registry.get(ENVIRONMENT_PROVIDER_ID));
+    expect(clientSecret).toBeTruthy();
+    secrets.add(clientSecret!);
   });
   afterAll(async () => {
     await env?.close();

@@ -12,13 +12,9 @@ import { BackchannelLogoutController } from './backchannel/backchannel-logout.co
 import { BackchannelLogoutService } from './backchannel/backchannel-logout.service.js';
 import { LogoutTokenJti } from './backchannel/logout-token-jti.entity.js';
 import { LogoutTokenJtisRepository } from './backchannel/logout-token-jtis.repository.js';
-import { MetricsService } from '../observability/metrics.service.js';
 import { CsrfService } from './csrf.service.js';
 import { AccessGuard } from './guards/access.guard.js';
 import { LoginService } from './login.service.js';
-import { IdentityProviderRegistry, DEFAULT_PROVIDER_ID } from './providers/identity-provider.registry.js';
-import { OidcIdentityProvider } from './providers/oidc-identity-provider.js';
-import { OIDC_CONNECTION, type OidcConnection } from './oidc-connection.js';
 import { SESSION_STORE } from './session/session.constants.js';
 import { SessionRecord } from './session/session.entity.js';
 import { SESSION_COOKIE, SessionService } from './session/session.service.js';
@@ -29,25 +25,6 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
   imports: [UsersModule, TypeOrmModule.forFeature([SessionRecord, ApiToken, LogoutTokenJti])],
   controllers: [AuthController, BackchannelLogoutController],
   providers: [
-    {
-      provide: IdentityProviderRegistry,
-      inject: [APP_CONFIG, OIDC_CONNECTION, MetricsService],
-      useFactory: (config: AppConfig, connection: OidcConnection, metrics: MetricsService) =>
-        new IdentityProviderRegistry([
-          new OidcIdentityProvider({
-            id: DEFAULT_PROVIDER_ID,
-            displayName: config.oidc.displayName,
-            issuer: connection.issuer,
-            clientId: connection.clientId,
-            clientSecret: connection.clientSecret,
-            scopes: config.oidc.scopes,
-            matchClaim: config.oidc.matchClaim,
-            callbackUrl: new URL(`/auth/callback/${DEFAULT_PROVIDER_ID}`, config.publicUrl).toString(),
-            jwksCooldownMs: config.oidc.jwksCooldownSeconds * 1000,
-            observeCall: (endpoint, seconds, ok) => metrics.observeIdpCall(DEFAULT_PROVIDER_ID, endpoint, seconds, ok),
-          }),
-        ]),
-    },
     {
       provide: SESSION_STORE,
       inject: [APP_CONFIG, getRepositoryToken(SessionRecord)],
@@ -62,7 +39,7 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
     BackchannelLogoutService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [IdentityProviderRegistry, SessionService, CsrfService, ApiTokensService, UsersModule],
+  exports: [SessionService, CsrfService, ApiTokensService, UsersModule],
 })
 export class AuthModule implements NestModule {
   constructor(
@@ -81,13 +58,15 @@ export class AuthModule implements NestModule {
           // Anonymous visitors get no session row until a login starts.
           saveUninitialized: false,
           rolling: true,
-          proxy: this.config.trustProxy,
+          // Undefined follows the app's `trust proxy` setting (a list of addresses included).
+          proxy: this.config.trustProxy === false ? false : undefined,
           cookie: {
             httpOnly: true,
             sameSite: 'lax',
             secure: this.config.session.secureCookie,
             maxAge: this.config.session.idleTimeoutSeconds * 1000,
             path: '/',
+            domain: this.config.forwardAuth.cookieDomain,
           },
         }),
       )

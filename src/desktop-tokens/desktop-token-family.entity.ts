@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { TokenClient } from '../desktop-handoff/studio-clients.js';
 
 /**
  * One sign-in of a Studio and every token pair refreshed from it (RFC 9700 §4.14). Deleting the
@@ -14,7 +15,7 @@ export class DesktopTokenFamily {
   userId: string;
 
   @Column({ type: 'varchar', length: 32 })
-  client: string;
+  client: TokenClient;
 
   /** The identity provider the user signed in through; refresh stops when it is no longer enabled. */
   @Column({ name: 'provider_id', type: 'varchar', length: 40, nullable: true })

@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
 import { User } from '../users/user.entity.js';
+import type { TokenClient } from '../desktop-handoff/studio-clients.js';
 
 /** Access tokens of the desktop Studios; only the SHA-256 of the token is kept. */
 @Entity({ name: 'desktop_tokens' })
@@ -15,9 +16,9 @@ export class DesktopToken {
   @JoinColumn({ name: 'user_id' })
   user: Relation<User>;
 
-  /** `service-studio`, `integration-studio`, or another client that may ask for these tokens. */
+  /** `service-studio`, `integration-studio`, or `cli` (a command-line tool through the device flow). */
   @Column({ type: 'varchar', length: 32 })
-  client: string;
+  client: TokenClient;
 
   /** Unique: a second token for one handoff fails in the database even if the rules above it failed. */
   @Index('desktop_tokens_handoff_id_key', { unique: true })

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { TokenClient } from '../desktop-handoff/studio-clients.js';
 import { pruneExpired } from '../database/prune-expired.js';
 import type { User } from '../users/user.entity.js';
 import { DesktopRefreshToken } from './desktop-refresh-token.entity.js';
@@ -10,7 +11,7 @@ import { DesktopToken } from './desktop-token.entity.js';
 export interface NewTokenPair {
   familyId: string;
   userId: string;
-  client: string;
+  client: TokenClient;
   handoffId?: string;
   accessHash: string;
   accessExpiresAt: Date;
@@ -22,7 +23,7 @@ export interface RefreshTokenRow {
   familyId: string;
   usedAt: Date | null;
   userId: string;
-  client: string;
+  client: TokenClient;
   providerId: string | null;
   familyExpiresAt: Date;
 }
@@ -36,7 +37,7 @@ export class DesktopTokensRepository {
     return this.dataSource.transaction(work);
   }
 
-  async createFamily(manager: EntityManager, family: { userId: string; client: string; providerId?: string; expiresAt: Date }): Promise<string> {
+  async createFamily(manager: EntityManager, family: { userId: string; client: TokenClient; providerId?: string; expiresAt: Date }): Promise<string> {
     const result = await manager.insert(DesktopTokenFamily, {
       userId: family.userId,
       client: family.client,
@@ -62,7 +63,7 @@ export class DesktopTokensRepository {
 
   async findRefreshToken(hash: string): Promise<RefreshTokenRow | undefined> {
     const rows = await this.dataSource.query<
-      { id: string; family_id: string; used_at: Date | null; user_id: string; client: string; provider_id: string | null; expires_at: Date }[]
+      { id: string; family_id: string; used_at: Date | null; user_id: string; client: TokenClient; provider_id: string | null; expires_at: Date }[]
     >(
       `SELECT r.id, r.family_id, r.used_at, f.user_id, f.client, f.provider_id, f.expires_at
          FROM desktop_refresh_tokens r JOIN desktop_token_families f ON f.id = r.family_id

@@ -2,7 +2,8 @@ import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { DesktopTokenVerifier } from '../auth/guards/desktop-token.guard.js';
-import { IdentityProviderRegistry } from '../auth/providers/identity-provider.registry.js';
+import type { TokenClient } from '../desktop-handoff/studio-clients.js';
+import { IdentityProviderRegistry } from '../identity-providers/identity-provider.registry.js';
 import { DomainException } from '../common/domain.exception.js';
 import { newSecret, sha256Hex } from '../common/secrets.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -17,7 +18,7 @@ const REFRESH_PREFIX = 'fdsr';
 /** last_used_at is a hint for admins: one write a minute per token is precise enough. */
 const LAST_USED_GRANULARITY_MS = 60_000;
 
-/** What a handoff redemption, a refresh and (later) a device-code grant answer. */
+/** What a handoff redemption, a refresh and a device-code grant answer (the latter in OAuth's field names). */
 export interface IssuedTokens {
   accessToken: string;
   tokenType: 'Bearer';
@@ -29,7 +30,7 @@ export interface IssuedTokens {
 
 export interface IssueGrant {
   userId: string;
-  client: string;
+  client: TokenClient;
   /** The handoff this sign-in came from; a handoff yields one token pair at most. */
   handoffId?: string;
   /** The identity provider the user signed in through, so refresh stops when it is disabled. */
@@ -77,7 +78,7 @@ export class DesktopTokensService implements DesktopTokenVerifier {
     if (row.familyExpiresAt.getTime() <= Date.now()) return this.refuse('refresh_token_expired', 'The refresh token has expired; sign in again', row.userId);
     const user = await this.users.findById(row.userId);
     if (!user?.active) return this.refuse('user_inactive', 'The account is deactivated', row.userId);
-    if (row.providerId && !this.providers.all().some((provider) => provider.id === row.providerId)) {
+    if (row.providerId && !(await this.providerEnabled(row.providerId))) {
       return this.refuse('provider_disabled', 'The identity provider of this sign-in is no longer enabled; sign in again', row.userId);
     }
 
@@ -127,7 +128,7 @@ export class DesktopTokensService implements DesktopTokenVerifier {
     return this.repository.listForUser(userId);
   }
 
-  private async newPair(tx: EntityManager, pair: { familyId: string; user: User; client: string; handoffId?: string }): Promise<IssuedTokens> {
+  private async newPair(tx: EntityManager, pair: { familyId: string; user: User; client: TokenClient; handoffId?: string }): Promise<IssuedTokens> {
     const expiresIn = this.config.desktop.tokenTtlSeconds;
     const accessToken = newSecret(ACCESS_PREFIX);
     const refreshToken = newSecret(REFRESH_PREFIX);
@@ -148,6 +149,20 @@ export class DesktopTokensService implements DesktopTokenVerifier {
       refreshExpiresIn: this.config.desktop.refreshTtlSeconds,
       user: { id: pair.user.id, email: pair.user.email, displayName: pair.user.displayName },
     };
+  }
+
+  /**
+   * Whether the provider still exists and is enabled. A stored provider is re-read from the table,
+   * so one disabled through another instance stops refresh here before its change notification arrives.
+   */
+  private async providerEnabled(providerId: string): Promise<boolean> {
+    try {
+      await this.providers.refresh(providerId);
+      return true;
+    } catch (error) {
+      if (error instanceof DomainException && error.code === 'unknown_provider') return false;
+      throw error;
+    }
   }
 
   private async activeUser(userId: string): Promise<User> {

@@ -6,7 +6,7 @@ import { StudioError, type DesktopUser, type StudioClient } from './studio-api.j
 /** What `studio login` keeps for `whoami` and `logout`: the tokens, readable by this user only. */
 export interface StoredCredentials {
   environment: string;
-  client: StudioClient;
+  client: StudioClient | 'cli';
   accessToken: string;
   expiresAt: string;
   /** Traded for a new pair when the access token expires; each works once. */

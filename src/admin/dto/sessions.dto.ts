@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { TOKEN_CLIENTS, type TokenClient } from '../../desktop-handoff/studio-clients.js';
 
 export class ConsoleSessionDto {
   @ApiProperty({ format: 'uuid', description: 'The session’s public id (not its cookie).' })
@@ -30,8 +31,8 @@ export class DesktopTokenSummaryDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
 
-  @ApiProperty({ example: 'service-studio' })
-  client: string;
+  @ApiProperty({ enum: TOKEN_CLIENTS, example: 'service-studio', description: '`cli` for a command-line tool signed in through the device flow.' })
+  client: TokenClient;
 
   @ApiProperty({ format: 'date-time' })
   createdAt: string;

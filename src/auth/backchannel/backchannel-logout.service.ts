@@ -5,8 +5,9 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { MetricsService } from '../../observability/metrics.service.js';
 import { UsersService } from '../../users/users.service.js';
 import { DesktopTokenVerifier } from '../guards/desktop-token.guard.js';
-import { IdentityProviderRegistry } from '../providers/identity-provider.registry.js';
-import { LogoutTokenRejectedError, ProviderUnavailableError } from '../providers/oidc-identity-provider.js';
+import type { IdentityProvider } from '../../identity-providers/identity-provider.js';
+import { IdentityProviderRegistry } from '../../identity-providers/identity-provider.registry.js';
+import { LogoutTokenRejectedError, ProviderUnavailableError } from '../../identity-providers/oidc-identity-provider.js';
 import { SessionService } from '../session/session.service.js';
 import { LogoutTokenJtisRepository } from './logout-token-jtis.repository.js';
 
@@ -38,8 +39,13 @@ export class BackchannelLogoutService {
   ) {}
 
   async logout(providerId: string, logoutToken: unknown): Promise<BackchannelLogoutResult> {
-    const provider = this.registry.all().find((candidate) => candidate.id === providerId);
-    if (!provider) return this.refuse(providerId, 'unknown_provider', `No identity provider named "${providerId}"`);
+    let provider: IdentityProvider;
+    try {
+      provider = this.registry.get(providerId);
+    } catch (error) {
+      if (error instanceof DomainException && error.code === 'unknown_provider') return this.refuse(providerId, 'unknown_provider', `No enabled identity provider named "${providerId}"`);
+      throw error;
+    }
     if (typeof logoutToken !== 'string' || logoutToken.length === 0 || logoutToken.length > 16_384) {
       return this.refuse(providerId, 'missing_logout_token', 'The form field logout_token is missing');
     }
@@ -56,7 +62,7 @@ export class BackchannelLogoutService {
     }
 
     // The user the token names by subject, if linked here: named even when no session of ours is left.
-    const named = claims.sub ? await this.users.findByIdentity({ providerId, issuer: provider.settings.issuer, subject: claims.sub }) : null;
+    const named = claims.sub ? await this.users.findByIdentity({ providerId, issuer: provider.issuer, subject: claims.sub }) : null;
     const ended = claims.sid
       ? await this.sessions.endByProviderSession(providerId, claims.sid)
       : named

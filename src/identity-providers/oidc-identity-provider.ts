@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { IdentityProvider, ProviderStatus } from './identity-provider.js';
+import { createRemoteJWKSet, customFetch, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { IdentityProvider, JwtCheck, LogoutTokenClaims, ProviderCallEndpoint, ProviderSource, ProviderStatus } from './identity-provider.js';
+import type { MatchClaim } from './identity-provider.entity.js';
 
 export interface OidcProviderSettings {
   id: string;
@@ -9,21 +10,15 @@ export interface OidcProviderSettings {
   clientId: string;
   clientSecret: string;
   scopes: string[];
-  matchClaim: 'email' | 'preferred_username';
+  matchClaim: MatchClaim;
+  emailDomains: string[];
+  source: ProviderSource;
+  version: number;
   callbackUrl: string;
   /** How long an unknown `kid` must wait before it may trigger another JWKS fetch. */
   jwksCooldownMs: number;
   /** Told how long each call to the provider took (metrics); `endpoint` is a fixed name. */
-  observeCall?: (endpoint: 'discovery' | 'jwks' | 'token' | 'userinfo', seconds: number, ok: boolean) => void;
-}
-
-/** What a verified back-channel logout token names: the provider session, the subject, or both. */
-export interface LogoutTokenClaims {
-  sid?: string;
-  sub?: string;
-  jti: string;
-  /** Until when this token could be presented as fresh; its jti is kept that long. */
-  freshUntil: Date;
+  observeCall?: (endpoint: ProviderCallEndpoint, seconds: number, ok: boolean) => void;
 }
 
 /** The parts of the discovery document this relying party uses. */
@@ -38,12 +33,23 @@ export interface OidcMetadata {
 }
 
 /** Asymmetric algorithms only: `none` and HMAC (signed with the client secret) are never accepted. */
-const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+export const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const CLOCK_TOLERANCE_SECONDS = 60;
 const RETRY_AFTER_FAILURE_MS = 5_000;
 const DISCOVERY_TIMEOUT_MS = 5_000;
 
 export class IdTokenRejectedError extends Error {}
+
+/** A JWT refused by `verifyJwt`; `code` is a stable reason (`bad_signature`, `bad_iss`, `expired`, …). */
+export class JwtRejectedError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
 
 /** A refused logout token; `code` is a stable reason for the audit trail and metrics. */
 export class LogoutTokenRejectedError extends Error {
@@ -85,6 +91,30 @@ export class OidcIdentityProvider implements IdentityProvider {
     return `oidc:${this.settings.id}`;
   }
 
+  get issuer(): string {
+    return this.settings.issuer;
+  }
+
+  get source(): ProviderSource {
+    return this.settings.source;
+  }
+
+  get version(): number {
+    return this.settings.version;
+  }
+
+  get matchClaim(): MatchClaim {
+    return this.settings.matchClaim;
+  }
+
+  get emailDomains(): readonly string[] {
+    return this.settings.emailDomains;
+  }
+
+  get callbackUrl(): string {
+    return this.settings.callbackUrl;
+  }
+
   async status(): Promise<ProviderStatus> {
     try {
       await this.discover();
@@ -121,22 +151,15 @@ export class OidcIdentityProvider implements IdentityProvider {
 
   /**
    * Checks the ID token as OpenID Connect Core 3.1.3.7 asks: signature against the provider's
-   * JWKS, iss, aud, azp, exp, iat and nonce. An unknown `kid` makes jose refetch the JWKS, at
-   * most once per cooldown, so a rotated key is accepted and a forged one is not.
+   * JWKS (`verifyJwt`), iss, aud, azp, exp, iat and nonce.
    */
   async verifyIdToken(idToken: string, expectedNonce: string | undefined): Promise<JWTPayload> {
-    const jwks = await this.keySet();
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(idToken, jwks, {
-        issuer: this.settings.issuer,
-        audience: this.settings.clientId,
-        algorithms: ALGORITHMS,
-        requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      }));
+      payload = await this.verifyJwt(idToken, { requiredClaims: ['sub', 'aud', 'exp', 'iat'] });
     } catch (error) {
-      throw new IdTokenRejectedError(describeJoseError(error));
+      if (error instanceof JwtRejectedError) throw new IdTokenRejectedError(describeJoseError(error.cause));
+      throw error;
     }
     const audiences = [payload.aud].flat();
     if (audiences.length > 1 && !payload.azp) throw new IdTokenRejectedError('ID token has several audiences and no azp');
@@ -147,31 +170,47 @@ export class OidcIdentityProvider implements IdentityProvider {
   }
 
   /**
+   * Verifies a JWT this provider signed against its JWKS: an accepted asymmetric algorithm, `iss`,
+   * `aud` (this client unless told otherwise) and what `check` adds. An unknown `kid` makes jose
+   * refetch the JWKS, at most once per cooldown, so a rotated key is accepted and a forged one is not.
+   */
+  async verifyJwt(token: string, check: JwtCheck = {}): Promise<JWTPayload> {
+    const jwks = await this.keySet();
+    try {
+      const { payload } = await jwtVerify(token, jwks, {
+        issuer: this.settings.issuer,
+        audience: check.audience ?? this.settings.clientId,
+        algorithms: ALGORITHMS,
+        requiredClaims: ['iss', ...(check.requiredClaims ?? [])],
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        ...(check.typ ? { typ: check.typ } : {}),
+        ...(check.maxTokenAgeSeconds !== undefined ? { maxTokenAge: check.maxTokenAgeSeconds } : {}),
+      });
+      return payload;
+    } catch (error) {
+      throw joseRejection(error);
+    }
+  }
+
+  /**
    * Checks a logout token as OpenID Connect Back-Channel Logout 1.0 §2.6 asks, with the same JWKS
    * and algorithms as ID tokens: `typ` when present, iss, aud, azp, iat within a window, exp when
    * present, the back-channel event, sid or sub, no nonce, and a jti (whose single use the caller
    * enforces, since that needs the database).
    */
   async verifyLogoutToken(logoutToken: string): Promise<LogoutTokenClaims> {
-    const jwks = await this.keySet();
     let payload: JWTPayload;
-    let typ: string | undefined;
     try {
-      const verified = await jwtVerify(logoutToken, jwks, {
-        issuer: this.settings.issuer,
-        audience: this.settings.clientId,
-        algorithms: ALGORITHMS,
-        requiredClaims: ['iss', 'aud', 'iat'],
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      });
-      payload = verified.payload;
-      typ = verified.protectedHeader.typ;
+      payload = await this.verifyJwt(logoutToken, { requiredClaims: ['aud', 'iat'] });
     } catch (error) {
-      throw logoutTokenJoseError(error);
+      if (error instanceof JwtRejectedError) throw new LogoutTokenRejectedError(error.code, `logout token ${error.message}`);
+      throw error;
     }
+    // Not jose's typ option: that one also refuses a token without typ, which §2.4 allows. The header was verified above.
+    const typ = decodeProtectedHeader(logoutToken).typ;
     // RFC 8417 / BCL §2.4: "logout+jwt", with or without the "application/" prefix.
-    if (typ !== undefined && !['logout+jwt', 'application/logout+jwt'].includes(typ.toLowerCase())) {
-      throw new LogoutTokenRejectedError('bad_typ', `logout token typ "${typ}" is not logout+jwt`);
+    if (typ !== undefined && (typeof typ !== 'string' || !['logout+jwt', 'application/logout+jwt'].includes(typ.toLowerCase()))) {
+      throw new LogoutTokenRejectedError('bad_typ', `logout token typ "${String(typ)}" is not logout+jwt`);
     }
     const audiences = [payload.aud].flat();
     if (audiences.length > 1 && !payload.azp) throw new LogoutTokenRejectedError('bad_azp', 'logout token has several audiences and no azp');
@@ -206,7 +245,7 @@ export class OidcIdentityProvider implements IdentityProvider {
     return this.jwks;
   }
 
-  private async timed<T>(endpoint: 'discovery' | 'jwks', call: () => Promise<T>): Promise<T> {
+  private async timed<T>(endpoint: ProviderCallEndpoint, call: () => Promise<T>): Promise<T> {
     const started = performance.now();
     let ok = false;
     try {
@@ -242,7 +281,7 @@ function validateMetadata(document: unknown, configuredIssuer: string): OidcMeta
   const metadata = document as Record<string, unknown>;
   // OpenID Connect Discovery 4.3: the issuer must be exactly the one configured, or nothing in it is trusted.
   if (metadata.issuer !== configuredIssuer) {
-    throw new ProviderUnavailableError(`discovery issuer "${String(metadata.issuer)}" does not match OIDC_ISSUER "${configuredIssuer}"`);
+    throw new ProviderUnavailableError(`discovery issuer "${String(metadata.issuer)}" does not match the configured issuer "${configuredIssuer}"`);
   }
   for (const field of ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const) {
     if (!isHttpUrl(metadata[field])) throw new ProviderUnavailableError(`discovery document has no valid ${field}`);
@@ -266,14 +305,15 @@ function nonEmptyString(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
-function logoutTokenJoseError(error: unknown): LogoutTokenRejectedError {
-  if (error instanceof joseErrors.JWTClaimValidationFailed) return new LogoutTokenRejectedError(`bad_${error.claim}`, `logout token claim ${error.claim} rejected: ${error.message}`);
-  if (error instanceof joseErrors.JWTExpired) return new LogoutTokenRejectedError('expired', 'logout token expired');
-  if (error instanceof joseErrors.JOSEAlgNotAllowed) return new LogoutTokenRejectedError('bad_alg', 'logout token algorithm not allowed');
-  if (error instanceof joseErrors.JWKSNoMatchingKey) return new LogoutTokenRejectedError('bad_signature', 'logout token signed by an unknown key');
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return new LogoutTokenRejectedError('bad_signature', 'logout token signature invalid');
-  if (error instanceof ProviderUnavailableError) return new LogoutTokenRejectedError('provider_unavailable', error.message);
-  return new LogoutTokenRejectedError('malformed', `logout token invalid: ${(error as Error).message}`);
+/** jose's refusal as a stable code; the original error stays as `cause` for messages of its own. */
+function joseRejection(error: unknown): JwtRejectedError {
+  const rejected = (code: string, message: string) => new JwtRejectedError(code, message, { cause: error });
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return rejected(`bad_${error.claim}`, `claim ${error.claim} rejected: ${error.message}`);
+  if (error instanceof joseErrors.JWTExpired) return rejected('expired', 'expired');
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return rejected('bad_alg', 'algorithm not allowed');
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return rejected('bad_signature', 'signed by an unknown key');
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return rejected('bad_signature', 'signature invalid');
+  return rejected('malformed', `invalid: ${(error as Error).message}`);
 }
 
 function describeJoseError(error: unknown): string {
