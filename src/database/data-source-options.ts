@@ -19,6 +19,7 @@ import { IdentityProviders1764600000000 } from './migrations/1764600000000-ident
 import { SessionsAndRefreshTokens1764700000000 } from './migrations/1764700000000-sessions-and-refresh-tokens.js';
 import { DeviceAuthorization1764900000000 } from './migrations/1764900000000-device-authorization.js';
 import { AssertionSigningKeys1764900100000 } from './migrations/1764900100000-assertion-signing-keys.js';
+import { DeviceAuthorizationProvider1765000000000 } from './migrations/1765000000000-device-authorization-provider.js';
 
 export const ENTITIES = [
   User,
@@ -43,6 +44,7 @@ export const MIGRATIONS = [
   SessionsAndRefreshTokens1764700000000,
   DeviceAuthorization1764900000000,
   AssertionSigningKeys1764900100000,
+  DeviceAuthorizationProvider1765000000000,
 ];
 
 export function dataSourceOptions(url: string): DataSourceOptions {

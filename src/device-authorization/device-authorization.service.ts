@@ -128,8 +128,8 @@ export class DeviceAuthorizationService {
    * The one place the device flow issues tokens: the same tokens, lifetimes and revocation as a
    * handoff's redemption, refreshed at `/api/desktop/token/refresh` like a handoff's.
    */
-  private async issueTokens(manager: EntityManager, grant: { userId: string; client: TokenClient }): Promise<DeviceTokenResponse> {
-    const issued = await this.tokens.issue({ userId: grant.userId, client: grant.client }, manager);
+  private async issueTokens(manager: EntityManager, grant: { userId: string; client: TokenClient; providerId: string | null }): Promise<DeviceTokenResponse> {
+    const issued = await this.tokens.issue({ userId: grant.userId, client: grant.client, providerId: grant.providerId ?? undefined }, manager);
     return { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, refresh_token: issued.refreshToken };
   }
 
@@ -152,10 +152,10 @@ export class DeviceAuthorizationService {
   }
 
   /** Allow or Deny, once, by the signed-in person. */
-  async decide(input: { rawUserCode: unknown; allow: boolean; user: User; guesser: Guesser }): Promise<{ clientTitle: string }> {
+  async decide(input: { rawUserCode: unknown; allow: boolean; user: User; providerId?: string; guesser: Guesser }): Promise<{ clientTitle: string }> {
     const pending = await this.lookup(input.rawUserCode, input.guesser);
     const status = input.allow ? 'authorized' : 'denied';
-    const decided = await this.authorizations.decide(sha256Hex(normalizeUserCode(input.rawUserCode)!), { status, userId: input.user.id });
+    const decided = await this.authorizations.decide(sha256Hex(normalizeUserCode(input.rawUserCode)!), { status, userId: input.user.id, providerId: input.providerId });
     if (!decided) throw this.unusable(null);
     await this.audit.record({
       type: input.allow ? 'device.authorized' : 'device.denied',
