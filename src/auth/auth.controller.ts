@@ -7,7 +7,6 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { chooserPage } from './chooser-page.js';
 import { Public } from './decorators.js';
 import { LoginService } from './login.service.js';
-import { safeReturnTo } from './return-to.js';
 
 /** Remembers the provider a browser signed in with last, so it skips the chooser next time. */
 export const LAST_PROVIDER_COOKIE = 'frontdoor.idp';
@@ -33,7 +32,7 @@ export class AuthController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const returnTo = safeReturnTo(rawReturnTo);
+    const returnTo = this.login.returnTarget(rawReturnTo);
     const decision = this.login.decide({
       email: typeof email === 'string' ? email.slice(0, LOGIN_HINT_MAX) : undefined,
       lastProviderId: readCookie(req, LAST_PROVIDER_COOKIE),

@@ -51,7 +51,7 @@ export class LoginService {
   async start(providerId: string, rawReturnTo: unknown, req: Request, res: Response, loginHint?: string): Promise<void> {
     const provider = this.registry.get(providerId);
     const strategy = await this.registry.strategy(provider);
-    const returnTo = safeReturnTo(rawReturnTo, '/', this.appOrigins());
+    const returnTo = this.returnTarget(rawReturnTo);
     const options: AuthorizationOptions = { state: { returnTo }, ...(loginHint ? { loginHint } : {}) };
     if (provider.supportsPkce) {
       // RFC 7636: 32 random bytes give a 43-character verifier; only its S256 hash travels.
@@ -129,12 +129,12 @@ export class LoginService {
       providerSid: stringClaim(claims.sid),
     });
     this.logger.log(`req=${req.id} user ${resolution.user.id} signed in through ${provider.id}${resolution.linked ? ' (identity linked)' : ''}`);
-    return { returnTo: safeReturnTo(outcome.info?.state?.returnTo, '/', this.appOrigins()), user: resolution.user };
+    return { returnTo: this.returnTarget(outcome.info?.state?.returnTo), user: resolution.user };
   }
 
-  /** Forward auth's protected apps: the only origins besides this one a login may return to. */
-  private appOrigins(): string[] {
-    return this.config.forwardAuth.protectedApps.map((app) => app.origin);
+  /** A local path, or a page of a protected app (forward auth): nowhere else may a login lead. */
+  returnTarget(raw: unknown): string {
+    return safeReturnTo(raw, '/', this.config.forwardAuth.protectedApps.map((app) => app.origin));
   }
 
   /** Ends the local session and says where the browser goes next. */
