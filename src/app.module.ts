@@ -13,6 +13,7 @@ import { ForwardAuthModule } from './forward-auth/forward-auth.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdentityProvidersModule } from './identity-providers/identity-providers.module.js';
 import type { OidcConnection } from './identity-providers/oidc-connection.js';
+import { LimitsModule } from './limits/limits.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -29,9 +30,10 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(runtime.config),
-        TypeOrmModule.forRoot(dataSourceOptions(runtime.databaseUrl)),
+        TypeOrmModule.forRoot(dataSourceOptions(runtime.databaseUrl, runtime.config.database)),
         ObservabilityModule,
         AuditModule,
+        LimitsModule,
         IdentityProvidersModule.forRoot(runtime.oidc),
         UsersModule,
         AuthModule,

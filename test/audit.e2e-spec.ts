@@ -7,6 +7,7 @@ import { IdentityProviderRegistry } from '../src/identity-providers/identity-pro
 import { ENVIRONMENT_PROVIDER_ID } from '../src/identity-providers/provider-urls.js';
 import { TestBrowser } from './support/browser.js';
 import { desktopLogin, refresh } from './support/desktop-login.js';
+import { clickOpen } from './support/forms.js';
 import { ADMIN, confirmProviderLogout, DEVELOPER, signInThroughDevIdp, startTestService, STRANGER, type TestService } from './support/service.js';
 
 const SESSION_SECRET = 'audit-test-session-secret-0123456789';
@@ -73,7 +74,7 @@ describe('audit trail', () => {
       })
     ).json();
     const page = await developer.open(handoff.browserUrl);
-    const code = new URL(/id="open-studio"[^>]*href="([^"]+)"/.exec(page.body)![1].replace(/&amp;/g, '&')).searchParams.get('code')!;
+    const code = (await clickOpen(developer, page)).href.searchParams.get('code')!;
     secrets.add(code);
     const wrong = await fetch(`${env.url}/api/desktop/handoffs/${handoff.id}/token`, {
       method: 'POST',
@@ -125,6 +126,38 @@ describe('audit trail', () => {
       expect(secret.length).toBeGreaterThan(8);
       expect(table.includes(secret), `a secret value of ${secret.length} characters is in the audit table`).toBe(false);
     }
+  });
+
+  it('records a handoff denied by a refused sign-in or by too many wrong codes, with the reason', async () => {
+    async function startHandoff(): Promise<{ id: string; browserUrl: string; verifier: string }> {
+      const verifier = randomBytes(32).toString('base64url');
+      const response = await fetch(`${env.url}/api/desktop/handoffs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client: 'service-studio', codeChallenge: createHash('sha256').update(verifier).digest('base64url'), codeChallengeMethod: 'S256', redirectUri: 'http://127.0.0.1:9/callback' }),
+      });
+      expect(response.status).toBe(201);
+      return { ...(await response.json()), verifier };
+    }
+    const denials = (id: string) =>
+      env.db.query<{ outcome: string; reason: string }>("SELECT outcome, reason FROM audit_events WHERE type = 'handoff.denied' AND details->>'handoffId' = $1", [id]);
+
+    const refused = await startHandoff();
+    expect((await signInThroughDevIdp(new TestBrowser(), refused.browserUrl, STRANGER)).status).toBe(403);
+    expect(await denials(refused.id)).toEqual([{ outcome: 'failure', reason: 'not_registered' }]);
+
+    const guessed = await startHandoff();
+    const browser = new TestBrowser();
+    await clickOpen(browser, await signInThroughDevIdp(browser, guessed.browserUrl, DEVELOPER));
+    for (let i = 0; i < 5; i++) {
+      const wrong = await fetch(`${env.url}/api/desktop/handoffs/${guessed.id}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code: `wrong-${i}`.padEnd(43, 'x'), codeVerifier: guessed.verifier }),
+      });
+      expect(wrong.status).toBe(400);
+    }
+    expect(await denials(guessed.id)).toEqual([{ outcome: 'failure', reason: 'too_many_attempts' }]);
   });
 
   it('carries the request id, address and user agent of the request that caused the event', async () => {

@@ -7,13 +7,16 @@ import { TestBrowser } from './support/browser.js';
 import { BACKCHANNEL_LOGOUT_EVENT } from './support/rogue-op.js';
 import { ROGUE_CLIENT, startRogueEnvironment, visitConsole, type RogueEnvironment } from './support/rogue-service.js';
 
+/** Each call to the provider gives up after this here (OIDC_HTTP_TIMEOUT_MS). */
+const PROVIDER_TIMEOUT_MS = 1_500;
+
 /** OpenID Connect Back-Channel Logout 1.0 against a provider that can sign anything, right or wrong. */
 describe('back-channel logout', () => {
   let rig: RogueEnvironment;
   let user: User;
 
   beforeAll(async () => {
-    rig = await startRogueEnvironment({}, { OIDC_JWKS_COOLDOWN_SECONDS: '0' });
+    rig = await startRogueEnvironment({}, { OIDC_JWKS_COOLDOWN_SECONDS: '0', OIDC_HTTP_TIMEOUT_MS: String(PROVIDER_TIMEOUT_MS) });
     user = await rig.users.create({ email: 'rogue@example.com', displayName: 'Rory Rogue' });
   });
   afterAll(async () => {
@@ -161,6 +164,46 @@ describe('back-channel logout', () => {
     expect(await stillSignedIn(second.browser)).toBe(true);
     const [row] = await rig.env.db.query<{ n: string }>('SELECT count(*) AS n FROM logout_token_jtis WHERE jti = $1', [jti]);
     expect(Number(row.n)).toBe(1);
+  });
+
+  it('answers a body the parsers refuse (too large, nested too deep, not JSON) in its own shape, and the session survives', async () => {
+    const { browser, sid } = await signIn();
+    const token = await rig.op.signLogoutToken(claims({ sid }));
+    const bodies: [string, string][] = [
+      ['application/x-www-form-urlencoded', `${new URLSearchParams({ logout_token: token })}&padding=${'x'.repeat(200_000)}`],
+      ['application/json', `${'['.repeat(100)}${']'.repeat(100)}`],
+      ['application/json', `{"logout_token": "${token}"`],
+    ];
+    for (const [type, body] of bodies) {
+      const response = await fetch(`${rig.env.url}/auth/backchannel-logout/default`, { method: 'POST', headers: { 'content-type': type }, body });
+      expect(response.status).toBe(400);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      const answer = await response.json();
+      expect(Object.keys(answer).sort()).toEqual(['error', 'error_description']);
+      expect(answer.error).toBe('invalid_request');
+    }
+    expect(await sessionsWithSid(sid)).toBe(1);
+    expect(await stillSignedIn(browser)).toBe(true);
+  });
+
+  it('refuses a token whose signing keys do not arrive in time (provider_unavailable), and the session survives', async () => {
+    const { browser, sid } = await signIn();
+    // A key the service has not seen yet: checking the token needs the JWKS, which never comes.
+    await rig.op.rotateKeys();
+    rig.op.hang = new Set(['/jwks']);
+    try {
+      const started = Date.now();
+      const response = await post(await rig.op.signLogoutToken(claims({ sid })));
+      expect(response.status).toBe(400);
+      expect((await response.json()).error).toBe('invalid_request');
+      expect(Date.now() - started).toBeLessThan(PROVIDER_TIMEOUT_MS + 3_000);
+    } finally {
+      rig.op.hang = new Set();
+    }
+    expect(await sessionsWithSid(sid)).toBe(1);
+    expect(await stillSignedIn(browser)).toBe(true);
+    const [event] = await rig.env.db.query<{ reason: string }>("SELECT reason FROM audit_events WHERE type = 'logout.backchannel' ORDER BY id DESC LIMIT 1");
+    expect(event.reason).toBe('provider_unavailable');
   });
 
   it('refuses an unknown provider, and the session survives', async () => {

@@ -14,6 +14,7 @@ import { LogoutTokenJti } from './backchannel/logout-token-jti.entity.js';
 import { LogoutTokenJtisRepository } from './backchannel/logout-token-jtis.repository.js';
 import { CsrfService } from './csrf.service.js';
 import { AccessGuard } from './guards/access.guard.js';
+import { LoginEvents } from './login-events.js';
 import { LoginService } from './login.service.js';
 import { SESSION_STORE } from './session/session.constants.js';
 import { SessionRecord } from './session/session.entity.js';
@@ -37,9 +38,10 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
     LoginService,
     LogoutTokenJtisRepository,
     BackchannelLogoutService,
+    LoginEvents,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [SessionService, CsrfService, ApiTokensService, UsersModule],
+  exports: [SessionService, CsrfService, ApiTokensService, LoginEvents, UsersModule],
 })
 export class AuthModule implements NestModule {
   constructor(

@@ -7,10 +7,12 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../observability/metrics.service.js';
 import { DomainException } from '../common/domain.exception.js';
 import { s256 } from '../common/secrets.js';
+import { asProviderCallError, ProviderCallError, providerFailure } from '../common/http-timeout.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService, type LoginResolution } from '../users/users.service.js';
 import type { IdentityProvider } from '../identity-providers/identity-provider.js';
 import { IdentityProviderRegistry } from '../identity-providers/identity-provider.registry.js';
+import { LoginEvents } from './login-events.js';
 import { chooseProvider, type ChooserDecision } from './provider-chooser.js';
 import { safeReturnTo } from './return-to.js';
 import { SessionService } from './session/session.service.js';
@@ -35,6 +37,7 @@ export class LoginService {
     private readonly sessions: SessionService,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
+    private readonly events: LoginEvents,
   ) {}
 
   /** The enabled providers, in the order the chooser shows them. */
@@ -78,7 +81,7 @@ export class LoginService {
       await this.audit.record({ type: 'login.succeeded', userId: user.id, email: user.email, providerId });
       return { returnTo, providerId };
     } catch (error) {
-      if (error instanceof DomainException && (error.status < 500 || error.code === 'provider_unreachable')) {
+      if (error instanceof DomainException && (error.status < 500 || error.code === 'provider_unreachable' || error.code === 'provider_timeout')) {
         const reason = refusalReason(error);
         const known = this.registry.find(providerId) !== undefined;
         this.metrics.logins.inc({ provider: known ? providerId : 'unknown', outcome: 'failure', reason });
@@ -105,7 +108,13 @@ export class LoginService {
       });
     }
     const outcome = await this.runCallback(strategy, req);
-    if (outcome.error !== undefined || !outcome.login) throw this.refusal(provider, req, outcome);
+    const returnTo = outcome.info?.state?.returnTo;
+    if (outcome.error !== undefined || !outcome.login) {
+      const refusal = this.refusal(provider, req, outcome);
+      // Only a login that reached the provider with a valid state says where it was going.
+      if (returnTo && refusal.status < 500) await this.events.refused({ returnTo: safeReturnTo(returnTo), reason: 'login_refused' });
+      throw refusal;
+    }
 
     const claims = outcome.login.claims;
     const resolution = await this.users.resolveLogin({
@@ -117,6 +126,7 @@ export class LoginService {
     });
     const account = stringClaim(claims.email) ?? stringClaim(claims.preferred_username) ?? String(claims.sub);
     if (!resolution.ok) {
+      await this.events.refused({ returnTo: safeReturnTo(returnTo), reason: 'not_registered' });
       const refusal = this.notRegistered(req, account, resolution);
       refusedAccount.set(refusal, account);
       throw refusal;
@@ -129,7 +139,7 @@ export class LoginService {
       providerSid: stringClaim(claims.sid),
     });
     this.logger.log(`req=${req.id} user ${resolution.user.id} signed in through ${provider.id}${resolution.linked ? ' (identity linked)' : ''}`);
-    return { returnTo: this.returnTarget(outcome.info?.state?.returnTo), user: resolution.user };
+    return { returnTo: this.returnTarget(returnTo), user: resolution.user };
   }
 
   /** A local path, or a page of a protected app (forward auth): nowhere else may a login lead. */
@@ -174,7 +184,9 @@ export class LoginService {
         logDetail: 'state missing, unknown or replayed',
       });
     }
-    const error = outcome.error as { name?: string; code?: string; message?: string } | undefined;
+    const error = outcome.error as { name?: string; code?: string; message?: string; oauthError?: unknown } | undefined;
+    const failedCall = providerCallFailure(error, this.config.oidc.httpTimeoutMs);
+    if (failedCall) return providerFailure(provider.displayName, failedCall);
     if (error && error.name === 'TokenError') {
       return new DomainException('token_error', HttpStatus.BAD_REQUEST, 'The identity provider refused to complete this sign-in. It may have been used already.', {
         title: 'Sign-in did not complete',
@@ -229,6 +241,22 @@ export function refusalReason(error: DomainException): string {
     [/claim sub|missing required "sub"/i, 'missing_sub'],
   ];
   return rules.find(([pattern]) => pattern.test(detail))?.[1] ?? 'id_token_rejected';
+}
+
+/**
+ * A token or userinfo call that timed out or could not be made (the library wraps it in an
+ * InternalOAuthError), or a JWKS that could not be fetched: the provider failed, not the login.
+ */
+function providerCallFailure(error: { name?: string; message?: string; oauthError?: unknown } | undefined, timeoutMs: number): ProviderCallError | undefined {
+  if (error instanceof ProviderCallError) return error;
+  if (error?.name !== 'InternalOAuthError') return undefined;
+  const cause = error.oauthError as { statusCode?: number; code?: string } | undefined;
+  if (cause instanceof ProviderCallError) return cause;
+  // An answer with an HTTP status is the provider speaking; a network error code means no answer.
+  if (cause && cause.statusCode === undefined && cause.code) {
+    return asProviderCallError(error.message?.includes('profile') ? 'userinfo' : 'token', cause, timeoutMs);
+  }
+  return undefined;
 }
 
 function stringClaim(value: unknown): string | undefined {

@@ -1,14 +1,12 @@
-import { Body, Controller, Header, HttpCode, HttpStatus, Post, UseFilters } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/decorators.js';
-import { DesktopApiExceptionFilter } from '../desktop-handoff/desktop-api.exception-filter.js';
 import { ApiErrorDto } from '../desktop-handoff/dto/api-error.dto.js';
 import { DesktopTokenResponseDto } from '../desktop-handoff/dto/desktop-token.dto.js';
 import { DesktopTokensService } from './desktop-tokens.service.js';
 import { RefreshTokenDto } from './dto/refresh-token.dto.js';
 
 @ApiTags('desktop')
-@UseFilters(DesktopApiExceptionFilter)
 @Controller('api/desktop/token')
 export class DesktopTokensController {
   constructor(private readonly tokens: DesktopTokensService) {}

@@ -1,7 +1,9 @@
 import { HttpStatus, Logger } from '@nestjs/common';
 import passport from 'passport';
 import type { Strategy } from 'passport';
+import { randomBytes } from 'node:crypto';
 import { DomainException } from '../common/domain.exception.js';
+import { LoginStateCookie } from '../auth/strategies/login-state.cookie.js';
 import { createOidcStrategy } from '../auth/strategies/oidc.strategy.js';
 import type { JWTPayload } from 'jose';
 import type { IdentityProvider, JwtCheck, ProviderCallEndpoint } from './identity-provider.js';
@@ -32,11 +34,20 @@ export class IdentityProviderRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly changeListeners = new Set<(change: RegistryChange) => void>();
   private loader?: ProviderLoader;
+  private readonly observeCall?: ProviderCallObserver;
+  private readonly loginState: LoginStateCookie;
 
   constructor(
     environmentProviders: OidcProviderSettings[] = [],
-    private readonly observeCall?: ProviderCallObserver,
+    options: {
+      /** Told how long each call to a provider took (metrics). */
+      observeCall?: ProviderCallObserver;
+      /** Where each strategy keeps the logins in flight (sealed with SESSION_SECRET, so any instance can finish them). */
+      loginState?: LoginStateCookie;
+    } = {},
   ) {
+    this.observeCall = options.observeCall;
+    this.loginState = options.loginState ?? new LoginStateCookie(randomBytes(32).toString('base64url'), false);
     for (const settings of environmentProviders) this.entries.set(settings.id, { provider: this.create(settings) });
   }
 
@@ -149,7 +160,7 @@ export class IdentityProviderRegistry {
 
   private build(entry: Entry): Promise<Strategy> {
     const built = entry.provider.discover().then((metadata) => {
-      const strategy = createOidcStrategy(entry.provider, metadata) as unknown as Strategy;
+      const strategy = createOidcStrategy(entry.provider, metadata, this.loginState) as unknown as Strategy;
       // Replaced meanwhile: the newer entry registers its own; this one must not overwrite it.
       if (this.entries.get(entry.provider.id) !== entry) passport.unuse(entry.provider.strategyName);
       return strategy;

@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { LoginStateCookie } from '../auth/strategies/login-state.cookie.js';
 import { MetricsService } from '../observability/metrics.service.js';
 import { IdentityProviderRecord } from './identity-provider.entity.js';
 import { IdentityProviderRegistry } from './identity-provider.registry.js';
@@ -30,9 +31,10 @@ export class IdentityProvidersModule {
           provide: IdentityProviderRegistry,
           inject: [APP_CONFIG, MetricsService],
           useFactory: (config: AppConfig, metrics: MetricsService) =>
-            new IdentityProviderRegistry([environmentProvider(config, connection)], (providerId, endpoint, seconds, ok) =>
-              metrics.observeIdpCall(providerId, endpoint, seconds, ok),
-            ),
+            new IdentityProviderRegistry([environmentProvider(config, connection)], {
+              observeCall: (providerId, endpoint, seconds, ok) => metrics.observeIdpCall(providerId, endpoint, seconds, ok),
+              loginState: new LoginStateCookie(config.session.secret, config.session.secureCookie),
+            }),
         },
         {
           provide: ProviderSecrets,
@@ -64,5 +66,6 @@ function environmentProvider(config: AppConfig, connection: OidcConnection): Oid
     version: 0,
     callbackUrl: providerCallbackUrl(config.publicUrl, ENVIRONMENT_PROVIDER_ID),
     jwksCooldownMs: config.oidc.jwksCooldownSeconds * 1000,
+    httpTimeoutMs: config.oidc.httpTimeoutMs,
   };
 }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { TestBrowser } from './browser.js';
+import { clickOpen } from './forms.js';
 
 export interface DesktopTokens {
   accessToken: string;
@@ -21,9 +22,9 @@ export async function desktopLogin(baseUrl: string, browser: TestBrowser, client
   if (created.status !== 201) throw new Error(`handoff not created: HTTP ${created.status}`);
   const handoff = (await created.json()) as { id: string; browserUrl: string };
   const page = await browser.open(handoff.browserUrl);
-  const link = /id="open-studio"[^>]*href="([^"]+)"/.exec(page.body);
-  if (!link) throw new Error(`no Open … Studio link (HTTP ${page.status})`);
-  const code = new URL(link[1].replace(/&amp;/g, '&')).searchParams.get('code');
+  if (page.status !== 200) throw new Error(`handoff page answered HTTP ${page.status}`);
+  const { href } = await clickOpen(browser, page);
+  const code = href.searchParams.get('code');
   const redeemed = await fetch(`${baseUrl}/api/desktop/handoffs/${handoff.id}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -1,6 +1,7 @@
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '../../audit/audit.service.js';
 import { DomainException } from '../../common/domain.exception.js';
+import { ProviderCallError } from '../../common/http-timeout.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { MetricsService } from '../../observability/metrics.service.js';
 import { UsersService } from '../../users/users.service.js';
@@ -54,7 +55,10 @@ export class BackchannelLogoutService {
       claims = await provider.verifyLogoutToken(logoutToken);
     } catch (error) {
       if (error instanceof LogoutTokenRejectedError) return this.refuse(providerId, error.code, 'The logout token is not valid', error.message);
-      if (error instanceof ProviderUnavailableError) return this.refuse(providerId, 'provider_unavailable', 'The identity provider cannot be reached to check the logout token', error.message);
+      // Its discovery document or signing keys did not come in time: nothing can be checked, so nothing ends.
+      if (error instanceof ProviderUnavailableError || error instanceof ProviderCallError) {
+        return this.refuse(providerId, 'provider_unavailable', 'The identity provider cannot be reached to check the logout token', error.message);
+      }
       throw error;
     }
     if (!(await this.jtis.claim(providerId, claims.jti, claims.freshUntil))) {
