@@ -21,6 +21,11 @@ declare module 'express-session' {
     /** The provider's session id, when it sends one. */
     providerSid?: string;
     authenticatedAt: number;
+    /** Where the sign-in came from, shown to admins in the session list. */
+    ip?: string;
+    userAgent?: string;
+    /** Signed in with a local password instead of the identity provider. */
+    breakGlass?: boolean;
     /** The row's expiry when it was loaded (the store's own bookkeeping). */
     storedExpiresAt?: number;
     /** Pending authorization requests, per provider, by state handle. */

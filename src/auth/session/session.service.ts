@@ -3,7 +3,9 @@ import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import type { User } from '../../users/user.entity.js';
 import { UsersService } from '../../users/users.service.js';
+import { currentRequest } from '../../observability/request-context.js';
 import { SESSION_STORE } from './session.constants.js';
+import type { SessionRecord } from './session.entity.js';
 import type { TypeOrmSessionStore } from './typeorm-session.store.js';
 
 export const SESSION_COOKIE = 'frontdoor.sid';
@@ -48,6 +50,8 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
     req.session.idToken = login.idToken;
     req.session.providerSid = login.providerSid;
     req.session.authenticatedAt = Date.now();
+    req.session.ip = currentRequest()?.ip;
+    req.session.userAgent = currentRequest()?.userAgent;
     await new Promise<void>((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
   }
 
@@ -72,8 +76,32 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
     return ended;
   }
 
+  /*
+   * Every way a session ends from outside goes through the methods below (and the store's
+   * destroy methods), so that any later cache of sessions has one place to invalidate.
+   */
+
   endAllForUser(userId: string): Promise<number> {
     return this.store.destroyForUser(userId);
+  }
+
+  /** Ends one session by its public id (the admin's revoke); undefined when there is none. */
+  endById(id: string, userId?: string): Promise<{ userId: string | null } | undefined> {
+    return this.store.destroyById(id, userId);
+  }
+
+  /** Back-channel logout naming the provider's session. Returns the users whose sessions ended. */
+  endByProviderSession(providerId: string, providerSid: string): Promise<string[]> {
+    return this.store.destroyByProviderSid(providerId, providerSid);
+  }
+
+  /** Back-channel logout naming only the subject: every session of that user through that provider. */
+  endForUserAtProvider(userId: string, providerId: string): Promise<string[]> {
+    return this.store.destroyForUserAndProvider(userId, providerId);
+  }
+
+  listForUser(userId: string): Promise<SessionRecord[]> {
+    return this.store.listForUser(userId);
   }
 
   private destroy(req: Request): Promise<void> {
