@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DesktopTokensService } from '../src/desktop-tokens/desktop-tokens.service.js';
 import { TestBrowser, findForm, type Page } from './support/browser.js';
 import { ADMIN, DEVELOPER, STRANGER, isDevIdpLogin, signInThroughDevIdp, startTestService, type TestService } from './support/service.js';
 
@@ -138,10 +139,8 @@ describe('LifeTime pages, Use another account and the start page', () => {
   });
 
   it('revokes a desktop token from the user’s page after confirmation, and refuses an unknown one with 404', async () => {
-    const [{ id: tokenId }] = await env.db.query<{ id: string }>(
-      `INSERT INTO desktop_tokens (user_id, client, token_hash, expires_at) VALUES ($1, 'service-studio', repeat('a', 64), now() + interval '1 hour') RETURNING id`,
-      [developerId],
-    );
+    await env.service.app.get(DesktopTokensService).issue({ userId: developerId, client: 'service-studio' });
+    const [{ id: tokenId }] = await env.db.query<{ id: string }>('SELECT id FROM desktop_tokens WHERE user_id = $1', [developerId]);
     const userPage = await admin.open(`${env.url}/lifetime/users/${developerId}`);
     expect(userPage.body).toContain('id="desktop-tokens"');
     const confirm = await admin.submit(userPage, {}, '/desktop-tokens/');
@@ -152,7 +151,7 @@ describe('LifeTime pages, Use another account and the start page', () => {
     expect(await env.db.query('SELECT 1 FROM desktop_tokens WHERE id = $1', [tokenId])).toHaveLength(0);
     const again = await admin.submit(confirm, {}, '/desktop-tokens/');
     expect(again.status).toBe(404);
-    expect(again.body).toContain('no such desktop token');
+    expect(again.body).toContain('No desktop token with id');
   });
 
   it('lets a stranger refused as not registered use another account: the provider asks again, and the admin gets in', async () => {

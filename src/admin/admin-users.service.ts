@@ -1,20 +1,14 @@
-import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
-import { SessionService, type ConsoleSessionView } from '../auth/session/session.service.js';
-import { DomainException } from '../common/domain.exception.js';
-import type { DesktopToken } from '../desktop-handoff/desktop-token.entity.js';
-import { DesktopTokensService } from '../desktop-handoff/desktop-tokens.service.js';
+import { SessionService } from '../auth/session/session.service.js';
+import { DesktopTokensService } from '../desktop-tokens/desktop-tokens.service.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService, type NewUser, type UserChanges } from '../users/users.service.js';
 
-export interface UserAccess {
-  consoleSessions: ConsoleSessionView[];
-  desktopTokens: DesktopToken[];
-}
-
 /**
  * User administration: the users module's rules plus what ends with a user's access, and the
- * audit trail of each change. The admin API and LifeTime's pages both go through here.
+ * audit trail of each change. The admin API and LifeTime's pages both go through here; a user's
+ * sessions and tokens are AdminSessionsService's.
  */
 @Injectable()
 export class AdminUsersService {
@@ -44,39 +38,19 @@ export class AdminUsersService {
     return this.update(id, { active: false }, actor);
   }
 
-  async access(userId: string): Promise<UserAccess> {
-    await this.users.get(userId);
-    const [consoleSessions, desktopTokens] = await Promise.all([this.sessions.listForUser(userId), this.desktopTokens.listForUser(userId)]);
-    return { consoleSessions, desktopTokens };
-  }
-
-  async revokeSession(userId: string, sessionId: string, actor: User): Promise<void> {
-    if (!(await this.sessions.revokeForUser(userId, sessionId))) throw notFound('console session');
-    await this.audit.record({ type: 'admin.session.revoked', actorId: actor.id, userId, details: { kind: 'console-session', sessionId } });
-  }
-
-  async revokeDesktopToken(userId: string, tokenId: string, actor: User): Promise<void> {
-    if (!(await this.desktopTokens.revokeForUser(userId, tokenId))) throw notFound('desktop token');
-    await this.audit.record({ type: 'admin.session.revoked', actorId: actor.id, userId, details: { kind: 'desktop-token', tokenId } });
-  }
-
   private async endAccess(user: User, actor: User): Promise<void> {
     const ended = await this.sessions.endAllForUser(user.id);
     // Revoked, not merely refused while inactive: reactivating the user must not revive old Studio tokens.
     const revoked = await this.desktopTokens.revokeAllForUser(user.id);
     this.logger.log(`user ${user.id} deactivated by ${actor.id}; ${ended} session(s) ended, ${revoked} desktop token(s) revoked`);
-    await this.audit.record({ type: 'admin.user.deactivated', actorId: actor.id, userId: user.id, email: user.email, details: { sessionsEnded: ended, desktopTokensRevoked: revoked } });
+    await this.audit.record({ type: 'admin.user.deactivated', actorId: actor.id, userId: user.id, email: user.email, details: { sessions: ended, desktopTokens: revoked } });
   }
 }
 
 function describeChanges(changes: UserChanges): Record<string, string | boolean | string[]> {
-  const details: Record<string, string | boolean | string[]> = {};
+  const details: Record<string, string | boolean | string[]> = { changed: Object.keys(changes) };
   if (changes.displayName !== undefined) details.displayName = changes.displayName;
   if (changes.roles !== undefined) details.roles = changes.roles;
   if (changes.active !== undefined) details.active = changes.active;
   return details;
-}
-
-function notFound(what: string): DomainException {
-  return new DomainException('not_found', HttpStatus.NOT_FOUND, `This user has no such ${what} (it may have ended already).`);
 }

@@ -11,6 +11,10 @@ import { AuthController } from './auth.controller.js';
 import { BreakGlassAttemptsRepository } from './break-glass/break-glass-attempts.repository.js';
 import { BreakGlassController } from './break-glass/break-glass.controller.js';
 import { BreakGlassService } from './break-glass/break-glass.service.js';
+import { BackchannelLogoutController } from './backchannel/backchannel-logout.controller.js';
+import { BackchannelLogoutService } from './backchannel/backchannel-logout.service.js';
+import { LogoutTokenJti } from './backchannel/logout-token-jti.entity.js';
+import { LogoutTokenJtisRepository } from './backchannel/logout-token-jtis.repository.js';
 import { CsrfService } from './csrf.service.js';
 import { AccessGuard } from './guards/access.guard.js';
 import { LoginEvents } from './login-events.js';
@@ -22,8 +26,8 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
 
 @Global()
 @Module({
-  imports: [UsersModule, TypeOrmModule.forFeature([SessionRecord, ApiToken])],
-  controllers: [AuthController, BreakGlassController],
+  imports: [UsersModule, TypeOrmModule.forFeature([SessionRecord, ApiToken, LogoutTokenJti])],
+  controllers: [AuthController, BackchannelLogoutController, BreakGlassController],
   providers: [
     {
       provide: SESSION_STORE,
@@ -35,6 +39,8 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
     CsrfService,
     ApiTokensService,
     LoginService,
+    LogoutTokenJtisRepository,
+    BackchannelLogoutService,
     LoginEvents,
     BreakGlassAttemptsRepository,
     BreakGlassService,

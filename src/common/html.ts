@@ -62,6 +62,9 @@ const STYLE = `
   button.danger { background: #c62828; }
   .tag { display: inline-block; background: #eef1f6; border-radius: 4px; padding: 0 .4rem; font-size: .85rem; }
   .tag.off { background: #fdecea; color: #8e1c1c; }
+  form.filters { display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: flex-end; margin-bottom: 1rem; }
+  #audit-events { font-size: .85rem; table-layout: fixed; }
+  #audit-events td { overflow-wrap: anywhere; }
   ul.providers { list-style: none; padding: 0; }
   ul.providers li { margin: .6rem 0; }
   #email-routing input[type=email] { min-width: 18rem; }

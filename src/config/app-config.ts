@@ -31,9 +31,12 @@ export interface AppConfig {
     absoluteTimeoutSeconds: number;
     secureCookie: boolean;
   };
-  desktop: { handoffTtlSeconds: number; tokenTtlSeconds: number };
+  desktop: { handoffTtlSeconds: number; tokenTtlSeconds: number; refreshTtlSeconds: number; backchannelLogout: 'revoke' | 'keep' };
+  audit: { retentionDays: number };
   /** Local password sign-in for admins to LifeTime when the identity provider is down. */
   breakGlass: { enabled: boolean; sessionSeconds: number };
+  /** When set, /metrics answers only to this bearer token; otherwise only to loopback callers. */
+  metricsToken?: string;
   device: { codeTtlSeconds: number; pollIntervalSeconds: number; guessLimitPerAddress: number; guessLimitPerSession: number };
   forwardAuth: { protectedApps: ProtectedApp[]; cookieDomain?: string; keyRotationSeconds: number };
   /** Express's `trust proxy`: false, true, or the addresses/subnets of the proxies believed. */
@@ -100,6 +103,8 @@ export function loadConfig(env: Env): AppConfig {
   if (sessionSecret && sessionSecret.length < 16) problems.push('SESSION_SECRET must be at least 16 characters');
   const breakGlassEnabled = env.BREAK_GLASS_ENABLED?.trim().toLowerCase() || 'true';
   if (!['true', 'false'].includes(breakGlassEnabled)) problems.push(`BREAK_GLASS_ENABLED must be true or false, not "${env.BREAK_GLASS_ENABLED}"`);
+  const backchannelDesktop = env.BACKCHANNEL_LOGOUT_DESKTOP?.trim() || 'revoke';
+  if (backchannelDesktop !== 'revoke' && backchannelDesktop !== 'keep') problems.push(`BACKCHANNEL_LOGOUT_DESKTOP must be "revoke" or "keep", not "${backchannelDesktop}"`);
   const encryptionKey = env.ENCRYPTION_KEY?.trim() ? parseEncryptionKey(env.ENCRYPTION_KEY) : undefined;
   if (env.ENCRYPTION_KEY?.trim() && !encryptionKey) problems.push('ENCRYPTION_KEY must be 32 bytes as 64 hex characters or base64 (openssl rand -hex 32)');
   const logLevel = env.LOG_LEVEL?.trim() || 'log';
@@ -137,12 +142,16 @@ export function loadConfig(env: Env): AppConfig {
     },
     desktop: {
       handoffTtlSeconds: integer(env, 'HANDOFF_TTL_SECONDS', 600, problems, { min: 30, max: 3600 }),
-      tokenTtlSeconds: integer(env, 'DESKTOP_TOKEN_TTL_SECONDS', 12 * 3600, problems, { min: 60 }),
+      tokenTtlSeconds: integer(env, 'DESKTOP_TOKEN_TTL_SECONDS', 3600, problems, { min: 60 }),
+      refreshTtlSeconds: integer(env, 'DESKTOP_REFRESH_TTL_SECONDS', 30 * 24 * 3600, problems, { min: 60 }),
+      backchannelLogout: backchannelDesktop as 'revoke' | 'keep',
     },
     breakGlass: {
       enabled: breakGlassEnabled !== 'false',
       sessionSeconds: integer(env, 'BREAK_GLASS_SESSION_SECONDS', 15 * 60, problems, { min: 60, max: 12 * 3600 }),
     },
+    audit: { retentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90, problems, { min: 1 }) },
+    metricsToken: env.METRICS_TOKEN?.trim() || undefined,
     device: {
       codeTtlSeconds: integer(env, 'DEVICE_CODE_TTL_SECONDS', 600, problems, { min: 60, max: 3600 }),
       pollIntervalSeconds: integer(env, 'DEVICE_POLL_INTERVAL_SECONDS', 5, problems, { min: 1, max: 60 }),

@@ -21,6 +21,7 @@ const LIFETIME_SECTIONS = [
   { path: '/lifetime', title: 'Overview' },
   { path: '/lifetime/authentication', title: 'Authentication' },
   { path: '/lifetime/users', title: 'Users' },
+  { path: '/lifetime/audit', title: 'Audit' },
 ];
 
 /**

@@ -1,10 +1,10 @@
-import type { UserAccess } from '../admin/admin-users.service.js';
+import type { UserSessionsDto } from '../admin/dto/sessions.dto.js';
 import { html, type Html } from '../common/html.js';
 import type { LinkedIdentity } from '../users/linked-identity.entity.js';
 import { ROLES, type User } from '../users/user.entity.js';
 import { csrfField } from './console-layout.js';
 
-const when = (date: Date) => date.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+const when = (date: Date | string) => new Date(date).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
 
 export function userListBody(input: { users: User[]; search: string; csrfToken: string }): Html {
   return html`<h1>Users</h1>
@@ -34,7 +34,7 @@ export function userListBody(input: { users: User[]; search: string; csrfToken: 
     </form>`;
 }
 
-export function userPageBody(input: { user: User; identities: LinkedIdentity[]; access: UserAccess; csrfToken: string; self: boolean }): Html {
+export function userPageBody(input: { user: User; identities: LinkedIdentity[]; access: UserSessionsDto; csrfToken: string; self: boolean }): Html {
   const { user, identities, access, csrfToken } = input;
   const base = `/lifetime/users/${user.id}`;
   return html`<p><a href="/lifetime/users">← Users</a></p>
@@ -54,6 +54,7 @@ export function userPageBody(input: { user: User; identities: LinkedIdentity[]; 
     ${user.active
       ? html`<form method="post" action="${base}/deactivate" id="deactivate">${csrfField(csrfToken)}<button type="submit" class="danger">Deactivate${input.self ? ' (yourself)' : ''}</button></form>`
       : html`<form method="post" action="${base}/reactivate" id="reactivate">${csrfField(csrfToken)}<button type="submit">Reactivate</button></form>`}
+    <p><a href="/lifetime/audit?user=${user.id}" id="user-audit">Audit events of this user</a></p>
     <h2>Linked identities</h2>
     ${identities.length
       ? html`<table><thead><tr><th>Provider</th><th>Issuer</th><th>Subject</th><th>Linked</th></tr></thead><tbody>${identities.map(
@@ -62,20 +63,20 @@ export function userPageBody(input: { user: User; identities: LinkedIdentity[]; 
       : html`<p class="muted">None yet: the first sign-in through a provider links one.</p>`}
     <h2>Console sessions</h2>
     ${access.consoleSessions.length
-      ? html`<table id="console-sessions"><thead><tr><th>Signed in</th><th>Ends</th><th>Through</th><th>Address</th><th></th></tr></thead><tbody>${access.consoleSessions.map(
+      ? html`<table id="console-sessions"><thead><tr><th>Signed in</th><th>Last seen</th><th>Ends</th><th>Through</th><th>Address</th><th></th></tr></thead><tbody>${access.consoleSessions.map(
           (session) => html`<tr>
-            <td>${when(session.createdAt)}</td><td>${when(session.expiresAt)}</td>
+            <td>${when(session.createdAt)}</td><td class="last-seen">${when(session.lastSeenAt)}</td><td>${when(session.expiresAt)}</td>
             <td>${session.breakGlass ? html`<span class="tag off">break-glass</span>` : session.providerId}</td>
-            <td>${session.ip}<br><span class="muted">${session.userAgent.slice(0, 60)}</span></td>
+            <td>${session.ip ?? ''}<br><span class="muted">${(session.userAgent ?? '').slice(0, 60)}</span></td>
             <td><form method="post" action="${base}/sessions/${session.id}/revoke">${csrfField(csrfToken)}<button type="submit" class="danger">Revoke</button></form></td>
           </tr>`,
         )}</tbody></table>`
       : html`<p class="muted" id="no-console-sessions">No console session.</p>`}
     <h2>Desktop tokens</h2>
     ${access.desktopTokens.length
-      ? html`<table id="desktop-tokens"><thead><tr><th>Studio</th><th>Issued</th><th>Expires</th><th></th></tr></thead><tbody>${access.desktopTokens.map(
+      ? html`<table id="desktop-tokens"><thead><tr><th>Studio</th><th>Issued</th><th>Last used</th><th>Expires</th><th></th></tr></thead><tbody>${access.desktopTokens.map(
           (token) => html`<tr>
-            <td>${token.client}</td><td>${when(token.createdAt)}</td><td>${when(token.expiresAt)}</td>
+            <td>${token.client}</td><td>${when(token.createdAt)}</td><td>${token.lastUsedAt ? when(token.lastUsedAt) : html`<span class="muted">not yet</span>`}</td><td>${when(token.expiresAt)}</td>
             <td><form method="post" action="${base}/desktop-tokens/${token.id}/revoke">${csrfField(csrfToken)}<button type="submit" class="danger">Revoke</button></form></td>
           </tr>`,
         )}</tbody></table>`

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { AdminSessionsService } from '../admin/admin-sessions.service.js';
 import { AdminUsersService } from '../admin/admin-users.service.js';
 import { CsrfService } from '../auth/csrf.service.js';
 import { LifeTimePage } from '../auth/decorators.js';
@@ -26,6 +27,7 @@ export class LifeTimeController {
   constructor(
     private readonly users: UsersService,
     private readonly admin: AdminUsersService,
+    private readonly adminSessions: AdminSessionsService,
     private readonly csrf: CsrfService,
   ) {}
 
@@ -43,7 +45,7 @@ export class LifeTimeController {
           <dt>Email</dt><dd>${user.email}</dd>
           <dt>Roles</dt><dd>${user.roles.join(', ')}</dd>
         </dl>
-        <p><a class="button" href="/lifetime/authentication">Authentication</a> <a class="button" href="/lifetime/users">Users</a></p>`,
+        <p><a class="button" href="/lifetime/authentication">Authentication</a> <a class="button" href="/lifetime/users">Users</a> <a class="button" href="/lifetime/audit">Audit</a></p>`,
     });
   }
 
@@ -107,11 +109,11 @@ export class LifeTimeController {
   }
 
   @Post('users/:id/sessions/:sessionId/revoke')
-  async revokeSession(@Param('id', uuid) id: string, @Param('sessionId') sessionId: string, @Body() body: Form, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async revokeSession(@Param('id', uuid) id: string, @Param('sessionId', uuid) sessionId: string, @Body() body: Form, @Req() req: Request, @Res() res: Response): Promise<void> {
     this.csrf.verify(req);
     if (body.confirm !== 'yes') return this.confirm(req, res, { action: `/lifetime/users/${id}/sessions/${sessionId}/revoke`, question: 'Revoke this console session? Whoever uses it is signed out at once.', button: 'Revoke session', back: `/lifetime/users/${id}` });
     await this.act(req, res, id, async () => {
-      await this.admin.revokeSession(id, sessionId, req.principal!.user);
+      await this.adminSessions.endSession(sessionId, req.principal!.user, id);
       return 'Console session revoked.';
     });
   }
@@ -121,7 +123,7 @@ export class LifeTimeController {
     this.csrf.verify(req);
     if (body.confirm !== 'yes') return this.confirm(req, res, { action: `/lifetime/users/${id}/desktop-tokens/${tokenId}/revoke`, question: 'Revoke this desktop token? The Studio that holds it must sign in again.', button: 'Revoke token', back: `/lifetime/users/${id}` });
     await this.act(req, res, id, async () => {
-      await this.admin.revokeDesktopToken(id, tokenId, req.principal!.user);
+      await this.adminSessions.revokeDesktopToken(tokenId, req.principal!.user, id);
       return 'Desktop token revoked.';
     });
   }
@@ -145,7 +147,7 @@ export class LifeTimeController {
 
   private async renderUser(req: Request, id: string): Promise<string> {
     const user = await this.users.get(id);
-    const [identities, access] = await Promise.all([this.users.identitiesOf(id), this.admin.access(id)]);
+    const [identities, access] = await Promise.all([this.users.identitiesOf(id), this.adminSessions.list(id)]);
     const csrfToken = this.csrf.token(req);
     return lifetimePage(req, { title: user.email, section: '/lifetime/users', csrfToken, body: userPageBody({ user, identities, access, csrfToken, self: req.principal!.user.id === id }) });
   }

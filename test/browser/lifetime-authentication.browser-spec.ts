@@ -71,6 +71,7 @@ describe('LifeTime › Authentication in a real browser (headless Chromium)', ()
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${env.url}/auth/callback/second`);
 
     await page.click('button:has-text("Run the Test")');
+    await page.waitForURL(/#test$/);
     await expect.poll(() => page.locator('#flash').textContent()).toContain('Test passed');
     expect(await page.locator('#test-steps tbody tr').count()).toBe(5);
     expect(await page.locator('#test-steps .tag.off').count()).toBe(0);
@@ -79,6 +80,17 @@ describe('LifeTime › Authentication in a real browser (headless Chromium)', ()
     await page.click('text=← Authentication');
     await expect.poll(() => page.locator('tr[data-provider="second"]').textContent()).toContain('passed');
     await page.screenshot({ path: join(DOCS, 'lifetime-authentication.png'), fullPage: true });
+
+    // The audit trail shows what was just done, filtered with the page's own form.
+    await page.click('nav.tabs >> text=Audit');
+    await page.selectOption('select[name=type]', 'admin.provider.tested');
+    await page.click('button:has-text("Filter")');
+    await expect.poll(() => page.locator('#audit-events tbody tr').count()).toBe(1);
+    expect(await page.locator('#audit-events tbody tr').getAttribute('data-type')).toBe('admin.provider.tested');
+    await page.selectOption('select[name=type]', '');
+    await page.click('button:has-text("Filter")');
+    await expect.poll(() => page.locator('#audit-events tr[data-type="admin.provider.created"]').count()).toBe(1);
+    await page.screenshot({ path: join(DOCS, 'lifetime-audit.png'), fullPage: true });
     await context.close();
   });
 });

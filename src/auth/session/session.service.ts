@@ -3,24 +3,14 @@ import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import type { User } from '../../users/user.entity.js';
 import { UsersService } from '../../users/users.service.js';
-import { sha256Hex } from '../../common/secrets.js';
 import { currentRequest } from '../../observability/request-context.js';
 import { SESSION_STORE } from './session.constants.js';
+import type { SessionRecord } from './session.entity.js';
 import type { TypeOrmSessionStore } from './typeorm-session.store.js';
 
 export const SESSION_COOKIE = 'frontdoor.sid';
 
 /** A console session as an admin sees it; `id` is the SHA-256 of the session id, never the id itself. */
-export interface ConsoleSessionView {
-  id: string;
-  createdAt: Date;
-  expiresAt: Date;
-  ip: string;
-  userAgent: string;
-  providerId: string | null;
-  breakGlass: boolean;
-}
-
 export interface SessionLogin {
   user: User;
   providerId?: string;
@@ -102,26 +92,32 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
     return ended;
   }
 
+  /*
+   * Every way a session ends from outside goes through the methods below (and the store's
+   * destroy methods), so that any later cache of sessions has one place to invalidate.
+   */
+
   endAllForUser(userId: string): Promise<number> {
     return this.store.destroyForUser(userId);
   }
 
-  async listForUser(userId: string): Promise<ConsoleSessionView[]> {
-    const rows = await this.store.listForUser(userId);
-    return rows.map(({ sid, data, expiresAt }) => ({
-      id: sha256Hex(sid),
-      createdAt: new Date(data.authenticatedAt ?? 0),
-      expiresAt,
-      ip: data.ip ?? '',
-      userAgent: data.userAgent ?? '',
-      providerId: data.providerId ?? null,
-      breakGlass: data.breakGlass === true,
-    }));
+  /** Ends one session by its public id (the admin's revoke); undefined when there is none. */
+  endById(id: string, userId?: string): Promise<{ userId: string | null } | undefined> {
+    return this.store.destroyById(id, userId);
   }
 
-  /** Ends one of a user's sessions by the id `listForUser` shows; false when there is none. */
-  revokeForUser(userId: string, id: string): Promise<boolean> {
-    return this.store.destroyForUserByDigest(userId, id);
+  /** Back-channel logout naming the provider's session. Returns the users whose sessions ended. */
+  endByProviderSession(providerId: string, providerSid: string): Promise<string[]> {
+    return this.store.destroyByProviderSid(providerId, providerSid);
+  }
+
+  /** Back-channel logout naming only the subject: every session of that user through that provider. */
+  endForUserAtProvider(userId: string, providerId: string): Promise<string[]> {
+    return this.store.destroyForUserAndProvider(userId, providerId);
+  }
+
+  listForUser(userId: string): Promise<SessionRecord[]> {
+    return this.store.listForUser(userId);
   }
 
   private destroy(req: Request): Promise<void> {

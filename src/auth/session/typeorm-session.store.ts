@@ -36,7 +36,21 @@ export class TypeOrmSessionStore extends session.Store {
 
   override set(sid: string, data: session.SessionData, callback?: Callback): void {
     this.repository
-      .upsert({ sid, data: data as never, expiresAt: this.expiry(data), userId: data.userId ?? null }, ['sid'])
+      .upsert(
+        {
+          sid,
+          data: data as never,
+          expiresAt: this.expiry(data),
+          userId: data.userId ?? null,
+          lastSeenAt: new Date(),
+          providerId: data.providerId ?? null,
+          providerSid: data.providerSid?.slice(0, 255) ?? null,
+          ip: data.ip ?? null,
+          userAgent: data.userAgent ?? null,
+          breakGlass: data.breakGlass ?? false,
+        },
+        ['sid'],
+      )
       .then(() => callback?.(), (error) => callback?.(error));
   }
 
@@ -46,7 +60,7 @@ export class TypeOrmSessionStore extends session.Store {
     this.repository
       .createQueryBuilder()
       .update(SessionRecord)
-      .set({ expiresAt })
+      .set({ expiresAt, lastSeenAt: () => 'now()' })
       .where('sid = :sid AND expires_at < :threshold', { sid, threshold: new Date(expiresAt.getTime() - TOUCH_GRANULARITY_MS) })
       .execute()
       .then(() => callback?.(), (error) => callback?.(error));
@@ -56,30 +70,54 @@ export class TypeOrmSessionStore extends session.Store {
     this.repository.delete({ sid }).then(() => callback?.(), (error) => callback?.(error));
   }
 
-  /** Ends every session of a user at once (deactivation). */
+  /**
+   * The revocation paths below all delete rows: every instance reads the row on each request, so
+   * the next request anywhere is refused. A session cache would have to be invalidated here.
+   */
+
+  /** Ends every session of a user at once (deactivation, admin "end all"). */
   async destroyForUser(userId: string): Promise<number> {
     const result = await this.repository.delete({ userId });
     return result.affected ?? 0;
   }
 
-  /** The live sessions of a user, newest first. */
-  async listForUser(userId: string): Promise<Array<{ sid: string; data: session.SessionData; expiresAt: Date }>> {
-    const rows = await this.repository
-      .createQueryBuilder('s')
-      .where('s.user_id = :userId AND s.expires_at > now()', { userId })
-      .orderBy('s.expires_at', 'DESC')
-      .getMany();
-    return rows.map((row) => ({ sid: row.sid, data: row.data as unknown as session.SessionData, expiresAt: row.expiresAt }));
-  }
-
-  /** Ends one session of a user, named by the SHA-256 of its id (the id itself is the cookie's secret). */
-  async destroyForUserByDigest(userId: string, digest: string): Promise<boolean> {
+  /** Ends one session by its public id; the user id, when given, must match. */
+  async destroyById(id: string, userId?: string): Promise<{ userId: string | null } | undefined> {
     const result = await this.repository
       .createQueryBuilder()
       .delete()
-      .where(`user_id = :userId AND encode(sha256(convert_to(sid, 'UTF8')), 'hex') = :digest`, { userId, digest })
+      .where('id = :id', { id })
+      .andWhere(userId ? 'user_id = :userId' : 'true', { userId })
+      .returning('user_id')
       .execute();
-    return (result.affected ?? 0) > 0;
+    const row = (result.raw as { user_id: string | null }[])[0];
+    return row ? { userId: row.user_id } : undefined;
+  }
+
+  /** Back-channel logout by the provider's session id. Returns the users whose sessions ended. */
+  async destroyByProviderSid(providerId: string, providerSid: string): Promise<string[]> {
+    return this.deleteReturningUsers('provider_id = :providerId AND provider_sid = :providerSid', { providerId, providerSid });
+  }
+
+  /** Back-channel logout by subject alone: every session the user has through that provider. */
+  async destroyForUserAndProvider(userId: string, providerId: string): Promise<string[]> {
+    return this.deleteReturningUsers('user_id = :userId AND provider_id = :providerId', { userId, providerId });
+  }
+
+  /** A user's signed-in sessions, newest first; the cookie id is never selected. */
+  listForUser(userId: string): Promise<SessionRecord[]> {
+    return this.repository
+      .createQueryBuilder('s')
+      .select(['s.id', 's.createdAt', 's.lastSeenAt', 's.expiresAt', 's.ip', 's.userAgent', 's.providerId', 's.breakGlass'])
+      .where('s.user_id = :userId AND s.expires_at > now()', { userId })
+      .orderBy('s.created_at', 'DESC')
+      .limit(500)
+      .getMany();
+  }
+
+  private async deleteReturningUsers(where: string, params: Record<string, string>): Promise<string[]> {
+    const result = await this.repository.createQueryBuilder().delete().where(where, params).returning('user_id').execute();
+    return [...new Set((result.raw as { user_id: string | null }[]).map((row) => row.user_id).filter((id): id is string => !!id))];
   }
 
   async deleteExpired(): Promise<number> {

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class ProviderTestResults1765000000000 implements MigrationInterface {
-  name = 'ProviderTestResults1765000000000';
+export class ProviderTestResults1765100000000 implements MigrationInterface {
+  name = 'ProviderTestResults1765100000000';
 
   async up(runner: QueryRunner): Promise<void> {
     // One row per provider id, replaced by each Test; no foreign key, as "default" is never a provider row.
