@@ -9,6 +9,16 @@ export function signedInAs(user: User, csrfToken: string): Html {
     <form class="inline" method="post" action="/auth/logout"><input type="hidden" name="${CSRF_FIELD}" value="${csrfToken}"><button type="submit" class="secondary">Log out</button></form></span>`;
 }
 
+/**
+ * Leaves a one-time message for the next page, saved before the caller redirects: express-session
+ * sends a redirect's headers while it is still saving, and a browser that follows at once would
+ * otherwise read the session without the message.
+ */
+export function setFlash(req: Request, kind: 'success' | 'error', text: string): Promise<void> {
+  req.session.flash = { kind, text };
+  return new Promise((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
+}
+
 /** A hidden CSRF field for a state-changing form. */
 export function csrfField(csrfToken: string): Html {
   return html`<input type="hidden" name="${CSRF_FIELD}" value="${csrfToken}">`;

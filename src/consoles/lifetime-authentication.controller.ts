@@ -10,7 +10,7 @@ import { IdentityProvidersService, type ProviderChanges } from '../identity-prov
 import type { ProbeResult } from '../identity-providers/provider-probe.js';
 import { checkProviderId } from '../identity-providers/provider-rules.js';
 import { COPY_BUTTON_SCRIPT } from './assets/copy-button.js';
-import { COPY_BUTTON_PATH, lifetimePage } from './console-layout.js';
+import { COPY_BUTTON_PATH, lifetimePage, setFlash } from './console-layout.js';
 import { confirmPage } from './lifetime-views.js';
 import { EMPTY_FORM, newProviderBody, providerListBody, providerPageBody, type ProviderForm } from './lifetime-authentication-views.js';
 
@@ -61,7 +61,7 @@ export class LifeTimeAuthenticationController {
     }
     try {
       const created = await this.providers.create({ ...changesOf(form, body), id: form.id, enabled: form.enabled } as Parameters<IdentityProvidersService['create']>[0], this.actor(req));
-      this.flash(req, 'success', `Added ${created.displayName}. Register its redirect URI at the provider, then run the Test.`);
+      await setFlash(req, 'success', `Added ${created.displayName}. Register its redirect URI at the provider, then run the Test.`);
       res.redirect(303, `${SECTION}/${created.id}`);
     } catch (error) {
       const refusal = asRefusal(error);
@@ -89,7 +89,7 @@ export class LifeTimeAuthenticationController {
     }
     try {
       const updated = await this.providers.update(provider.id, changesOf(form, body), this.actor(req));
-      this.flash(req, 'success', `Saved ${updated.displayName}.`);
+      await setFlash(req, 'success', `Saved ${updated.displayName}.`);
       res.redirect(303, `${SECTION}/${provider.id}`);
     } catch (error) {
       const refusal = asRefusal(error);
@@ -103,7 +103,7 @@ export class LifeTimeAuthenticationController {
     this.csrf.verify(req);
     const result = await this.providers.test(checkProviderId(id), this.actor(req));
     const failed = result.steps.find((step) => !step.ok);
-    this.flash(req, result.ok ? 'success' : 'error', result.ok ? 'Test passed: every step succeeded.' : `Test failed at the ${failed?.step} step: ${failed?.message}`);
+    await setFlash(req, result.ok ? 'success' : 'error', result.ok ? 'Test passed: every step succeeded.' : `Test failed at the ${failed?.step} step: ${failed?.message}`);
     res.redirect(303, `${SECTION}/${id}#test`);
   }
 
@@ -133,11 +133,11 @@ export class LifeTimeAuthenticationController {
     }
     try {
       await this.providers.delete(provider.id, this.actor(req));
-      this.flash(req, 'success', `Deleted ${provider.displayName}.`);
+      await setFlash(req, 'success', `Deleted ${provider.displayName}.`);
       res.redirect(303, SECTION);
     } catch (error) {
       const refusal = asRefusal(error);
-      this.flash(req, 'error', refusal.message);
+      await setFlash(req, 'error', refusal.message);
       res.status(refusal.status).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider: await this.providers.get(provider.id), csrfToken: this.csrf.token(req) })));
     }
   }
@@ -162,11 +162,11 @@ export class LifeTimeAuthenticationController {
   /** A change from the provider's page: success flashes and redirects back; a refusal shows the page again with its reason. */
   private async act(req: Request, res: Response, id: string, change: () => Promise<string>): Promise<void> {
     try {
-      this.flash(req, 'success', await change());
+      await setFlash(req, 'success', await change());
       res.redirect(303, `${SECTION}/${id}`);
     } catch (error) {
       const refusal = asRefusal(error);
-      this.flash(req, 'error', refusal.message);
+      await setFlash(req, 'error', refusal.message);
       const provider = await this.providers.get(checkProviderId(id));
       res.status(refusal.status).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider, csrfToken: this.csrf.token(req) })));
     }
@@ -180,9 +180,6 @@ export class LifeTimeAuthenticationController {
     return req.principal!.user.id;
   }
 
-  private flash(req: Request, kind: 'success' | 'error', text: string): void {
-    req.session.flash = { kind, text };
-  }
 }
 
 function text(value: unknown): string {

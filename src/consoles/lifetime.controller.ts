@@ -9,7 +9,7 @@ import { DomainException } from '../common/domain.exception.js';
 import { html } from '../common/html.js';
 import { ROLES, type Role } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import { lifetimePage } from './console-layout.js';
+import { lifetimePage, setFlash } from './console-layout.js';
 import { confirmPage, userListBody, userPageBody } from './lifetime-views.js';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
@@ -62,7 +62,7 @@ export class LifeTimeController {
     const roles = ROLES.filter((role) => body[`role_${role}`] === 'on');
     try {
       const user = await this.admin.create({ email: text(body.email), displayName: text(body.displayName) || undefined, roles }, req.principal!.user);
-      this.flash(req, 'success', `Added ${user.email}.`);
+      await setFlash(req, 'success', `Added ${user.email}.`);
       res.redirect(303, `/lifetime/users/${user.id}`);
     } catch (error) {
       const refusal = asRefusal(error);
@@ -136,11 +136,11 @@ export class LifeTimeController {
   /** Runs a change; success flashes and redirects to the user's page, a refusal shows that page again with its status and reason. */
   private async act(req: Request, res: Response, id: string, change: () => Promise<string>): Promise<void> {
     try {
-      this.flash(req, 'success', await change());
+      await setFlash(req, 'success', await change());
       res.redirect(303, `/lifetime/users/${id}`);
     } catch (error) {
       const refusal = asRefusal(error);
-      this.flash(req, 'error', refusal.message);
+      await setFlash(req, 'error', refusal.message);
       res.status(refusal.status).type('html').send(await this.renderUser(req, id));
     }
   }
@@ -156,9 +156,6 @@ export class LifeTimeController {
     res.status(HttpStatus.OK).type('html').send(lifetimePage(req, { title: 'Confirm', section: '/lifetime/users', csrfToken: this.csrf.token(req), body: confirmPage({ ...question, csrfToken: this.csrf.token(req) }) }));
   }
 
-  private flash(req: Request, kind: 'success' | 'error', text: string): void {
-    req.session.flash = { kind, text };
-  }
 }
 
 function text(value: unknown): string {

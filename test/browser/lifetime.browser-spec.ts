@@ -143,7 +143,6 @@ describe('LifeTime in a real browser (headless Chromium)', () => {
       await page.screenshot({ path: join(DOCS, 'lifetime-confirm.png'), fullPage: true });
       await Promise.all([page.waitForURL(`${env.url}/lifetime/users/${developerId}`), page.getByRole('button', { name: 'Revoke session' }).click()]);
 
-      await page.waitForLoadState('load');
       await expect.poll(() => page.locator('#flash').textContent()).toBe('Console session revoked.');
       expect(await page.locator('#no-console-sessions').isVisible()).toBe(true);
       await page.screenshot({ path: join(DOCS, 'lifetime-user-session-revoked.png'), fullPage: true });
