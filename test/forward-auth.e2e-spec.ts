@@ -5,7 +5,8 @@ import { startService } from '../src/bootstrap.js';
 import { SigningKeysService } from '../src/forward-auth/signing-keys.service.js';
 import { TestBrowser, type Page } from './support/browser.js';
 import { csrfForm } from './support/forms.js';
-import { startEchoApp, startNginx, type RunningNginx } from './support/nginx.js';
+import { startEchoApp } from './support/echo-app.js';
+import { startNginx, type RunningNginx } from './support/nginx.js';
 import { freePort } from './support/ports.js';
 import { ADMIN, DEVELOPER, signInThroughDevIdp, startTestService, type TestService } from './support/service.js';
 
@@ -15,6 +16,35 @@ function rawGet(url: string, headers: Record<string, string>): Promise<number> {
     const request = httpGet(url, { headers, timeout: 5_000 }, (response) => {
       response.resume();
       resolve(response.statusCode ?? 0);
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', reject);
+  });
+}
+
+/**
+ * The check exactly as Traefik's ForwardAuth makes it with the README's middleware
+ * (`authRequestHeaders: ["Cookie"]`, `trustForwardHeader` off): a GET of the address carrying the
+ * client's Cookie and the X-Forwarded-For, -Method, -Proto, -Host and -Uri Traefik sets itself.
+ */
+function traefikCheck(
+  verifyUrl: string,
+  original: { url: string; method?: string; cookie?: string },
+  from = '127.0.0.1',
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
+  const url = new URL(original.url);
+  const headers: Record<string, string> = {
+    'x-forwarded-for': '203.0.113.7',
+    'x-forwarded-method': original.method ?? 'GET',
+    'x-forwarded-proto': url.protocol.slice(0, -1),
+    'x-forwarded-host': url.host,
+    'x-forwarded-uri': `${url.pathname}${url.search}`,
+  };
+  if (original.cookie) headers.cookie = original.cookie;
+  return new Promise((resolve, reject) => {
+    const request = httpGet(verifyUrl, { headers, localAddress: from, timeout: 5_000 }, (response) => {
+      response.resume();
+      resolve({ status: response.statusCode ?? 0, headers: response.headers });
     });
     request.on('timeout', () => request.destroy(new Error('timed out')));
     request.on('error', reject);
@@ -149,6 +179,28 @@ describe('forward auth behind a real nginx', () => {
     expect(viaForwarded.headers.get('x-auth-request-email')).toBe(ADMIN.email);
     const anonymous = await fetch(`${env.url}/auth/verify`, { headers: { 'x-original-url': `${wiki}/` } });
     expect(anonymous.status).toBe(401);
+  });
+
+  it("answers Traefik's ForwardAuth request (X-Forwarded-Method, -Proto, -Host, -Uri, -For) from a TRUST_PROXY address, and nobody else's", async () => {
+    const verify = `${env.url}/auth/verify`;
+    const developer = new TestBrowser();
+    await signInThroughDevIdp(developer, `${env.url}/servicecenter`, DEVELOPER);
+    const cookie = `frontdoor.sid=${developer.cookie('localhost', 'frontdoor.sid')}`;
+    const [user] = await env.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [DEVELOPER.email]);
+
+    const admitted = await traefikCheck(verify, { url: `${wiki}/pages/edit?id=7&tab=history`, method: 'POST', cookie });
+    expect(admitted.status).toBe(200);
+    expect(admitted.headers).toMatchObject({ 'x-auth-request-user': user.id, 'x-auth-request-email': DEVELOPER.email, 'x-auth-request-groups': 'developer' });
+    const { payload } = await verifyAssertion(admitted.headers['x-frontdoor-assertion'] as string, wiki);
+    expect(payload).toMatchObject({ sub: user.id, aud: wiki });
+
+    expect((await traefikCheck(verify, { url: `${reports}/q1`, cookie })).status).toBe(403);
+    expect((await traefikCheck(verify, { url: `${wiki}/` })).status).toBe(401);
+    expect((await traefikCheck(verify, { url: `http://localhost:1/`, cookie })).status).toBe(403);
+    // Traefik on another address than TRUST_PROXY names: its headers are not believed, whatever they say.
+    const untrusted = await traefikCheck(verify, { url: `${wiki}/`, cookie }, '127.0.0.2');
+    expect(untrusted.status).toBe(403);
+    expect(untrusted.headers['x-frontdoor-assertion']).toBeUndefined();
   });
 
   it('lets a login return only to a protected app, never to another site', async () => {

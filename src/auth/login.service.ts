@@ -13,6 +13,7 @@ import type { User } from '../users/user.entity.js';
 import { UsersService, type LoginResolution } from '../users/users.service.js';
 import type { IdentityProvider } from '../identity-providers/identity-provider.js';
 import { IdentityProviderRegistry } from '../identity-providers/identity-provider.registry.js';
+import { ProviderHealthService } from '../identity-providers/provider-health.service.js';
 import { LoginEvents } from './login-events.js';
 import { chooseProvider, type ChooserDecision } from './provider-chooser.js';
 import { CsrfService } from './csrf.service.js';
@@ -42,6 +43,7 @@ export class LoginService {
     private readonly metrics: MetricsService,
     private readonly events: LoginEvents,
     private readonly csrf: CsrfService,
+    private readonly health: ProviderHealthService,
   ) {}
 
   /** The enabled providers, in the order the chooser shows them. */
@@ -63,6 +65,15 @@ export class LoginService {
     const strategy = await this.registry.strategy(provider).catch((error: unknown) => {
       throw this.withBreakGlassLink(error);
     });
+    // The browser would otherwise be sent on to a provider that cannot answer it, and wait there.
+    const answering = await this.health.answering(provider);
+    if (!answering.ok) {
+      throw this.withBreakGlassLink(new DomainException('provider_unavailable', HttpStatus.SERVICE_UNAVAILABLE, `The identity provider ${provider.displayName} is not answering right now.`, {
+        title: 'Sign-in is unavailable',
+        detail: 'Try again in a moment. If it keeps happening, tell the platform team.',
+        logDetail: answering.reason,
+      }));
+    }
     const returnTo = this.returnTarget(rawReturnTo);
     const options: AuthorizationOptions = {
       state: { returnTo },

@@ -69,6 +69,19 @@ export class ProviderHealthService implements OnApplicationBootstrap, OnModuleDe
     return { ready, ...(reason ? { reason } : {}), providers };
   }
 
+  /**
+   * Whether a browser may be sent to this provider now. Its last Test is used as it is, except when
+   * that Test found the provider not answering: then it is tested again at once (each call bounded
+   * by OIDC_HTTP_TIMEOUT_MS), so a sign-in is not sent to a provider known to be down or frozen, and
+   * one that is back is used at once rather than at the next refresh.
+   */
+  async answering(provider: IdentityProvider): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const cached = this.cache.get(provider.id);
+    if (!cached || cached.version !== provider.version || !notAnswering(cached.result)) return { ok: true };
+    const result = await this.test(provider);
+    return notAnswering(result) ? { ok: false, reason: probeReason(result) ?? 'not answering' } : { ok: true };
+  }
+
   /** Keeps a fresh Test result (an admin's explicit Test) as the provider's readiness. */
   remember(provider: IdentityProvider, result: ProbeResult): void {
     this.cache.set(provider.id, { version: provider.version, result });
@@ -114,4 +127,10 @@ export class ProviderHealthService implements OnApplicationBootstrap, OnModuleDe
   private async refreshAll(): Promise<void> {
     await Promise.all(this.registry.all().map((provider) => this.test(provider).catch(() => undefined)));
   }
+}
+
+/** A Test that failed because a call got no answer in time or could not be made (not a wrong answer). */
+function notAnswering(result: ProbeResult): boolean {
+  const failed = result.steps.find((step) => !step.ok);
+  return failed !== undefined && /_(timeout|unreachable)$/.test(failed.code);
 }

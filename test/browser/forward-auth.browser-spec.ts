@@ -2,7 +2,8 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
-import { startEchoApp, startNginx, type RunningNginx } from '../support/nginx.js';
+import { startEchoApp } from '../support/echo-app.js';
+import { startNginx, type RunningNginx } from '../support/nginx.js';
 import { freePort } from '../support/ports.js';
 import { ADMIN, DEVELOPER, startTestService, type TestService } from '../support/service.js';
 

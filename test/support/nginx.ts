@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopChild, waitForPort } from './child-process.js';
 
 const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
 
@@ -60,53 +59,17 @@ ${servers}
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   try {
-    await Promise.all(options.servers.map((server) => waitForPort(server.port, child, () => stderr)));
+    await Promise.all(options.servers.map((server) => waitForPort(server.port, child, 'nginx', () => stderr)));
   } catch (error) {
-    await stop(child);
+    await stopChild(child, 'SIGQUIT');
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
   return {
     errorLog: () => readFile(join(dir, 'error.log'), 'utf8').catch(() => ''),
     close: async () => {
-      await stop(child);
+      await stopChild(child, 'SIGQUIT');
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** A tiny app behind the proxy: answers every request with the headers it received, as JSON. */
-export async function startEchoApp(): Promise<{ address: string; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ path: req.url, headers: req.headers }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return { address: `127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
-async function waitForPort(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${stderr()}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`nginx did not listen on ${port} within 10 s: ${stderr()}`);
-}
-
-/** SIGQUIT lets nginx finish gracefully; SIGKILL after 5 s keeps the test bounded. */
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGQUIT');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
 }

@@ -1,0 +1,163 @@
+import { readFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TestBrowser, type Page } from './support/browser.js';
+import { CADDY_FORWARD_AUTH_SNIPPET, caddyNotInstalled, startCaddy, type RunningCaddy } from './support/caddy.js';
+import { startEchoApp } from './support/echo-app.js';
+import { csrfForm } from './support/forms.js';
+import { FORWARD_AUTH_SNIPPET } from './support/nginx.js';
+import { freePort } from './support/ports.js';
+import { ADMIN, DEVELOPER, signInThroughDevIdp, startTestService, type TestService } from './support/service.js';
+
+/** fetch() will not send a Host header of its choosing; a raw request will, as any client can. */
+function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(url, { headers, timeout: 5_000 }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', reject);
+  });
+}
+
+interface Echo {
+  path: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * The README's Caddy site block (test/support/caddy-forward-auth.Caddyfile), run by Debian's caddy.
+ * Caddy's forward_auth sends no X-Original-URL: the service reads X-Forwarded-Proto, -Host and -Uri,
+ * the path Traefik takes too.
+ */
+describe('forward auth behind a real Caddy', () => {
+  let env: TestService;
+  let caddy: RunningCaddy | undefined;
+  // Without caddy every test fails with the reason (vitest would report them skipped after a failed beforeAll).
+  let caddyMissing: Error | undefined;
+  let echo: Awaited<ReturnType<typeof startEchoApp>>;
+  let wiki: string;
+  let reports: string;
+
+  function echoed(page: Page): Echo {
+    expect(page.status, page.body.slice(0, 500)).toBe(200);
+    return JSON.parse(page.body) as Echo;
+  }
+
+  beforeAll(async () => {
+    caddyMissing = caddyNotInstalled();
+    if (caddyMissing) return;
+    echo = await startEchoApp();
+    const [wikiPort, reportsPort] = [await freePort(), await freePort()];
+    wiki = `http://localhost:${wikiPort}`;
+    reports = `http://localhost:${reportsPort}`;
+    env = await startTestService({
+      TRUST_PROXY: '127.0.0.1',
+      COOKIE_DOMAIN: 'localhost',
+      PROTECTED_APPS: JSON.stringify([
+        { origin: wiki, name: 'Wiki' },
+        { origin: reports, name: 'Reports', role: 'admin' },
+      ]),
+    });
+    caddy = await startCaddy({
+      sites: [
+        { port: wikiPort, appAddress: echo.address, appOrigin: wiki },
+        { port: reportsPort, appAddress: echo.address, appOrigin: reports },
+      ],
+      frontdoorAddress: `127.0.0.1:${new URL(env.url).port}`,
+      frontdoorUrl: env.url,
+    });
+  });
+  beforeEach(() => {
+    if (caddyMissing) throw caddyMissing;
+  });
+  afterAll(async () => {
+    await caddy?.close();
+    await env?.close();
+    await echo?.close();
+  });
+
+  it('sends a browser without a session through the login and back to the app, with identity headers and a verifiable assertion', async () => {
+    const browser = new TestBrowser();
+    const first = await browser.request(`${wiki}/pages/home?v=2`);
+    expect(first.status).toBe(302);
+    expect(first.headers.get('location')).toBe(`${env.url}/auth/login?returnTo=${wiki}/pages/home?v=2`);
+    const page = await signInThroughDevIdp(browser, `${wiki}/pages/home?v=2`, DEVELOPER);
+    expect(page.url).toBe(`${wiki}/pages/home?v=2`);
+    const { path, headers } = echoed(page);
+    expect(path).toBe('/pages/home?v=2');
+    const [user] = await env.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [DEVELOPER.email]);
+    expect(headers).toMatchObject({ 'x-auth-request-user': user.id, 'x-auth-request-email': DEVELOPER.email, 'x-auth-request-groups': 'developer' });
+
+    const jwks = createRemoteJWKSet(new URL('/.well-known/jwks.json', env.url));
+    const { payload } = await jwtVerify(headers['x-frontdoor-assertion'], jwks, { issuer: env.url, audience: wiki, algorithms: ['ES256'] });
+    expect(payload).toMatchObject({ sub: user.id, email: DEVELOPER.email, roles: ['developer'] });
+    await expect(jwtVerify(headers['x-frontdoor-assertion'], jwks, { issuer: env.url, audience: reports })).rejects.toThrow();
+
+    // Identity headers a client sends itself are replaced by the front door's before they reach the app.
+    const forged = await browser.open(`${wiki}/x`, {
+      headers: { 'x-auth-request-user': 'someone-else', 'x-auth-request-email': 'ceo@example.com', 'x-auth-request-groups': 'admin', 'x-frontdoor-assertion': 'forged' },
+    });
+    expect(echoed(forged).headers).toMatchObject({ 'x-auth-request-user': user.id, 'x-auth-request-email': DEVELOPER.email, 'x-auth-request-groups': 'developer' });
+    expect(echoed(forged).headers['x-frontdoor-assertion']).not.toBe('forged');
+  });
+
+  it('refuses an app whose role the user lacks (403) however the client names another app, and admits a user who has it', async () => {
+    const developer = new TestBrowser();
+    await signInThroughDevIdp(developer, `${env.url}/servicecenter`, DEVELOPER);
+    const refused = await developer.open(`${reports}/q1`);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain('needs the admin role');
+
+    // The open wiki named by the client, each way a forward-auth check could learn the app: all ignored.
+    const cookie = `frontdoor.sid=${developer.cookie('localhost', 'frontdoor.sid')}`;
+    const wikiHost = new URL(wiki).host;
+    const attempts: Record<string, string>[] = [
+      { host: wikiHost },
+      { 'x-forwarded-host': wikiHost },
+      { 'x-forwarded-proto': 'https', 'x-forwarded-host': wikiHost, 'x-forwarded-uri': '/' },
+      { 'x-original-url': `${wiki}/` },
+    ];
+    for (const headers of attempts) {
+      const answer = await rawGet(`${reports}/q1`, { cookie, ...headers });
+      expect(answer.status, JSON.stringify(headers)).toBe(403);
+    }
+    // The same cookie does reach the wiki: the refusals above are the role check, not a broken session.
+    expect((await rawGet(`${wiki}/`, { cookie })).status).toBe(200);
+
+    const admin = new TestBrowser();
+    const page = await signInThroughDevIdp(admin, `${reports}/q1`, ADMIN);
+    expect(echoed(page).headers['x-auth-request-groups']).toBe('admin,developer');
+  });
+
+  it('sends the browser to the login again after logout and after its session is revoked', async () => {
+    const browser = new TestBrowser();
+    echoed(await signInThroughDevIdp(browser, `${wiki}/`, DEVELOPER));
+    const form = csrfForm((await browser.open(`${env.url}/servicecenter`)).body);
+    const logout = await browser.request(`${env.url}/auth/logout`, { method: 'POST', body: form.body, headers: { ...form.headers, origin: env.url } });
+    expect(logout.status).toBe(303);
+    const after = await browser.request(`${wiki}/`);
+    expect(after.status).toBe(302);
+    expect(after.headers.get('location')).toBe(`${env.url}/auth/login?returnTo=${wiki}/`);
+
+    const admin = new TestBrowser();
+    echoed(await signInThroughDevIdp(admin, `${reports}/`, ADMIN));
+    const [user] = await env.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [ADMIN.email]);
+    await env.db.query('DELETE FROM sessions WHERE user_id = $1', [user.id]);
+    const revoked = await admin.request(`${reports}/`);
+    expect(revoked.status).toBe(302);
+    expect(revoked.headers.get('location')).toBe(`${env.url}/auth/login?returnTo=${reports}/`);
+  });
+});
+
+describe("the README's reverse-proxy snippets", () => {
+  it('are the files the nginx and Caddy tests run, verbatim', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(`\`\`\`nginx\n${FORWARD_AUTH_SNIPPET}\`\`\``);
+    expect(readme).toContain(`\`\`\`caddy\n${CADDY_FORWARD_AUTH_SNIPPET}\`\`\``);
+  });
+});
