@@ -11,6 +11,7 @@ import { loadConfig, type AppConfig } from './config/app-config.js';
 import { AppExceptionFilter } from './common/exception.filter.js';
 import { securityHeaders } from './common/security-headers.js';
 import { requestContext } from './observability/request-context.js';
+import { exceptProbes } from './health/probe-paths.js';
 import { openDatabase } from './database/embedded-postgres.js';
 import { DEV_IDP_ACCOUNTS } from './dev-idp/dev-idp-accounts.js';
 import type { DevIdp } from './dev-idp/dev-idp.js';
@@ -47,7 +48,7 @@ export async function startService(env: Record<string, string | undefined>): Pro
     });
     app.set('trust proxy', config.trustProxy);
     app.disable('x-powered-by');
-    app.use(requestContext, securityHeaders);
+    app.use(exceptProbes(requestContext), exceptProbes(securityHeaders));
     app.useGlobalFilters(new AppExceptionFilter());
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
     app.enableShutdownHooks();

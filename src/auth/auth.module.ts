@@ -14,10 +14,15 @@ import { LoginService } from './login.service.js';
 import { IdentityProviderRegistry, DEFAULT_PROVIDER_ID } from './providers/identity-provider.registry.js';
 import { OidcIdentityProvider } from './providers/oidc-identity-provider.js';
 import { OIDC_CONNECTION, type OidcConnection } from './oidc-connection.js';
+import { ActiveUsersService } from './session/active-users.service.js';
+import { RevocationListener } from './session/revocation-listener.js';
 import { SESSION_STORE } from './session/session.constants.js';
 import { SessionRecord } from './session/session.entity.js';
 import { SESSION_COOKIE, SessionService } from './session/session.service.js';
 import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
+
+/** Routes that never read or write a session. */
+export const ROUTES_WITHOUT_SESSION = ['healthz', 'readyz', 'api/desktop/{*path}', 'api/docs-json'];
 
 @Global()
 @Module({
@@ -44,17 +49,19 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
     },
     {
       provide: SESSION_STORE,
-      inject: [APP_CONFIG, getRepositoryToken(SessionRecord)],
-      useFactory: (config: AppConfig, repository: Repository<SessionRecord>) =>
-        new TypeOrmSessionStore(repository, config.session.absoluteTimeoutSeconds * 1000),
+      inject: [APP_CONFIG, getRepositoryToken(SessionRecord), RevocationListener],
+      useFactory: (config: AppConfig, repository: Repository<SessionRecord>, listener: RevocationListener) =>
+        new TypeOrmSessionStore(repository, config.session.absoluteTimeoutSeconds * 1000, { listener, ttlMs: config.session.cacheSeconds * 1000 }),
     },
+    RevocationListener,
+    ActiveUsersService,
     SessionService,
     CsrfService,
     ApiTokensService,
     LoginService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [IdentityProviderRegistry, SessionService, CsrfService, ApiTokensService, UsersModule],
+  exports: [IdentityProviderRegistry, SessionService, ActiveUsersService, RevocationListener, CsrfService, ApiTokensService, UsersModule],
 })
 export class AuthModule implements NestModule {
   constructor(
@@ -83,6 +90,9 @@ export class AuthModule implements NestModule {
           },
         }),
       )
+      // Only routes that can use a session pay for one (cookie parsing, signature, store lookup):
+      // probes and the desktop token API never do. Every other route, including ones added later, gets it.
+      .exclude(...ROUTES_WITHOUT_SESSION)
       .forRoutes('*');
   }
 }

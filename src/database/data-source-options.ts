@@ -9,9 +9,10 @@ import { User } from '../users/user.entity.js';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema.js';
 import { DesktopHandoff1764403200000 } from './migrations/1764403200000-desktop-handoff.js';
 import { AuditEvents1764450000000 } from './migrations/1764450000000-audit-events.js';
+import { RevocationNotify1765000000000 } from './migrations/1765000000000-revocation-notify.js';
 
 export const ENTITIES = [User, LinkedIdentity, SessionRecord, ApiToken, HandoffTicket, DesktopToken, AuditEvent];
-export const MIGRATIONS = [InitialSchema1764230400000, DesktopHandoff1764403200000, AuditEvents1764450000000];
+export const MIGRATIONS = [InitialSchema1764230400000, DesktopHandoff1764403200000, AuditEvents1764450000000, RevocationNotify1765000000000];
 
 export function dataSourceOptions(url: string): DataSourceOptions {
   return {

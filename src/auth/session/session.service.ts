@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import type { User } from '../../users/user.entity.js';
-import { UsersService } from '../../users/users.service.js';
+import { ActiveUsersService } from './active-users.service.js';
 import { SESSION_STORE } from './session.constants.js';
 import type { TypeOrmSessionStore } from './typeorm-session.store.js';
 
@@ -24,7 +24,7 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(SESSION_STORE) private readonly store: TypeOrmSessionStore,
-    private readonly users: UsersService,
+    private readonly users: ActiveUsersService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -56,8 +56,8 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
     const session = req.session;
     if (!session?.userId) return undefined;
     const tooOld = !session.authenticatedAt || Date.now() - session.authenticatedAt > this.config.session.absoluteTimeoutSeconds * 1000;
-    const user = tooOld ? null : await this.users.findById(session.userId);
-    if (!user?.active) {
+    const user = tooOld ? undefined : await this.users.find(session.userId);
+    if (!user) {
       await this.destroy(req);
       return undefined;
     }
@@ -72,8 +72,11 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
     return ended;
   }
 
-  endAllForUser(userId: string): Promise<number> {
-    return this.store.destroyForUser(userId);
+  /** Deactivation: every session of the user ends, here and on every other instance, before this returns. */
+  async endAllForUser(userId: string): Promise<number> {
+    const ended = await this.store.destroyForUser(userId);
+    this.users.forget(userId);
+    return ended;
   }
 
   private destroy(req: Request): Promise<void> {

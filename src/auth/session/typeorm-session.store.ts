@@ -1,43 +1,84 @@
+import { createHash } from 'node:crypto';
 import session from 'express-session';
 import type { Repository } from 'typeorm';
+import type { RevocationListener } from './revocation-listener.js';
 import { SessionRecord } from './session.entity.js';
+import { TtlCache } from './ttl-cache.js';
 
 type Callback<T = void> = (error?: unknown, value?: T) => void;
 
 /** Writes that only push the idle expiry forward by less than this are skipped. */
 const TOUCH_GRANULARITY_MS = 60_000;
+const MAX_CACHED_SESSIONS = 10_000;
+
+interface CachedSession {
+  /** The row's data as JSON: express-session changes the object it is given, so each hit parses a fresh one. */
+  json: string;
+  expiresAt: number;
+  userId: string | null;
+}
+
+export interface SessionCacheOptions {
+  listener: RevocationListener;
+  ttlMs: number;
+}
+
+/** The key sessions are cached and announced under: the database triggers send md5(sid), never the id itself. */
+export function sessionKey(sid: string): string {
+  return createHash('md5').update(sid).digest('hex');
+}
 
 /**
  * express-session store on the `sessions` table. The expiry kept is the sooner of the cookie's
  * idle expiry and the absolute lifetime, so an expired row is never served even if not yet deleted.
+ *
+ * Rows read are kept in memory for a few seconds (`cache`), which spares the guarded request its
+ * query. Every instance drops an entry as soon as the database announces that its row changed or
+ * went (see RevocationListener), so ending a session still takes effect on the next request anywhere.
  */
 export class TypeOrmSessionStore extends session.Store {
+  private readonly cached: TtlCache<CachedSession>;
+
   constructor(
     private readonly repository: Repository<SessionRecord>,
     private readonly absoluteTimeoutMs: number,
+    private readonly cache?: SessionCacheOptions,
   ) {
     super();
+    this.cached = new TtlCache(cache?.ttlMs ?? 0, MAX_CACHED_SESSIONS);
+    cache?.listener.on('s', (key) => this.cached.delete(key));
+    cache?.listener.onReset(() => this.cached.clear());
   }
 
   override get(sid: string, callback: Callback<session.SessionData | null>): void {
+    const key = sessionKey(sid);
+    const hit = this.cached.get(key);
+    if (hit && hit.expiresAt > Date.now()) return callback(undefined, this.revive(hit.json, hit.expiresAt));
+    const mark = this.cache?.listener.snapshot();
     this.repository
       .createQueryBuilder('s')
-      .select(['s.data', 's.expiresAt'])
+      .select(['s.data', 's.expiresAt', 's.userId'])
       .where('s.sid = :sid AND s.expires_at > now()', { sid })
       .getOne()
       .then((row) => {
         if (!row) return callback(undefined, null);
-        const data = row.data as unknown as session.SessionData;
-        // Carried on the loaded session so that touch() can skip an UPDATE that would change little.
-        data.storedExpiresAt = row.expiresAt.getTime();
-        callback(undefined, data);
+        const json = JSON.stringify(row.data);
+        // Cached only if nothing was announced meanwhile: the row may have been deleted after it was read.
+        if (this.cache?.listener.unchanged(mark)) this.cached.set(key, { json, expiresAt: row.expiresAt.getTime(), userId: row.userId });
+        callback(undefined, this.revive(json, row.expiresAt.getTime()));
       }, callback);
   }
 
   override set(sid: string, data: session.SessionData, callback?: Callback): void {
     this.repository
       .upsert({ sid, data: data as never, expiresAt: this.expiry(data), userId: data.userId ?? null }, ['sid'])
-      .then(() => callback?.(), (error) => callback?.(error));
+      .then(
+        () => {
+          this.cache?.listener.announce('s', sessionKey(sid));
+          callback?.();
+        },
+        (error) => callback?.(error),
+      );
   }
 
   override touch(sid: string, data: session.SessionData, callback?: Callback): void {
@@ -49,22 +90,49 @@ export class TypeOrmSessionStore extends session.Store {
       .set({ expiresAt })
       .where('sid = :sid AND expires_at < :threshold', { sid, threshold: new Date(expiresAt.getTime() - TOUCH_GRANULARITY_MS) })
       .execute()
-      .then(() => callback?.(), (error) => callback?.(error));
+      .then(
+        () => {
+          // The row's data did not change, so the cached copy stays; only its expiry moves on.
+          const hit = this.cached.get(sessionKey(sid));
+          if (hit) hit.expiresAt = Math.max(hit.expiresAt, expiresAt.getTime());
+          callback?.();
+        },
+        (error) => callback?.(error),
+      );
   }
 
+  /**
+   * Every way a session ends goes through here or `destroyForUser`: the row goes, this instance
+   * forgets it at once, and the database trigger tells the other instances.
+   */
   override destroy(sid: string, callback?: Callback): void {
-    this.repository.delete({ sid }).then(() => callback?.(), (error) => callback?.(error));
+    this.repository.delete({ sid }).then(
+      () => {
+        this.cache?.listener.announce('s', sessionKey(sid));
+        callback?.();
+      },
+      (error) => callback?.(error),
+    );
   }
 
   /** Ends every session of a user at once (deactivation). */
   async destroyForUser(userId: string): Promise<number> {
-    const result = await this.repository.delete({ userId });
-    return result.affected ?? 0;
+    const result = await this.repository.createQueryBuilder().delete().where('user_id = :userId', { userId }).returning('sid').execute();
+    const ended = (result.raw as Array<{ sid: string }>).map((row) => row.sid);
+    for (const sid of ended) this.cache?.listener.announce('s', sessionKey(sid));
+    return ended.length;
   }
 
   async deleteExpired(): Promise<number> {
     const result = await this.repository.createQueryBuilder().delete().where('expires_at <= now()').execute();
     return result.affected ?? 0;
+  }
+
+  private revive(json: string, expiresAt: number): session.SessionData {
+    const data = JSON.parse(json) as session.SessionData;
+    // Carried on the loaded session so that touch() can skip an UPDATE that would change little.
+    data.storedExpiresAt = expiresAt;
+    return data;
   }
 
   private expiry(data: session.SessionData): Date {
