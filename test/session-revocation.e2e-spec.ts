@@ -1,0 +1,168 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiTokensService } from '../src/auth/api-tokens.service.js';
+import { startService, type RunningService } from '../src/bootstrap.js';
+import { TestBrowser } from './support/browser.js';
+import { freePort } from './support/ports.js';
+import { ROGUE_CLIENT, startRogueEnvironment, type RogueEnvironment } from './support/rogue-service.js';
+
+const SESSION_COOKIE = 'frontdoor.sid';
+
+/**
+ * Sessions, users and desktop tokens are served from a short-lived in-process cache. Two instances
+ * on one PostgreSQL: whatever ends access on one is refused by the other on its very next request,
+ * although the other had just served (and cached) the same session or token.
+ */
+describe('revocation across instances with cached sessions', () => {
+  let rig: RogueEnvironment;
+  let second: { service: RunningService; url: string };
+  let adminToken: string;
+
+  beforeAll(async () => {
+    rig = await startRogueEnvironment();
+    await rig.users.create({ email: 'boss@example.com', displayName: 'Bo Boss', roles: ['admin'] });
+    adminToken = (await rig.env.service.app.get(ApiTokensService).create('boss@example.com')).token;
+    const port = await freePort();
+    const service = await startService({
+      PORT: String(port),
+      PUBLIC_URL: rig.env.url,
+      DATABASE_URL: rig.env.db.url,
+      OIDC_ISSUER: rig.op.issuer,
+      OIDC_CLIENT_ID: ROGUE_CLIENT.clientId,
+      OIDC_CLIENT_SECRET: ROGUE_CLIENT.clientSecret,
+      SESSION_SECRET: 'test-session-secret-0123456789',
+      LOG_LEVEL: 'error',
+      // Long enough that only an announcement, never the expiry of an entry, can explain a refusal below.
+      SESSION_CACHE_SECONDS: '60',
+    });
+    second = { service, url: `http://localhost:${port}` };
+  });
+  afterAll(async () => {
+    await second?.service.close();
+    await rig?.close();
+  });
+
+  /** A fresh platform user signed in on the first instance; the rogue provider signs in whoever it is told to. */
+  async function signedInUser(): Promise<{ browser: TestBrowser; userId: string; email: string }> {
+    const email = `user-${randomBytes(4).toString('hex')}@example.com`;
+    const user = await rig.users.create({ email, displayName: 'Cached User' });
+    rig.op.email = email;
+    rig.op.subject = `sub-${email}`;
+    const browser = new TestBrowser();
+    expect((await browser.open(`${rig.env.url}/servicecenter`)).status).toBe(200);
+    return { browser, userId: user.id, email };
+  }
+
+  /** The page on the second instance, twice, so that it is served from its cache at least once. */
+  async function servedBySecond(browser: TestBrowser): Promise<void> {
+    for (let i = 0; i < 2; i++) expect((await browser.request(`${second.url}/servicecenter`)).status).toBe(200);
+  }
+
+  async function desktopToken(browser: TestBrowser): Promise<string> {
+    const verifier = randomBytes(32).toString('base64url');
+    const created = await fetch(`${rig.env.url}/api/desktop/handoffs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client: 'service-studio', codeChallenge: createHash('sha256').update(verifier).digest('base64url'), codeChallengeMethod: 'S256' }),
+    });
+    const handoff = await created.json();
+    const page = await browser.open(handoff.browserUrl);
+    const open = new URL(/id="open-studio"[^>]*href="([^"]+)"/.exec(page.body)![1].replace(/&amp;/g, '&'));
+    const redeemed = await fetch(`${rig.env.url}/api/desktop/handoffs/${handoff.id}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: open.searchParams.get('code'), codeVerifier: verifier }),
+    });
+    expect(redeemed.status).toBe(200);
+    return (await redeemed.json()).accessToken;
+  }
+
+  async function meOnSecond(token: string): Promise<number> {
+    const response = await fetch(`${second.url}/api/desktop/me`, { headers: { authorization: `Bearer ${token}` } });
+    await response.arrayBuffer();
+    return response.status;
+  }
+
+  function storedSid(browser: TestBrowser): string {
+    return decodeURIComponent(browser.cookie('localhost', SESSION_COOKIE)!).slice(2).split('.')[0];
+  }
+
+  it('serves a session the database no longer has from memory while nothing is announced (the cache is real)', async () => {
+    const { browser } = await signedInUser();
+    await servedBySecond(browser);
+    // Deleted behind the service's back, with the triggers off: no announcement reaches anyone.
+    await rig.env.db.query(`BEGIN; SET LOCAL session_replication_role = replica; DELETE FROM sessions WHERE sid = '${storedSid(browser)}'; COMMIT;`);
+    expect((await browser.request(`${second.url}/servicecenter`)).status).toBe(200);
+  });
+
+  it('refuses on the other instance the next request after a logout', async () => {
+    const { browser } = await signedInUser();
+    await servedBySecond(browser);
+    // The cookie as it was: the browser forgets it at logout, someone who copied it would not.
+    const cookie = `${SESSION_COOKIE}=${browser.cookie('localhost', SESSION_COOKIE)}`;
+    const logout = await browser.request(`${rig.env.url}/auth/logout`, { method: 'POST', headers: { origin: rig.env.url } });
+    expect(logout.status).toBe(303);
+    const next = await fetch(`${second.url}/servicecenter`, { headers: { cookie }, redirect: 'manual' });
+    expect(next.status).toBe(302);
+    expect(next.headers.get('location')).toMatch(/^\/auth\/login/);
+  });
+
+  it('refuses on the other instance the session and the desktop token of a user deactivated on the first', async () => {
+    const { browser, userId } = await signedInUser();
+    const token = await desktopToken(browser);
+    await servedBySecond(browser);
+    expect(await meOnSecond(token)).toBe(200);
+    expect(await meOnSecond(token)).toBe(200);
+    const deactivated = await fetch(`${rig.env.url}/api/admin/users/${userId}`, { method: 'DELETE', headers: { authorization: `Bearer ${adminToken}` } });
+    expect(deactivated.status).toBeLessThan(300);
+    expect((await browser.request(`${second.url}/servicecenter`)).status).toBe(302);
+    expect(await meOnSecond(token)).toBe(401);
+  });
+
+  it('refuses on the other instance a desktop token logged out on the first', async () => {
+    const { browser } = await signedInUser();
+    const token = await desktopToken(browser);
+    expect(await meOnSecond(token)).toBe(200);
+    expect(await meOnSecond(token)).toBe(200);
+    const logout = await fetch(`${rig.env.url}/api/desktop/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(logout.status).toBe(204);
+    expect(await meOnSecond(token)).toBe(401);
+  });
+
+  it('shows on the other instance at once a role taken away on the first', async () => {
+    const email = `admin-${randomBytes(4).toString('hex')}@example.com`;
+    const user = await rig.users.create({ email, displayName: 'Short Admin', roles: ['admin', 'developer'] });
+    rig.op.email = email;
+    rig.op.subject = `sub-${email}`;
+    const browser = new TestBrowser();
+    expect((await browser.open(`${rig.env.url}/lifetime`)).status).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await browser.request(`${second.url}/lifetime`)).status).toBe(200);
+    const patched = await fetch(`${rig.env.url}/api/admin/users/${user.id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ roles: ['developer'] }),
+    });
+    expect(patched.status).toBe(200);
+    expect((await browser.request(`${second.url}/lifetime`)).status).toBe(403);
+  });
+
+  it('drops everything it cached when it stops hearing announcements, and caches again once reconnected', async () => {
+    const { browser } = await signedInUser();
+    await servedBySecond(browser);
+    const listeners = await rig.env.db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = 'frontdoor-revocations' AND datname = current_database()`);
+    expect(listeners).toHaveLength(2);
+    await rig.env.db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'frontdoor-revocations' AND datname = current_database()`);
+    // Both instances reconnect on their own (bounded wait for the new listening connections).
+    const deadline = Date.now() + 10_000;
+    let reconnected: Array<{ pid: number }> = [];
+    while (Date.now() < deadline) {
+      reconnected = await rig.env.db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = 'frontdoor-revocations' AND datname = current_database() AND query ILIKE 'LISTEN%'`);
+      if (reconnected.filter((row) => !listeners.some((old) => old.pid === row.pid)).length === 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(reconnected.filter((row) => !listeners.some((old) => old.pid === row.pid))).toHaveLength(2);
+    // The entry cached before the loss is gone: a row deleted silently is now refused.
+    await rig.env.db.query(`BEGIN; SET LOCAL session_replication_role = replica; DELETE FROM sessions WHERE sid = '${storedSid(browser)}'; COMMIT;`);
+    expect((await browser.request(`${second.url}/servicecenter`)).status).toBe(302);
+  });
+});
