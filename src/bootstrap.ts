@@ -48,6 +48,8 @@ export async function startService(env: Record<string, string | undefined>): Pro
     });
     app.set('trust proxy', config.trustProxy);
     app.disable('x-powered-by');
+    // Pages and answers are per user and per request: hashing each body for a conditional GET costs more than it saves.
+    app.set('etag', false);
     app.use(exceptProbes(requestContext), exceptProbes(securityHeaders));
     app.useGlobalFilters(new AppExceptionFilter());
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTokensService } from '../src/auth/api-tokens.service.js';
+import { RevocationListener } from '../src/auth/session/revocation-listener.js';
 import type { Handoff } from '../src/studio-client/studio-api.js';
 import { runStudio } from '../src/studio-client/studio-cli.js';
 import { studioLogin, type StudioLoginOptions } from '../src/studio-client/studio-login.js';
@@ -604,6 +605,8 @@ describe('desktop handoff (Service Studio, Integration Studio)', () => {
     it('stops working when it expires', async () => {
       const token = await desktopToken(DEVELOPER);
       await env.db.query("UPDATE desktop_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1", [sha256Hex(token)]);
+      // Changed behind the service's back: wait until it has heard the database's announcement.
+      await env.service.app.get(RevocationListener).barrier();
       expect((await api('/api/desktop/me', { bearer: token })).status).toBe(401);
     });
 

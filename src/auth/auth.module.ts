@@ -1,6 +1,7 @@
 import { Global, Inject, Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
+import type { NextFunction, Request, Response } from 'express';
 import session from 'express-session';
 import type { Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -70,6 +71,7 @@ export class AuthModule implements NestModule {
   ) {}
 
   configure(consumer: MiddlewareConsumer): void {
+    const idleTimeoutMs = this.config.session.idleTimeoutSeconds * 1000;
     consumer
       .apply(
         session({
@@ -79,16 +81,22 @@ export class AuthModule implements NestModule {
           resave: false,
           // Anonymous visitors get no session row until a login starts.
           saveUninitialized: false,
-          rolling: true,
+          // Not on every answer: the cookie is re-sent (with its later idle expiry) when the session is
+          // saved, which the middleware below causes once a minute per active session.
+          rolling: false,
           proxy: this.config.trustProxy,
           cookie: {
             httpOnly: true,
             sameSite: 'lax',
             secure: this.config.session.secureCookie,
-            maxAge: this.config.session.idleTimeoutSeconds * 1000,
+            maxAge: idleTimeoutMs,
             path: '/',
           },
         }),
+        (req: Request, _res: Response, next: NextFunction) => {
+          if (req.session && this.store.dueForIdleRefresh(req.session, idleTimeoutMs)) req.session.lastSeenAt = Date.now();
+          next();
+        },
       )
       // Only routes that can use a session pay for one (cookie parsing, signature, store lookup):
       // probes and the desktop token API never do. Every other route, including ones added later, gets it.

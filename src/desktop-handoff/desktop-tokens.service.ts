@@ -88,6 +88,7 @@ export class DesktopTokensService implements DesktopTokenVerifier {
     const hash = sha256Hex(token);
     const result = await this.tokens.delete({ tokenHash: hash });
     this.listener.announce('t', hash);
+    if (result.affected) await this.listener.barrier();
     return (result.affected ?? 0) > 0;
   }
 
@@ -95,6 +96,7 @@ export class DesktopTokensService implements DesktopTokenVerifier {
     const result = await this.tokens.createQueryBuilder().delete().where('user_id = :userId', { userId }).returning('token_hash').execute();
     const revoked = (result.raw as Array<{ token_hash: string }>).map((row) => row.token_hash);
     for (const hash of revoked) this.listener.announce('t', hash);
+    if (revoked.length > 0) await this.listener.barrier();
     return revoked.length;
   }
 }

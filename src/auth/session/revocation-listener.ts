@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import pg from 'pg';
@@ -10,6 +11,8 @@ export const REVOCATION_CHANNEL = 'frontdoor_revocations';
 export type RevocationKind = 's' | 'u' | 't';
 
 const RECONNECT_MS = 1_000;
+/** How long a revocation waits for its echo before answering anyway (the safety TTL still bounds the rest). */
+const BARRIER_TIMEOUT_MS = 1_000;
 const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
@@ -31,6 +34,7 @@ export class RevocationListener implements OnApplicationBootstrap, OnApplication
   private retry?: NodeJS.Timeout;
   private stopped = false;
   private counter = 0;
+  private readonly barriers = new Map<string, () => void>();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -72,6 +76,32 @@ export class RevocationListener implements OnApplicationBootstrap, OnApplication
     for (const handler of this.resetHandlers) handler();
   }
 
+  /**
+   * Waits until this instance has heard, through the database, everything announced before the call.
+   * Called after a revocation commits: PostgreSQL delivers notifications to every listener in commit
+   * order, so the others are then as far as this one, and the revoking request answers only after.
+   */
+  async barrier(): Promise<void> {
+    if (!this.listening) return;
+    const id = randomUUID();
+    let timer: NodeJS.Timeout | undefined;
+    const heard = new Promise<void>((resolve) => {
+      this.barriers.set(id, resolve);
+      timer = setTimeout(() => {
+        this.logger.warn('a revocation was not echoed within a second; other instances may serve it until their cache entries expire');
+        resolve();
+      }, BARRIER_TIMEOUT_MS);
+      timer.unref();
+    });
+    try {
+      await this.dataSource.query('SELECT pg_notify($1, $2)', [REVOCATION_CHANNEL, `x:${id}`]);
+      await heard;
+    } finally {
+      clearTimeout(timer);
+      this.barriers.delete(id);
+    }
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     await this.connect();
   }
@@ -93,6 +123,7 @@ export class RevocationListener implements OnApplicationBootstrap, OnApplication
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, application_name: 'frontdoor-revocations' });
     client.on('notification', (message) => {
       if (message.channel !== REVOCATION_CHANNEL || !message.payload || message.payload[1] !== ':') return;
+      if (message.payload[0] === 'x') return void this.barriers.get(message.payload.slice(2))?.();
       this.announce(message.payload[0] as RevocationKind, message.payload.slice(2));
     });
     client.on('error', (error) => this.lost(client, error));

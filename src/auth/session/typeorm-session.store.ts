@@ -103,16 +103,17 @@ export class TypeOrmSessionStore extends session.Store {
 
   /**
    * Every way a session ends goes through here or `destroyForUser`: the row goes, this instance
-   * forgets it at once, and the database trigger tells the other instances.
+   * forgets it at once, the database trigger tells the other instances, and the call returns once
+   * the announcement has gone round (RevocationListener.barrier).
    */
   override destroy(sid: string, callback?: Callback): void {
-    this.repository.delete({ sid }).then(
-      () => {
+    this.repository
+      .delete({ sid })
+      .then(async (result) => {
         this.cache?.listener.announce('s', sessionKey(sid));
-        callback?.();
-      },
-      (error) => callback?.(error),
-    );
+        if (result.affected) await this.cache?.listener.barrier();
+      })
+      .then(() => callback?.(), (error) => callback?.(error));
   }
 
   /** Ends every session of a user at once (deactivation). */
@@ -120,12 +121,24 @@ export class TypeOrmSessionStore extends session.Store {
     const result = await this.repository.createQueryBuilder().delete().where('user_id = :userId', { userId }).returning('sid').execute();
     const ended = (result.raw as Array<{ sid: string }>).map((row) => row.sid);
     for (const sid of ended) this.cache?.listener.announce('s', sessionKey(sid));
+    if (ended.length > 0) await this.cache?.listener.barrier();
     return ended.length;
   }
 
   async deleteExpired(): Promise<number> {
     const result = await this.repository.createQueryBuilder().delete().where('expires_at <= now()').execute();
     return result.affected ?? 0;
+  }
+
+  /**
+   * Whether using this signed-in session now should push its idle expiry forward: only when that
+   * moves the stored expiry by a minute or more, so the cookie and the row are rewritten about once a
+   * minute per active session instead of on every request.
+   */
+  dueForIdleRefresh(data: Partial<session.SessionData>, idleTimeoutMs: number): boolean {
+    if (!data.userId || data.storedExpiresAt === undefined) return false;
+    const absolute = data.authenticatedAt ? data.authenticatedAt + this.absoluteTimeoutMs : Infinity;
+    return Math.min(Date.now() + idleTimeoutMs, absolute) - data.storedExpiresAt >= TOUCH_GRANULARITY_MS;
   }
 
   private revive(json: string, expiresAt: number): session.SessionData {
