@@ -13,7 +13,7 @@ import { completeHandoff, measureHandoffs } from './handoff-load.mjs';
 import { BENCH_SECONDS, createScratchDatabase, freePort, measureCases, MiniBrowser, table, WARMUP_SECONDS } from './support.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CONNECTIONS = 50;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS) || 50;
 const SESSION_COOKIE = 'frontdoor.sid';
 const CLIENT_ID = 'front-door';
 const PEER_CLIENT_ID = 'peer-app';
