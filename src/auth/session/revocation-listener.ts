@@ -7,7 +7,7 @@ import type { DataSource } from 'typeorm';
 /** The channel the database triggers announce on (migration 1765000000000). */
 export const REVOCATION_CHANNEL = 'frontdoor_revocations';
 
-/** What changed: a session (md5 of its id), a user (id) or a desktop token (SHA-256 of the token). */
+/** What changed: a session (SHA-256 of its id), a user (id) or a desktop token (SHA-256 of the token). */
 export type RevocationKind = 's' | 'u' | 't';
 
 const RECONNECT_MS = 1_000;

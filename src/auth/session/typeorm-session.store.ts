@@ -23,9 +23,9 @@ export interface SessionCacheOptions {
   ttlMs: number;
 }
 
-/** The key sessions are cached and announced under: the database triggers send md5(sid), never the id itself. */
+/** The key sessions are cached and announced under: the SHA-256 of its id, which the database triggers send, never the id itself. */
 export function sessionKey(sid: string): string {
-  return createHash('md5').update(sid).digest('hex');
+  return createHash('sha256').update(sid).digest('hex');
 }
 
 /**

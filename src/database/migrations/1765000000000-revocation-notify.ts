@@ -4,7 +4,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Every change that can end or alter a signed-in principal is announced on one channel, from the
  * database itself: whichever code path (or script) deletes a session, changes a user or revokes a
  * desktop token, every instance's short-lived caches hear of it at commit. Payloads carry digests
- * and ids only, never a session id or token: `s:<md5(sid)>`, `u:<user id>`, `t:<token sha-256>`.
+ * and ids only, never a session id or token: `s:<sha-256 of the session id>`, `u:<user id>`, `t:<token sha-256>`.
  * A touch that only moves a session's expiry forward announces nothing.
  */
 export class RevocationNotify1765000000000 implements MigrationInterface {
@@ -15,12 +15,12 @@ export class RevocationNotify1765000000000 implements MigrationInterface {
       CREATE FUNCTION frontdoor_notify_session() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         IF TG_OP = 'DELETE' THEN
-          PERFORM pg_notify('frontdoor_revocations', 's:' || md5(OLD.sid));
+          PERFORM pg_notify('frontdoor_revocations', 's:' || encode(sha256(convert_to(OLD.sid, 'UTF8')), 'hex'));
           RETURN OLD;
         END IF;
         -- A touch only moves the expiry forward; a shortened expiry or other data is news.
         IF OLD.data IS DISTINCT FROM NEW.data OR OLD.user_id IS DISTINCT FROM NEW.user_id OR NEW.expires_at < OLD.expires_at THEN
-          PERFORM pg_notify('frontdoor_revocations', 's:' || md5(OLD.sid));
+          PERFORM pg_notify('frontdoor_revocations', 's:' || encode(sha256(convert_to(OLD.sid, 'UTF8')), 'hex'));
         END IF;
         RETURN NEW;
       END $$`);
