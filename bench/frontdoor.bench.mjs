@@ -49,6 +49,9 @@ export default async function run({ log }) {
       OIDC_CLIENT_SECRET: secret,
       SESSION_SECRET: randomBytes(24).toString('base64url'),
       LOG_LEVEL: 'error',
+      // Forward auth (/auth/verify) for one protected app, asked by a proxy on loopback.
+      PROTECTED_APPS: JSON.stringify([{ origin: 'http://app.bench.test', name: 'Bench app' }]),
+      TRUST_PROXY: '127.0.0.1',
     };
     const base = `http://127.0.0.1:${servicePort}`;
 
@@ -67,6 +70,14 @@ export default async function run({ log }) {
       { key: 'bare', label: 'bare NestJS route, same page', pid: bare.pid, url: `${bareBase}/servicecenter`, expectStatus: 200, expectBody: 'id="signed-in-user"' },
       { key: 'peer', label: 'express-openid-connect protected route', pid: peer.pid, url: `${peerUrl}/servicecenter`, headers: { cookie: peerCookie }, expectStatus: 200, expectBody: 'id="signed-in-user"' },
       { key: 'page', label: 'ours GET /servicecenter (session)', pid: first.child.pid, url: `${base}/servicecenter`, headers: { cookie: sessionCookie }, expectStatus: 200, expectBody: 'id="signed-in-user"' },
+      {
+        key: 'verify',
+        label: 'ours GET /auth/verify (session, forward auth)',
+        pid: first.child.pid,
+        url: `${base}/auth/verify`,
+        headers: { cookie: sessionCookie, 'x-forwarded-proto': 'http', 'x-forwarded-host': 'app.bench.test', 'x-forwarded-uri': '/' },
+        expectStatus: 200,
+      },
       { key: 'bare-me', label: 'bare NestJS route, /me JSON', pid: bare.pid, url: `${bareBase}/me`, expectStatus: 200, expectBody: 'displayName' },
       { key: 'me', label: 'ours GET /api/desktop/me (token)', pid: first.child.pid, url: `${base}/api/desktop/me`, headers: { authorization: `Bearer ${desktopToken}` }, expectStatus: 200, expectBody: 'dev@example.com' },
       { key: 'bare-healthz', label: 'bare NestJS route, /healthz JSON', pid: bare.pid, url: `${bareBase}/healthz`, expectStatus: 200, expectBody: 'ok' },
@@ -90,6 +101,7 @@ export default async function run({ log }) {
       ['guarded page vs express-openid-connect (>= 2)', results.page, results.peer, 'requestsPerSecond', 2, '>='],
       ['guarded page vs bare page (>= 0.6)', results.page, results.bare, 'requestsPerSecond', 0.6, '>='],
       ['guarded page p99 vs bare p99 (<= 1.5)', results.page, results.bare, 'p99', 1.5, '<='],
+      ['/auth/verify vs express-openid-connect (for reference)', results.verify, results.peer, 'requestsPerSecond'],
       ['/api/desktop/me vs bare /me (>= 0.7)', results.me, results['bare-me'], 'requestsPerSecond', 0.7, '>='],
       ['/api/desktop/me vs bare page (for reference)', results.me, results.bare, 'requestsPerSecond'],
       ['/healthz vs bare /healthz (>= 0.9)', results.healthz, results['bare-healthz'], 'requestsPerSecond', 0.9, '>='],

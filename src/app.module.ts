@@ -3,13 +3,16 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
-import type { OidcConnection } from './auth/oidc-connection.js';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { ConsolesModule } from './consoles/consoles.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { DesktopHandoffModule } from './desktop-handoff/desktop-handoff.module.js';
+import { DeviceAuthorizationModule } from './device-authorization/device-authorization.module.js';
+import { ForwardAuthModule } from './forward-auth/forward-auth.module.js';
 import { HealthModule } from './health/health.module.js';
+import { IdentityProvidersModule } from './identity-providers/identity-providers.module.js';
+import type { OidcConnection } from './identity-providers/oidc-connection.js';
 import { UsersModule } from './users/users.module.js';
 
 export interface AppRuntime {
@@ -24,15 +27,18 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        AppConfigModule.forRoot(runtime.config, runtime.oidc),
+        AppConfigModule.forRoot(runtime.config),
         TypeOrmModule.forRoot(dataSourceOptions(runtime.databaseUrl)),
         AuditModule,
+        IdentityProvidersModule.forRoot(runtime.oidc),
         UsersModule,
         AuthModule,
         AdminModule,
         HealthModule,
         ConsolesModule,
         DesktopHandoffModule,
+        DeviceAuthorizationModule,
+        ForwardAuthModule,
       ],
     };
   }

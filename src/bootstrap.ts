@@ -5,8 +5,6 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
-import type { OidcConnection } from './auth/oidc-connection.js';
-import { DEFAULT_PROVIDER_ID } from './auth/providers/identity-provider.registry.js';
 import { loadConfig, type AppConfig } from './config/app-config.js';
 import { AppExceptionFilter } from './common/exception.filter.js';
 import { securityHeaders } from './common/security-headers.js';
@@ -16,6 +14,8 @@ import { openDatabase } from './database/embedded-postgres.js';
 import { DEV_IDP_ACCOUNTS } from './dev-idp/dev-idp-accounts.js';
 import type { DevIdp } from './dev-idp/dev-idp.js';
 import { UsersService } from './users/users.service.js';
+import type { OidcConnection } from './identity-providers/oidc-connection.js';
+import { ENVIRONMENT_PROVIDER_ID, providerCallbackUrl } from './identity-providers/provider-urls.js';
 
 export interface RunningService {
   app: INestApplication;
@@ -99,8 +99,9 @@ async function resolveIdentityProvider(config: AppConfig): Promise<{ oidc: OidcC
   return { oidc: { issuer: devIdp.issuer, clientId: config.oidc.clientId, clientSecret }, devIdp };
 }
 
+/** The redirect URI of the OIDC_* provider, printed at start-up for registration at the provider. */
 export function callbackUrl(config: AppConfig): string {
-  return new URL(`/auth/callback/${DEFAULT_PROVIDER_ID}`, config.publicUrl).toString();
+  return providerCallbackUrl(config.publicUrl, ENVIRONMENT_PROVIDER_ID);
 }
 
 function setUpSwagger(app: INestApplication): void {

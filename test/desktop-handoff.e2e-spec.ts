@@ -131,7 +131,12 @@ describe('desktop handoff (Service Studio, Integration Studio)', () => {
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({
         name: 'localhost',
-        authentication: { mode: 'external-idp', ready: true, provider: { id: 'default', displayName: 'Development identity provider' } },
+        authentication: {
+          mode: 'external-idp',
+          ready: true,
+          provider: { id: 'default', displayName: 'Development identity provider' },
+          providers: [{ id: 'default', displayName: 'Development identity provider', ready: true }],
+        },
       });
     });
 
@@ -684,14 +689,14 @@ describe('desktop handoff (Service Studio, Integration Studio)', () => {
       broken = await startTestService({ OIDC_ISSUER: 'http://127.0.0.1:9/unreachable', OIDC_CLIENT_ID: 'front-door', OIDC_CLIENT_SECRET: 'secret-0123456789' });
       const body = await (await fetch(`${broken.url}/api/desktop/environment`)).json();
       expect(body.authentication).toMatchObject({ mode: 'external-idp', ready: false, provider: { id: 'default', displayName: '127.0.0.1' } });
-      expect(body.authentication.reason).toMatch(/^provider unreachable/);
-      await expect(studioLogin({ environment: broken.url, onBrowserUrl: () => undefined })).rejects.toThrow(/cannot log you in right now: provider unreachable/);
+      expect(body.authentication.reason).toMatch(/^identity provider default: discovery discovery_unreachable: .*could not be reached/);
+      await expect(studioLogin({ environment: broken.url, onBrowserUrl: () => undefined })).rejects.toThrow(/cannot log you in right now: identity provider default: discovery discovery_unreachable/);
     });
 
     it('says not ready when this service has no client secret at the provider', async () => {
       misconfigured = await startTestService({ OIDC_ISSUER: env.service.issuer, OIDC_CLIENT_ID: 'front-door' });
       const body = await (await fetch(`${misconfigured.url}/api/desktop/environment`)).json();
-      expect(body.authentication).toMatchObject({ ready: false, reason: expect.stringMatching(/^client misconfigured/) });
+      expect(body.authentication).toMatchObject({ ready: false, reason: expect.stringMatching(/client client_no_secret: No client secret is configured/) });
     });
   });
 });

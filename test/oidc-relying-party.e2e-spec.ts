@@ -201,7 +201,7 @@ describe('OIDC discovery', () => {
     try {
       const ready = await fetch(`${rig.env.url}/readyz`);
       expect(ready.status).toBe(503);
-      expect((await ready.json()).reason).toContain('does not match OIDC_ISSUER');
+      expect((await ready.json()).reason).toContain('issuer_mismatch');
       const page = await visitConsole(rig.env);
       expect(page.status).toBe(503);
       expect(page.body).toContain('cannot be used right now');

@@ -1,33 +1,91 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { DomainException } from '../common/domain.exception.js';
 import { html, page } from '../common/html.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { chooserPage } from './chooser-page.js';
 import { Public } from './decorators.js';
 import { LoginService } from './login.service.js';
-import { DEFAULT_PROVIDER_ID } from './providers/identity-provider.registry.js';
+
+/** Remembers the provider a browser signed in with last, so it skips the chooser next time. */
+export const LAST_PROVIDER_COOKIE = 'frontdoor.idp';
+const LAST_PROVIDER_MAX_AGE_MS = 180 * 24 * 3600 * 1000;
+const LOGIN_HINT_MAX = 320;
 
 /** Browser routes of the sign-in flow. */
 @ApiExcludeController()
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly login: LoginService) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly login: LoginService,
+  ) {}
 
+  /** One provider: straight to it. Several: the one remembered, the one the email belongs to, or the chooser. */
   @Public()
   @Get('login')
-  startDefault(@Query('returnTo') returnTo: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
-    return this.login.start(DEFAULT_PROVIDER_ID, returnTo, req, res);
+  async choose(
+    @Query('returnTo') rawReturnTo: unknown,
+    @Query('email') email: unknown,
+    @Query('choose') forceChooser: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const returnTo = this.login.returnTarget(rawReturnTo);
+    const decision = this.login.decide({
+      email: typeof email === 'string' ? email.slice(0, LOGIN_HINT_MAX) : undefined,
+      lastProviderId: readCookie(req, LAST_PROVIDER_COOKIE),
+      forceChooser: forceChooser !== undefined,
+    });
+    if (decision.kind === 'none') {
+      throw new DomainException('no_provider', HttpStatus.SERVICE_UNAVAILABLE, 'No identity provider is enabled in this environment.', {
+        title: 'Sign-in is unavailable',
+        detail: 'Tell the platform team: an identity provider must be enabled.',
+      });
+    }
+    if (decision.kind === 'start') return this.login.start(decision.providerId, returnTo, req, res, decision.loginHint);
+    const providers = this.login.providers();
+    res
+      .status(HttpStatus.OK)
+      .type('html')
+      .setHeader('Cache-Control', 'no-store')
+      .send(
+        chooserPage({
+          providers,
+          returnTo,
+          notice: decision.notice,
+          email: typeof email === 'string' ? email : undefined,
+          emailRouting: providers.some((provider) => provider.emailDomains.length > 0),
+        }),
+      );
   }
 
   @Public()
   @Get('login/:providerId')
-  start(@Param('providerId') providerId: string, @Query('returnTo') returnTo: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
-    return this.login.start(providerId, returnTo, req, res);
+  start(
+    @Param('providerId') providerId: string,
+    @Query('returnTo') returnTo: unknown,
+    @Query('login_hint') loginHint: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const hint = typeof loginHint === 'string' && loginHint.length <= LOGIN_HINT_MAX ? loginHint : undefined;
+    return this.login.start(providerId, returnTo, req, res, hint);
   }
 
   @Public()
   @Get('callback/:providerId')
   async callback(@Param('providerId') providerId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    res.redirect(302, await this.login.finish(providerId, req));
+    const done = await this.login.finish(providerId, req);
+    res.cookie(LAST_PROVIDER_COOKIE, done.providerId, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.config.session.secureCookie,
+      maxAge: LAST_PROVIDER_MAX_AGE_MS,
+      path: '/auth',
+    });
+    res.redirect(302, done.returnTo);
   }
 
   @Public()
@@ -40,12 +98,25 @@ export class AuthController {
   @Public()
   @Get('signed-out')
   signedOut(): string {
+    const several = this.login.providers().length > 1;
     return page({
       title: 'Signed out',
       body: html`<h1>You are signed out</h1>
         <p>Your session in this environment has ended.</p>
         <p><a class="button" href="/servicecenter">Sign in to Service Center</a>
-        <a class="button secondary" href="/lifetime">Sign in to LifeTime</a></p>`,
+        <a class="button secondary" href="/lifetime">Sign in to LifeTime</a></p>
+        ${several ? html`<p class="muted"><a href="/auth/login?choose=1&amp;returnTo=%2Fservicecenter">Sign in with another provider</a></p>` : ''}`,
     });
   }
+}
+
+function readCookie(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const index = part.indexOf('=');
+    if (index > 0 && part.slice(0, index).trim() === name) {
+      const value = part.slice(index + 1).trim();
+      return /^[a-z0-9-]{1,40}$/.test(value) ? value : undefined;
+    }
+  }
+  return undefined;
 }

@@ -12,9 +12,6 @@ import { AuthController } from './auth.controller.js';
 import { CsrfService } from './csrf.service.js';
 import { AccessGuard } from './guards/access.guard.js';
 import { LoginService } from './login.service.js';
-import { IdentityProviderRegistry, DEFAULT_PROVIDER_ID } from './providers/identity-provider.registry.js';
-import { OidcIdentityProvider } from './providers/oidc-identity-provider.js';
-import { OIDC_CONNECTION, type OidcConnection } from './oidc-connection.js';
 import { ActiveUsersService } from './session/active-users.service.js';
 import { RevocationListener } from './session/revocation-listener.js';
 import { SESSION_STORE } from './session/session.constants.js';
@@ -23,31 +20,13 @@ import { SESSION_COOKIE, SessionService } from './session/session.service.js';
 import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
 
 /** Routes that never read or write a session. */
-export const ROUTES_WITHOUT_SESSION = ['healthz', 'readyz', 'api/desktop/{*path}', 'api/docs-json'];
+export const ROUTES_WITHOUT_SESSION = ['healthz', 'readyz', 'api/desktop/{*path}', 'api/docs-json', 'oauth/{*path}', '.well-known/{*path}'];
 
 @Global()
 @Module({
   imports: [UsersModule, TypeOrmModule.forFeature([SessionRecord, ApiToken])],
   controllers: [AuthController],
   providers: [
-    {
-      provide: IdentityProviderRegistry,
-      inject: [APP_CONFIG, OIDC_CONNECTION],
-      useFactory: (config: AppConfig, connection: OidcConnection) =>
-        new IdentityProviderRegistry([
-          new OidcIdentityProvider({
-            id: DEFAULT_PROVIDER_ID,
-            displayName: config.oidc.displayName,
-            issuer: connection.issuer,
-            clientId: connection.clientId,
-            clientSecret: connection.clientSecret,
-            scopes: config.oidc.scopes,
-            matchClaim: config.oidc.matchClaim,
-            callbackUrl: new URL(`/auth/callback/${DEFAULT_PROVIDER_ID}`, config.publicUrl).toString(),
-            jwksCooldownMs: config.oidc.jwksCooldownSeconds * 1000,
-          }),
-        ]),
-    },
     {
       provide: SESSION_STORE,
       inject: [APP_CONFIG, getRepositoryToken(SessionRecord), RevocationListener],
@@ -62,7 +41,7 @@ export const ROUTES_WITHOUT_SESSION = ['healthz', 'readyz', 'api/desktop/{*path}
     LoginService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [IdentityProviderRegistry, SessionService, ActiveUsersService, RevocationListener, CsrfService, ApiTokensService, UsersModule],
+  exports: [SessionService, ActiveUsersService, RevocationListener, CsrfService, ApiTokensService, UsersModule],
 })
 export class AuthModule implements NestModule {
   constructor(
@@ -84,13 +63,15 @@ export class AuthModule implements NestModule {
           // Not on every answer: the cookie is re-sent (with its later idle expiry) when the session is
           // saved, which the middleware below causes once a minute per active session.
           rolling: false,
-          proxy: this.config.trustProxy,
+          // Undefined follows the app's `trust proxy` setting (a list of addresses included).
+          proxy: this.config.trustProxy === false ? false : undefined,
           cookie: {
             httpOnly: true,
             sameSite: 'lax',
             secure: this.config.session.secureCookie,
             maxAge: idleTimeoutMs,
             path: '/',
+            domain: this.config.forwardAuth.cookieDomain,
           },
         }),
         (req: Request, _res: Response, next: NextFunction) => {

@@ -6,8 +6,9 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DomainException } from '../common/domain.exception.js';
 import { s256 } from '../common/secrets.js';
 import { UsersService, type LoginResolution } from '../users/users.service.js';
-import { IdentityProviderRegistry } from './providers/identity-provider.registry.js';
-import type { OidcIdentityProvider } from './providers/oidc-identity-provider.js';
+import type { IdentityProvider } from '../identity-providers/identity-provider.js';
+import { IdentityProviderRegistry } from '../identity-providers/identity-provider.registry.js';
+import { chooseProvider, type ChooserDecision } from './provider-chooser.js';
 import { safeReturnTo } from './return-to.js';
 import { SessionService } from './session/session.service.js';
 import type { AuthorizationOptions, VerifiedOidcLogin } from './strategies/oidc.strategy.js';
@@ -31,12 +32,22 @@ export class LoginService {
     private readonly sessions: SessionService,
   ) {}
 
+  /** The enabled providers, in the order the chooser shows them. */
+  providers(): IdentityProvider[] {
+    return this.registry.all();
+  }
+
+  /** Where `/auth/login` sends a browser: straight to one provider, or to the chooser. */
+  decide(input: { email?: string; lastProviderId?: string; forceChooser?: boolean }): ChooserDecision {
+    return chooseProvider(this.registry.all(), input);
+  }
+
   /** Redirects the browser to the provider's authorization endpoint. */
-  async start(providerId: string, rawReturnTo: unknown, req: Request, res: Response): Promise<void> {
+  async start(providerId: string, rawReturnTo: unknown, req: Request, res: Response, loginHint?: string): Promise<void> {
     const provider = this.registry.get(providerId);
-    await this.registry.ready(provider);
-    const returnTo = safeReturnTo(rawReturnTo);
-    const options: AuthorizationOptions = { state: { returnTo } };
+    const strategy = await this.registry.strategy(provider);
+    const returnTo = this.returnTarget(rawReturnTo);
+    const options: AuthorizationOptions = { state: { returnTo }, ...(loginHint ? { loginHint } : {}) };
     if (provider.supportsPkce) {
       // RFC 7636: 32 random bytes give a 43-character verifier; only its S256 hash travels.
       const codeVerifier = randomBytes(32).toString('base64url');
@@ -46,24 +57,29 @@ export class LoginService {
     await new Promise<void>((resolve, reject) => {
       const next: NextFunction = (error?: unknown) => (error ? reject(error) : resolve());
       res.once('finish', () => resolve());
-      passport.authenticate(provider.strategyName, { ...options, session: false } as unknown as passport.AuthenticateOptions)(req, res, next);
+      // A per-request object over the provider's strategy: passport puts its action functions on it.
+      passport.authenticate(Object.create(strategy) as passport.Strategy, { ...options, session: false } as unknown as passport.AuthenticateOptions)(req, res, next);
     });
   }
 
-  /** Handles the provider's redirect back: on success a fresh session, otherwise a readable refusal. */
-  async finish(providerId: string, req: Request): Promise<string> {
-    const provider = this.registry.get(providerId);
-    await this.registry.ready(provider);
+  /**
+   * Handles the provider's redirect back: on success a fresh session, otherwise a readable refusal.
+   * The provider is re-read from the table first: a secret rotated since the login began is used
+   * at once, on every instance, even before the change notification arrives.
+   */
+  async finish(providerId: string, req: Request): Promise<{ returnTo: string; providerId: string }> {
+    const provider = await this.registry.refresh(providerId);
+    const strategy = await this.registry.strategy(provider);
     // Without code or error the library would start a new authorization; this route only finishes one.
     if (typeof req.query.code !== 'string' && typeof req.query.error !== 'string') throw this.refusal(provider, req, {});
     // RFC 9207: a provider that names itself in the response must name the provider this login went to (mix-up defence).
-    if (req.query.iss !== undefined && req.query.iss !== provider.settings.issuer) {
+    if (req.query.iss !== undefined && req.query.iss !== provider.issuer) {
       throw new DomainException('issuer_mismatch', HttpStatus.BAD_REQUEST, 'This sign-in response comes from another identity provider.', {
         title: 'Sign-in refused',
         logDetail: 'authorization response iss differs from the provider issuer',
       });
     }
-    const outcome = await this.runCallback(provider, req);
+    const outcome = await this.runCallback(strategy, req);
     if (outcome.error !== undefined || !outcome.login) throw this.refusal(provider, req, outcome);
 
     const claims = outcome.login.claims;
@@ -71,8 +87,8 @@ export class LoginService {
       providerId: provider.id,
       issuer: String(claims.iss),
       subject: String(claims.sub),
-      matchValue: stringClaim(claims[provider.settings.matchClaim]),
-      unverifiedEmail: provider.settings.matchClaim === 'email' && (claims.email_verified === false || claims.email_verified === 'false'),
+      matchValue: stringClaim(claims[provider.matchClaim]),
+      unverifiedEmail: provider.matchClaim === 'email' && (claims.email_verified === false || claims.email_verified === 'false'),
     });
     const account = stringClaim(claims.email) ?? stringClaim(claims.preferred_username) ?? String(claims.sub);
     if (!resolution.ok) throw this.notRegistered(req, account, resolution);
@@ -84,7 +100,12 @@ export class LoginService {
       providerSid: stringClaim(claims.sid),
     });
     this.logger.log(`req=${req.id} user ${resolution.user.id} signed in through ${provider.id}${resolution.linked ? ' (identity linked)' : ''}`);
-    return safeReturnTo(outcome.info?.state?.returnTo);
+    return { returnTo: this.returnTarget(outcome.info?.state?.returnTo), providerId: provider.id };
+  }
+
+  /** A local path, or a page of a protected app (forward auth): nowhere else may a login lead. */
+  returnTarget(raw: unknown): string {
+    return safeReturnTo(raw, '/', this.config.forwardAuth.protectedApps.map((app) => app.origin));
   }
 
   /** Ends the local session and says where the browser goes next. */
@@ -92,20 +113,20 @@ export class LoginService {
     const signedOut = new URL('/auth/signed-out', this.config.publicUrl).toString();
     const ended = await this.sessions.end(req, res);
     if (!ended?.providerId) return '/auth/signed-out';
-    const provider = this.registry.all().find((candidate) => candidate.id === ended.providerId);
+    const provider = this.registry.find(ended.providerId);
     if (provider) await provider.status();
     return provider?.logoutUrl({ idTokenHint: ended.idToken, postLogoutRedirectUri: signedOut }) ?? '/auth/signed-out';
   }
 
-  private runCallback(provider: OidcIdentityProvider, req: Request): Promise<PassportOutcome> {
+  private runCallback(strategy: passport.Strategy, req: Request): Promise<PassportOutcome> {
     return new Promise((resolve) => {
       const callback = (error: unknown, login: VerifiedOidcLogin | false, info: PassportOutcome['info']) =>
         resolve({ error: error ?? undefined, login: login || undefined, info });
-      passport.authenticate(provider.strategyName, { session: false }, callback)(req, {} as Response, (error: unknown) => resolve({ error }));
+      passport.authenticate(Object.create(strategy) as passport.Strategy, { session: false }, callback)(req, {} as Response, (error: unknown) => resolve({ error }));
     });
   }
 
-  private refusal(provider: OidcIdentityProvider, req: Request, outcome: PassportOutcome): DomainException {
+  private refusal(provider: IdentityProvider, req: Request, outcome: PassportOutcome): DomainException {
     const providerError = typeof req.query.error === 'string' ? req.query.error : undefined;
     if (providerError) {
       const denied = providerError === 'access_denied';

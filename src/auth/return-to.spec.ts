@@ -33,4 +33,38 @@ describe('safeReturnTo', () => {
     expect(result === '/fallback' || (result.startsWith('/') && !result.startsWith('//') && !result.includes('\\'))).toBe(true);
     expect(new URL(result, 'http://local.test').origin).toBe('http://local.test');
   });
+
+  describe('with protected app origins', () => {
+    const apps = ['https://app.example.com', 'http://localhost:8080'];
+
+    it.each([
+      ['https://app.example.com/reports?x=1', 'https://app.example.com/reports?x=1'],
+      ['https://APP.example.com', 'https://app.example.com/'],
+      ['http://localhost:8080/a/../b', 'http://localhost:8080/b'],
+      ['/lifetime', '/lifetime'],
+    ])('keeps %s', (input, expected) => {
+      expect(safeReturnTo(input, '/fallback', apps)).toBe(expected);
+    });
+
+    it.each([
+      'https://app.example.com.evil.example/',
+      'https://evil.example/?https://app.example.com',
+      'https://app.example.com@evil.example/',
+      'https://user:pw@app.example.com/',
+      'http://app.example.com/',
+      'https://app.example.com:444/',
+      'http://localhost:8081/',
+      'https://app.example.com\\@evil.example/',
+      'https://app.example.com/\tx',
+      'javascript://app.example.com/%0aalert(1)',
+      '//app.example.com/',
+      'ftp://app.example.com/',
+    ])('refuses %j', (input) => {
+      expect(safeReturnTo(input, '/fallback', apps)).toBe('/fallback');
+    });
+
+    it('refuses every absolute URL when no app is protected', () => {
+      expect(safeReturnTo('https://app.example.com/', '/fallback')).toBe('/fallback');
+    });
+  });
 });

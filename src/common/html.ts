@@ -48,6 +48,9 @@ const STYLE = `
   code { background: #eef1f6; padding: .1rem .3rem; border-radius: 4px; }
   dl { display: grid; grid-template-columns: max-content auto; gap: .4rem 1rem; }
   dt { font-weight: 600; }
+  ul.providers { list-style: none; padding: 0; }
+  ul.providers li { margin: .6rem 0; }
+  input[type=email] { font: inherit; padding: .5rem; border: 1px solid #c5cbd8; border-radius: 6px; min-width: 18rem; }
 `;
 
 export interface PageOptions {

@@ -52,4 +52,35 @@ describe('loadConfig', () => {
   ])('refuses %j', (env, name) => {
     expect(() => loadConfig(env)).toThrow(name);
   });
+
+  it('reads protected apps, a parent cookie domain and a list of trusted proxies', () => {
+    const config = loadConfig({
+      PUBLIC_URL: 'https://login.corp.example',
+      PROTECTED_APPS: JSON.stringify([{ origin: 'https://reports.corp.example', name: 'Reports', role: 'admin' }, { origin: 'http://localhost:8080/', name: 'Wiki' }]),
+      COOKIE_DOMAIN: '.corp.example',
+      TRUST_PROXY: '127.0.0.1, 10.0.0.0/8',
+    });
+    expect(config.forwardAuth.protectedApps).toEqual([
+      { origin: 'https://reports.corp.example', name: 'Reports', role: 'admin' },
+      { origin: 'http://localhost:8080', name: 'Wiki' },
+    ]);
+    expect(config.forwardAuth.cookieDomain).toBe('corp.example');
+    expect(config.trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8']);
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+  });
+
+  it.each([
+    [{ PROTECTED_APPS: 'not json' }, 'PROTECTED_APPS'],
+    [{ PROTECTED_APPS: '{"origin":"https://a.example"}' }, 'PROTECTED_APPS'],
+    [{ PROTECTED_APPS: '[{"origin":"https://a.example/path","name":"A"}]' }, 'PROTECTED_APPS[0].origin'],
+    [{ PROTECTED_APPS: '[{"origin":"https://u@a.example","name":"A"}]' }, 'PROTECTED_APPS[0].origin'],
+    [{ PROTECTED_APPS: '[{"origin":"ftp://a.example","name":"A"}]' }, 'PROTECTED_APPS[0].origin'],
+    [{ PROTECTED_APPS: '[{"origin":"https://a.example"}]' }, 'PROTECTED_APPS[0].name'],
+    [{ PROTECTED_APPS: '[{"origin":"https://a.example","name":"A","role":"root"}]' }, 'PROTECTED_APPS[0].role'],
+    [{ PUBLIC_URL: 'https://login.corp.example', COOKIE_DOMAIN: 'other.example' }, 'COOKIE_DOMAIN'],
+    [{ PUBLIC_URL: 'https://login.corp.example', COOKIE_DOMAIN: 'rp.example' }, 'COOKIE_DOMAIN'],
+  ])('refuses forward-auth settings %j', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(name);
+  });
 });

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { parseEncryptionKey } from '../identity-providers/secret-box.js';
 
 /** Typed, validated configuration: the one place that reads environment variables. */
 export interface AppConfig {
@@ -17,7 +18,13 @@ export interface AppConfig {
     displayName: string;
     devIdpPort: number;
     jwksCooldownSeconds: number;
+    /** Bound of every outgoing call the provider Test makes. */
+    httpTimeoutMs: number;
+    /** How often the cached provider Test behind readiness is refreshed. */
+    testIntervalSeconds: number;
   };
+  /** Key for client secrets at rest (ENCRYPTION_KEY); undefined: generated under the data dir outside production. */
+  encryptionKey?: Buffer;
   session: {
     secret: string;
     idleTimeoutSeconds: number;
@@ -27,8 +34,20 @@ export interface AppConfig {
     cacheSeconds: number;
   };
   desktop: { handoffTtlSeconds: number; tokenTtlSeconds: number };
-  trustProxy: boolean;
+  device: { codeTtlSeconds: number; pollIntervalSeconds: number; guessLimitPerAddress: number; guessLimitPerSession: number };
+  forwardAuth: { protectedApps: ProtectedApp[]; cookieDomain?: string; keyRotationSeconds: number };
+  /** Express's `trust proxy`: false, true, or the addresses/subnets of the proxies believed. */
+  trustProxy: boolean | string[];
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+}
+
+/** A web app behind a reverse proxy that asks this service who may enter (forward auth). */
+export interface ProtectedApp {
+  /** `scheme://host[:port]`, exactly as a browser writes the origin. */
+  origin: string;
+  name: string;
+  /** Without a role any active user may enter. */
+  role?: 'admin' | 'developer';
 }
 
 export class ConfigError extends Error {}
@@ -66,6 +85,8 @@ export function loadConfig(env: Env): AppConfig {
   }
   const sessionSecret = env.SESSION_SECRET?.trim() || undefined;
   if (sessionSecret && sessionSecret.length < 16) problems.push('SESSION_SECRET must be at least 16 characters');
+  const encryptionKey = env.ENCRYPTION_KEY?.trim() ? parseEncryptionKey(env.ENCRYPTION_KEY) : undefined;
+  if (env.ENCRYPTION_KEY?.trim() && !encryptionKey) problems.push('ENCRYPTION_KEY must be 32 bytes as 64 hex characters or base64 (openssl rand -hex 32)');
   const logLevel = env.LOG_LEVEL?.trim() || 'log';
   if (!['error', 'warn', 'log', 'debug'].includes(logLevel)) problems.push('LOG_LEVEL must be error, warn, log or debug');
 
@@ -88,7 +109,10 @@ export function loadConfig(env: Env): AppConfig {
       displayName: env.OIDC_DISPLAY_NAME?.trim() || (issuer ? new URL(issuer).hostname : 'Development identity provider'),
       devIdpPort: integer(env, 'DEV_IDP_PORT', port === 0 ? 0 : port + 1, problems, { min: 0, max: 65535 }),
       jwksCooldownSeconds: integer(env, 'OIDC_JWKS_COOLDOWN_SECONDS', 30, problems, { min: 0, max: 3600 }),
+      httpTimeoutMs: integer(env, 'OIDC_HTTP_TIMEOUT_MS', 10_000, problems, { min: 100, max: 120_000 }),
+      testIntervalSeconds: integer(env, 'OIDC_TEST_INTERVAL_SECONDS', 60, problems, { min: 5, max: 3600 }),
     },
+    encryptionKey,
     session: {
       // Outside production an unset secret is fine: a fresh one per start only signs out everybody.
       secret: sessionSecret ?? randomSecret(),
@@ -101,7 +125,18 @@ export function loadConfig(env: Env): AppConfig {
       handoffTtlSeconds: integer(env, 'HANDOFF_TTL_SECONDS', 600, problems, { min: 30, max: 3600 }),
       tokenTtlSeconds: integer(env, 'DESKTOP_TOKEN_TTL_SECONDS', 12 * 3600, problems, { min: 60 }),
     },
-    trustProxy: env.TRUST_PROXY === 'true' || env.TRUST_PROXY === '1',
+    device: {
+      codeTtlSeconds: integer(env, 'DEVICE_CODE_TTL_SECONDS', 600, problems, { min: 60, max: 3600 }),
+      pollIntervalSeconds: integer(env, 'DEVICE_POLL_INTERVAL_SECONDS', 5, problems, { min: 1, max: 60 }),
+      guessLimitPerAddress: integer(env, 'DEVICE_GUESS_LIMIT_PER_ADDRESS', 30, problems, { min: 1, max: 10_000 }),
+      guessLimitPerSession: integer(env, 'DEVICE_GUESS_LIMIT_PER_SESSION', 5, problems, { min: 1, max: 1000 }),
+    },
+    forwardAuth: {
+      protectedApps: protectedApps(env.PROTECTED_APPS, problems),
+      cookieDomain: cookieDomain(env.COOKIE_DOMAIN, publicUrl, problems),
+      keyRotationSeconds: integer(env, 'ASSERTION_KEY_ROTATION_SECONDS', 7 * 24 * 3600, problems, { min: 3600 }),
+    },
+    trustProxy: trustProxy(env.TRUST_PROXY),
     logLevel: logLevel as AppConfig['logLevel'],
   };
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
@@ -127,6 +162,61 @@ function url(env: Env, name: string, fallback: string, problems: string[]): URL 
     problems.push(`${name} must be an http(s) URL, not "${raw}"`);
     return new URL('http://localhost');
   }
+}
+
+function trustProxy(raw: string | undefined): boolean | string[] {
+  const value = raw?.trim() ?? '';
+  if (value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1') return true;
+  return value.split(',').map((part) => part.trim()).filter(Boolean);
+}
+
+/** PROTECTED_APPS: a JSON array of `{origin, name, role?}`; each origin must be a bare http(s) origin. */
+export function protectedApps(raw: string | undefined, problems: string[]): ProtectedApp[] {
+  if (!raw?.trim()) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    problems.push('PROTECTED_APPS must be a JSON array of {"origin", "name", "role"?}');
+    return [];
+  }
+  if (!Array.isArray(parsed)) {
+    problems.push('PROTECTED_APPS must be a JSON array of {"origin", "name", "role"?}');
+    return [];
+  }
+  const apps: ProtectedApp[] = [];
+  parsed.forEach((entry: unknown, index) => {
+    const app = entry as Partial<Record<keyof ProtectedApp, unknown>> | null;
+    const where = `PROTECTED_APPS[${index}]`;
+    if (typeof app !== 'object' || app === null) return void problems.push(`${where} must be an object`);
+    let origin: string | undefined;
+    try {
+      const url = new URL(String(app.origin));
+      // The origin alone: a path, query or userinfo would make the match ambiguous.
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === String(app.origin).replace(/\/$/, '')) origin = url.origin;
+    } catch {
+      origin = undefined;
+    }
+    if (!origin) return void problems.push(`${where}.origin must be an origin like https://app.example.com, not "${String(app.origin)}"`);
+    if (typeof app.name !== 'string' || !app.name.trim()) return void problems.push(`${where}.name must be a non-empty string`);
+    if (app.role !== undefined && app.role !== 'admin' && app.role !== 'developer') return void problems.push(`${where}.role must be "admin" or "developer"`);
+    if (apps.some((known) => known.origin === origin)) return void problems.push(`${where}.origin ${origin} is listed twice`);
+    apps.push({ origin, name: app.name.trim(), ...(app.role ? { role: app.role } : {}) });
+  });
+  return apps;
+}
+
+/** The session cookie may be widened to a parent domain of PUBLIC_URL's host, never to another site. */
+function cookieDomain(raw: string | undefined, publicUrl: URL, problems: string[]): string | undefined {
+  const domain = raw?.trim().replace(/^\./, '').toLowerCase();
+  if (!domain) return undefined;
+  const host = publicUrl.hostname.toLowerCase();
+  if (!/^[a-z0-9.-]+$/.test(domain) || !(host === domain || host.endsWith(`.${domain}`))) {
+    problems.push(`COOKIE_DOMAIN must be PUBLIC_URL's host or a parent domain of it (${host}), not "${raw}"`);
+    return undefined;
+  }
+  return domain;
 }
 
 function randomSecret(): string {

@@ -4,15 +4,29 @@ import { ApiToken } from '../auth/api-token.entity.js';
 import { SessionRecord } from '../auth/session/session.entity.js';
 import { DesktopToken } from '../desktop-handoff/desktop-token.entity.js';
 import { HandoffTicket } from '../desktop-handoff/handoff-ticket.entity.js';
+import { DeviceAuthorization } from '../device-authorization/device-authorization.entity.js';
+import { SigningKey } from '../forward-auth/signing-key.entity.js';
+import { IdentityProviderRecord } from '../identity-providers/identity-provider.entity.js';
 import { LinkedIdentity } from '../users/linked-identity.entity.js';
 import { User } from '../users/user.entity.js';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema.js';
 import { DesktopHandoff1764403200000 } from './migrations/1764403200000-desktop-handoff.js';
 import { AuditEvents1764450000000 } from './migrations/1764450000000-audit-events.js';
+import { IdentityProviders1764600000000 } from './migrations/1764600000000-identity-providers.js';
+import { DeviceAuthorization1764900000000 } from './migrations/1764900000000-device-authorization.js';
+import { AssertionSigningKeys1764900100000 } from './migrations/1764900100000-assertion-signing-keys.js';
 import { RevocationNotify1765000000000 } from './migrations/1765000000000-revocation-notify.js';
 
-export const ENTITIES = [User, LinkedIdentity, SessionRecord, ApiToken, HandoffTicket, DesktopToken, AuditEvent];
-export const MIGRATIONS = [InitialSchema1764230400000, DesktopHandoff1764403200000, AuditEvents1764450000000, RevocationNotify1765000000000];
+export const ENTITIES = [User, LinkedIdentity, SessionRecord, ApiToken, HandoffTicket, DesktopToken, AuditEvent, IdentityProviderRecord, DeviceAuthorization, SigningKey];
+export const MIGRATIONS = [
+  InitialSchema1764230400000,
+  DesktopHandoff1764403200000,
+  AuditEvents1764450000000,
+  IdentityProviders1764600000000,
+  DeviceAuthorization1764900000000,
+  AssertionSigningKeys1764900100000,
+  RevocationNotify1765000000000,
+];
 
 export function dataSourceOptions(url: string): DataSourceOptions {
   return {

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
-import { IdentityProviderRegistry } from '../auth/providers/identity-provider.registry.js';
 import { DomainException } from '../common/domain.exception.js';
+import { ProviderHealthService } from '../identity-providers/provider-health.service.js';
 import { s256, sameDigest, sha256Hex } from '../common/secrets.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { pruneExpired } from '../database/prune-expired.js';
@@ -61,22 +61,22 @@ export class DesktopHandoffService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectRepository(HandoffTicket) private readonly tickets: Repository<HandoffTicket>,
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly registry: IdentityProviderRegistry,
+    private readonly providers: ProviderHealthService,
     private readonly tokens: DesktopTokensService,
   ) {}
 
+  /** Ready when at least one enabled provider passes its (cached) Test; each provider says its own state. */
   async environment(): Promise<EnvironmentDto> {
-    const provider = this.registry.default;
-    const status = await provider.status();
-    // A secretless confidential client passes discovery and then fails at the token endpoint.
-    const reason = !status.ready ? status.reason : provider.settings.clientSecret ? undefined : 'client misconfigured: no client secret (OIDC_CLIENT_SECRET)';
+    const readiness = await this.providers.readiness();
+    const primary = readiness.providers.find((provider) => provider.ready) ?? readiness.providers[0];
     return {
       name: this.config.environmentName,
       authentication: {
         mode: 'external-idp',
-        ready: reason === undefined,
-        ...(reason === undefined ? {} : { reason }),
-        provider: { id: provider.id, displayName: provider.displayName },
+        ready: readiness.ready,
+        ...(readiness.reason && !readiness.ready ? { reason: readiness.reason } : {}),
+        provider: primary ? { id: primary.id, displayName: primary.displayName } : { id: '', displayName: '' },
+        providers: readiness.providers,
       },
     };
   }

@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
 import { User } from '../users/user.entity.js';
-import type { StudioClient } from './studio-clients.js';
+import type { TokenClient } from './studio-clients.js';
 
 /** Bearer tokens of the desktop Studios; only the SHA-256 of the token is kept. */
 @Entity({ name: 'desktop_tokens' })
@@ -17,7 +17,7 @@ export class DesktopToken {
   user: Relation<User>;
 
   @Column({ type: 'varchar', length: 32 })
-  client: StudioClient;
+  client: TokenClient;
 
   /** Unique: a second token for one handoff fails in the database even if the rules above it failed. */
   @Index('desktop_tokens_handoff_id_key', { unique: true })

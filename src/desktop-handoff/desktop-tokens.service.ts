@@ -10,7 +10,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { pruneExpired } from '../database/prune-expired.js';
 import type { User } from '../users/user.entity.js';
 import { DesktopToken } from './desktop-token.entity.js';
-import type { StudioClient } from './studio-clients.js';
+import type { TokenClient } from './studio-clients.js';
 
 const TOKEN_PREFIX = 'fdst';
 const MAX_CACHED_TOKENS = 10_000;
@@ -43,13 +43,13 @@ export class DesktopTokensService implements DesktopTokenVerifier {
   }
 
   /** The clear token is returned once and never stored. `manager` lets it join the redemption's transaction. */
-  async issue(grant: { userId: string; client: StudioClient; handoffId: string }, manager: EntityManager = this.tokens.manager): Promise<IssuedDesktopToken> {
+  async issue(grant: { userId: string; client: TokenClient; handoffId?: string | null }, manager: EntityManager = this.tokens.manager): Promise<IssuedDesktopToken> {
     const expiresIn = this.config.desktop.tokenTtlSeconds;
     const accessToken = newSecret(TOKEN_PREFIX);
     await manager.insert(DesktopToken, {
       userId: grant.userId,
       client: grant.client,
-      handoffId: grant.handoffId,
+      handoffId: grant.handoffId ?? null,
       tokenHash: sha256Hex(accessToken),
       expiresAt: new Date(Date.now() + expiresIn * 1000),
     });

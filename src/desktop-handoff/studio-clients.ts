@@ -22,3 +22,7 @@ export const STUDIOS: Readonly<Record<StudioClient, StudioDefinition>> = {
     message: 'Use the Identity Service website to complete the login process',
   },
 };
+
+/** Every client a desktop token may be issued to: the Studios, and command-line tools (device flow). */
+export const TOKEN_CLIENTS = [...STUDIO_CLIENTS, 'cli'] as const;
+export type TokenClient = (typeof TOKEN_CLIENTS)[number];

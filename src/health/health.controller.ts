@@ -4,14 +4,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import type { DataSource } from 'typeorm';
 import { Public } from '../auth/decorators.js';
-import { IdentityProviderRegistry } from '../auth/providers/identity-provider.registry.js';
+import { ProviderHealthService } from '../identity-providers/provider-health.service.js';
 
 @ApiTags('health')
 @Controller()
 export class HealthController {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly providers: IdentityProviderRegistry,
+    private readonly providers: ProviderHealthService,
   ) {}
 
   @Public()
@@ -23,7 +23,7 @@ export class HealthController {
 
   @Public()
   @Get('readyz')
-  @ApiOkResponse({ description: 'The database answers and every identity provider has its metadata loaded.' })
+  @ApiOkResponse({ description: 'The database answers and an enabled identity provider passes its Test (discovery, issuer, endpoints, JWKS, client credentials).' })
   @ApiServiceUnavailableResponse({ description: 'Not ready; `reason` says why.' })
   async ready(@Res({ passthrough: true }) res: Response): Promise<{ status: string; reason?: string }> {
     const problems: string[] = [];
@@ -32,10 +32,9 @@ export class HealthController {
     } catch (error) {
       problems.push(`database: ${(error as Error).message}`);
     }
-    for (const provider of this.providers.all()) {
-      const status = await provider.status();
-      if (!status.ready) problems.push(`identity provider ${provider.id}: ${status.reason}`);
-    }
+    // The providers' cached Test results: a rejected client secret makes the service unready.
+    const providers = await this.providers.readiness();
+    if (!providers.ready && providers.reason) problems.push(providers.reason);
     if (problems.length === 0) return { status: 'ready' };
     res.status(HttpStatus.SERVICE_UNAVAILABLE);
     return { status: 'unavailable', reason: problems.join('; ') };

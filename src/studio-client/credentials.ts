@@ -6,7 +6,7 @@ import { StudioError, type DesktopUser, type StudioClient } from './studio-api.j
 /** What `studio login` keeps for `whoami` and `logout`: the token, readable by this user only. */
 export interface StoredCredentials {
   environment: string;
-  client: StudioClient;
+  client: StudioClient | 'cli';
   accessToken: string;
   expiresAt: string;
   user: DesktopUser;

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { deleteCredentials, credentialsPath, loadCredentials, saveCredentials } from './credentials.js';
 import { callApi, isStudioClient, STUDIO_TITLES, StudioError, type DesktopUser } from './studio-api.js';
+import { deviceLogin, type DeviceClient } from './device-login.js';
 import { studioLogin } from './studio-login.js';
 
 /** Everything the command line touches, so tests drive the same code with their own browser and output. */
@@ -15,6 +16,7 @@ export interface StudioIo {
 
 const USAGE = `Usage:
   npm run studio -- login --environment <url> [--client service-studio|integration-studio]
+  npm run studio -- login --device --environment <url> [--client cli|service-studio|integration-studio]
   npm run studio -- whoami
   npm run studio -- logout
 
@@ -61,12 +63,18 @@ function parse(argv: string[]) {
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: { environment: { type: 'string', short: 'e' }, client: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      environment: { type: 'string', short: 'e' },
+      client: { type: 'string', short: 'c' },
+      device: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
 }
 
-async function login(values: { environment?: string; client?: string }, io: StudioIo): Promise<number> {
+async function login(values: { environment?: string; client?: string; device?: boolean }, io: StudioIo): Promise<number> {
   if (!values.environment) return usageError(io, 'login needs --environment <url>');
+  if (values.device) return loginWithDevice({ environment: values.environment, client: values.client }, io);
   const client = values.client ?? 'service-studio';
   if (!isStudioClient(client)) return usageError(io, `--client must be one of ${Object.keys(STUDIO_TITLES).join(', ')}`);
   const result = await studioLogin({
@@ -90,6 +98,16 @@ async function login(values: { environment?: string; client?: string }, io: Stud
   return 0;
 }
 
+/** No browser on this machine: the code is typed into a browser anywhere else. */
+async function loginWithDevice(values: { environment: string; client?: string }, io: StudioIo): Promise<number> {
+  const client = values.client ?? 'cli';
+  if (client !== 'cli' && !isStudioClient(client)) return usageError(io, '--client must be one of cli, service-studio, integration-studio');
+  const result = await deviceLogin({ environment: values.environment, client: client as DeviceClient, log: io.out, signal: io.signal });
+  await saveCredentials(credentialsPath(io.env), result);
+  io.out(`Logged in as ${result.user.displayName} (${result.user.email})`);
+  return 0;
+}
+
 async function whoami(io: StudioIo): Promise<number> {
   const stored = await loadCredentials(credentialsPath(io.env));
   if (!stored) {
@@ -98,7 +116,7 @@ async function whoami(io: StudioIo): Promise<number> {
   }
   try {
     const me = await callApi<DesktopUser>(`${stored.environment}/api/desktop/me`, { token: stored.accessToken, signal: io.signal });
-    io.out(`Logged in as ${me.displayName} (${me.email}) to ${stored.environment} with ${STUDIO_TITLES[stored.client] ?? stored.client}`);
+    io.out(`Logged in as ${me.displayName} (${me.email}) to ${stored.environment} with ${stored.client === 'cli' ? 'the command-line tool' : STUDIO_TITLES[stored.client]}`);
     return 0;
   } catch (error) {
     if (error instanceof StudioError && error.status === 401) {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PROBE_CODE, PROBE_USER_AGENT } from '../../src/identity-providers/provider-probe.js';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 
 /**
@@ -35,6 +36,8 @@ export interface RogueOp {
   tokenRequests: number;
   jwksRequests: number;
   rotateKeys(): Promise<void>;
+  /** Client secrets the token endpoint accepts from now on (a secret rotated at the provider). */
+  acceptSecrets(secrets: string[]): void;
   close(): Promise<void>;
   subject: string;
   email: string;
@@ -102,11 +105,12 @@ class RogueOpServer implements RogueOp {
   extraClaims: Record<string, unknown> = {};
 
   private readonly server: Server;
+  private acceptedSecrets: string[];
   private readonly codes = new Map<string, CodeGrant>();
   private readonly accessTokens = new Map<string, AccessGrant>();
   private readonly routes: Record<string, RouteHandler> = {
     'GET /.well-known/openid-configuration': (_req, res) => sendJson(res, 200, this.discoveryDocument()),
-    'GET /jwks': (_req, res) => this.jwks(res),
+    'GET /jwks': (req, res) => this.jwks(req, res),
     'GET /authorize': (_req, res, url) => this.authorize(res, url.searchParams),
     'POST /token': (req, res) => this.token(req, res),
     'GET /userinfo': (req, res) => this.userinfo(req, res),
@@ -119,6 +123,7 @@ class RogueOpServer implements RogueOp {
     /** Same key types as the published ones but never published: their signatures must not verify. */
     private readonly impostorKeys: KeySet,
   ) {
+    this.acceptedSecrets = [options.clientSecret];
     this.server = createServer((req, res) => {
       this.dispatch(req, res).catch((error: unknown) => failRequest(res, error));
     });
@@ -135,6 +140,10 @@ class RogueOpServer implements RogueOp {
 
   async rotateKeys(): Promise<void> {
     this.keys = await generateKeySet();
+  }
+
+  acceptSecrets(secrets: string[]): void {
+    this.acceptedSecrets = [...secrets];
   }
 
   close(): Promise<void> {
@@ -173,8 +182,9 @@ class RogueOpServer implements RogueOp {
     };
   }
 
-  private jwks(res: ServerResponse): void {
-    this.jwksRequests++;
+  private jwks(req: IncomingMessage, res: ServerResponse): void {
+    // Reads by the service's provider Test are not the relying party's key fetches under test.
+    if (req.headers['user-agent'] !== PROBE_USER_AGENT) this.jwksRequests++;
     sendJson(res, 200, { keys: [this.keys.rs256.publicJwk, this.keys.es256.publicJwk] });
   }
 
@@ -208,8 +218,11 @@ class RogueOpServer implements RogueOp {
 
   private async token(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = new URLSearchParams(await readBody(req));
-    this.tokenRequests++;
-    this.lastTokenRequest = body;
+    // The service's provider Test (readiness) probes the client with its own dummy code; that is not a login.
+    if (body.get('code') !== PROBE_CODE) {
+      this.tokenRequests++;
+      this.lastTokenRequest = body;
+    }
     const client = clientCredentials(req, body);
     if (!this.isAuthenticClient(client)) {
       return sendJson(res, 401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic realm="rogue-op"' });
@@ -226,7 +239,7 @@ class RogueOpServer implements RogueOp {
   }
 
   private isAuthenticClient(client: ClientCredentials): boolean {
-    return client.id === this.options.clientId && client.secret !== undefined && safeEqual(client.secret, this.options.clientSecret);
+    return client.id === this.options.clientId && client.secret !== undefined && this.acceptedSecrets.some((secret) => safeEqual(client.secret!, secret));
   }
 
   /** Consumes the code before checking it, so any second presentation fails as a replay. */

@@ -24,6 +24,8 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     DATABASE_URL: db.url,
     DEV_IDP_PORT: '0',
     SESSION_SECRET: 'test-session-secret-0123456789',
+    // Fixed, so instances sharing a test database read each other's stored client secrets.
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     LOG_LEVEL: 'error',
     ...env,
   });
@@ -37,6 +39,8 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     },
   };
 }
+
+export const TEST_ENCRYPTION_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
 
 export const [ADMIN, DEVELOPER, STRANGER] = DEV_IDP_ACCOUNTS;
 

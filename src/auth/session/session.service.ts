@@ -68,7 +68,7 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
     if (!req.session) return undefined;
     const ended: EndedSession = { providerId: req.session.providerId, idToken: req.session.idToken };
     await this.destroy(req);
-    res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: this.config.session.secureCookie });
+    res.clearCookie(SESSION_COOKIE, { path: '/', domain: this.config.forwardAuth.cookieDomain, httpOnly: true, sameSite: 'lax', secure: this.config.session.secureCookie });
     return ended;
   }
 

@@ -2,8 +2,8 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import OpenIDConnectStrategy from 'passport-openidconnect';
 import type { JWTPayload } from 'jose';
-import type { OidcIdentityProvider, OidcMetadata } from '../providers/oidc-identity-provider.js';
-import { IdTokenRejectedError } from '../providers/oidc-identity-provider.js';
+import type { OidcIdentityProvider, OidcMetadata } from '../../identity-providers/oidc-identity-provider.js';
+import { IdTokenRejectedError } from '../../identity-providers/oidc-identity-provider.js';
 import { OidcStateStore } from './oidc-state.store.js';
 
 /** What a successful OIDC verification hands to the login service. */
@@ -20,6 +20,8 @@ interface OAuth2Client {
 export interface AuthorizationOptions {
   state: { returnTo: string; codeVerifier?: string };
   codeChallenge?: string;
+  /** Sent as `login_hint` (passport-openidconnect's own option). */
+  loginHint?: string;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { IdentityProvider, ProviderStatus } from './identity-provider.js';
+import type { IdentityProvider, JwtCheck, ProviderSource, ProviderStatus } from './identity-provider.js';
+import type { MatchClaim } from './identity-provider.entity.js';
 
 export interface OidcProviderSettings {
   id: string;
@@ -9,7 +10,10 @@ export interface OidcProviderSettings {
   clientId: string;
   clientSecret: string;
   scopes: string[];
-  matchClaim: 'email' | 'preferred_username';
+  matchClaim: MatchClaim;
+  emailDomains: string[];
+  source: ProviderSource;
+  version: number;
   callbackUrl: string;
   /** How long an unknown `kid` must wait before it may trigger another JWKS fetch. */
   jwksCooldownMs: number;
@@ -27,7 +31,7 @@ export interface OidcMetadata {
 }
 
 /** Asymmetric algorithms only: `none` and HMAC (signed with the client secret) are never accepted. */
-const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+export const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const CLOCK_TOLERANCE_SECONDS = 60;
 const RETRY_AFTER_FAILURE_MS = 5_000;
 const DISCOVERY_TIMEOUT_MS = 5_000;
@@ -58,6 +62,30 @@ export class OidcIdentityProvider implements IdentityProvider {
 
   get strategyName(): string {
     return `oidc:${this.settings.id}`;
+  }
+
+  get issuer(): string {
+    return this.settings.issuer;
+  }
+
+  get source(): ProviderSource {
+    return this.settings.source;
+  }
+
+  get version(): number {
+    return this.settings.version;
+  }
+
+  get matchClaim(): MatchClaim {
+    return this.settings.matchClaim;
+  }
+
+  get emailDomains(): readonly string[] {
+    return this.settings.emailDomains;
+  }
+
+  get callbackUrl(): string {
+    return this.settings.callbackUrl;
   }
 
   async status(): Promise<ProviderStatus> {
@@ -100,26 +128,32 @@ export class OidcIdentityProvider implements IdentityProvider {
    * most once per cooldown, so a rotated key is accepted and a forged one is not.
    */
   async verifyIdToken(idToken: string, expectedNonce: string | undefined): Promise<JWTPayload> {
-    const metadata = await this.discover();
-    this.jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: this.settings.jwksCooldownMs, timeoutDuration: DISCOVERY_TIMEOUT_MS });
-    let payload: JWTPayload;
-    try {
-      ({ payload } = await jwtVerify(idToken, this.jwks, {
-        issuer: this.settings.issuer,
-        audience: this.settings.clientId,
-        algorithms: ALGORITHMS,
-        requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      }));
-    } catch (error) {
-      throw new IdTokenRejectedError(describeJoseError(error));
-    }
+    const payload = await this.verifyJwt(idToken, { requiredClaims: ['sub', 'aud', 'exp', 'iat'] });
     const audiences = [payload.aud].flat();
     if (audiences.length > 1 && !payload.azp) throw new IdTokenRejectedError('ID token has several audiences and no azp');
     if (payload.azp !== undefined && payload.azp !== this.settings.clientId) throw new IdTokenRejectedError('ID token azp is not this client');
     if ((payload.iat as number) > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) throw new IdTokenRejectedError('ID token iat is in the future');
     if (!expectedNonce || payload.nonce !== expectedNonce) throw new IdTokenRejectedError('ID token nonce does not match the request');
     return payload;
+  }
+
+  async verifyJwt(token: string, check: JwtCheck = {}): Promise<JWTPayload> {
+    const metadata = await this.discover();
+    this.jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: this.settings.jwksCooldownMs, timeoutDuration: DISCOVERY_TIMEOUT_MS });
+    try {
+      const { payload } = await jwtVerify(token, this.jwks, {
+        issuer: this.settings.issuer,
+        audience: check.audience ?? this.settings.clientId,
+        algorithms: ALGORITHMS,
+        requiredClaims: ['iss', ...(check.requiredClaims ?? [])],
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        ...(check.typ ? { typ: check.typ } : {}),
+        ...(check.maxTokenAgeSeconds !== undefined ? { maxTokenAge: check.maxTokenAgeSeconds } : {}),
+      });
+      return payload;
+    } catch (error) {
+      throw new IdTokenRejectedError(describeJoseError(error));
+    }
   }
 
   private async fetchMetadata(): Promise<OidcMetadata> {
@@ -146,7 +180,7 @@ function validateMetadata(document: unknown, configuredIssuer: string): OidcMeta
   const metadata = document as Record<string, unknown>;
   // OpenID Connect Discovery 4.3: the issuer must be exactly the one configured, or nothing in it is trusted.
   if (metadata.issuer !== configuredIssuer) {
-    throw new ProviderUnavailableError(`discovery issuer "${String(metadata.issuer)}" does not match OIDC_ISSUER "${configuredIssuer}"`);
+    throw new ProviderUnavailableError(`discovery issuer "${String(metadata.issuer)}" does not match the configured issuer "${configuredIssuer}"`);
   }
   for (const field of ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const) {
     if (!isHttpUrl(metadata[field])) throw new ProviderUnavailableError(`discovery document has no valid ${field}`);

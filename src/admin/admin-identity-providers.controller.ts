@@ -1,0 +1,109 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Req } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { Request } from 'express';
+import { AdminApi } from '../auth/decorators.js';
+import { checkProviderId } from '../identity-providers/provider-rules.js';
+import { IdentityProvidersService } from '../identity-providers/identity-providers.service.js';
+import { ApiErrorDto } from '../desktop-handoff/dto/api-error.dto.js';
+import { CreateIdentityProviderDto, IdentityProviderDto, ProbeResultDto, TestIdentityProviderDto, UpdateIdentityProviderDto } from './dto/identity-provider.dto.js';
+
+const PROVIDER_ID = { name: 'id', example: 'acme-entra', description: 'The provider id (slug); `default` is the one configured by OIDC_*.' };
+
+/** Identity providers as data: added, changed, tested and removed at runtime, on every instance. */
+@ApiTags('admin: identity providers')
+@AdminApi()
+@ApiUnauthorizedResponse({ description: 'No admin API token and no signed-in session.', type: ApiErrorDto })
+@ApiForbiddenResponse({ description: 'Signed in, but not an admin (or a cross-origin session request).', type: ApiErrorDto })
+@Controller('api/admin/identity-providers')
+export class AdminIdentityProvidersController {
+  constructor(private readonly providers: IdentityProvidersService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List identity providers', description: 'The environment provider (`default`, from OIDC_*) first, then the stored ones. Client secrets are never returned.' })
+  @ApiOkResponse({ type: [IdentityProviderDto] })
+  async list(): Promise<IdentityProviderDto[]> {
+    return (await this.providers.list()).map(IdentityProviderDto.from);
+  }
+
+  @Post()
+  @ApiOperation({
+    summary: 'Add an identity provider',
+    description: 'Takes effect on every instance within 2 seconds, without restart. Register `redirectUri` from the answer at the provider. Run the Test first with POST /api/admin/identity-providers/test.',
+  })
+  @ApiCreatedResponse({ type: IdentityProviderDto })
+  @ApiBadRequestResponse({ description: 'Invalid id (slug), issuer or fields.', type: ApiErrorDto })
+  @ApiConflictResponse({ description: 'The id exists already, or is `default`.', type: ApiErrorDto })
+  async create(@Body() body: CreateIdentityProviderDto, @Req() req: Request): Promise<IdentityProviderDto> {
+    return IdentityProviderDto.from(await this.providers.create(body, req.principal!.user.id));
+  }
+
+  @Post('test')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Test a draft provider (nothing is saved)',
+    description: 'Runs the steps discovery, issuer, endpoints, jwks and client in that order; each has a stable code and a sentence saying what to do. The client step sends a dummy authorization code: `invalid_grant` means the credentials were accepted.',
+  })
+  @ApiBody({ type: TestIdentityProviderDto })
+  @ApiOkResponse({ type: ProbeResultDto })
+  @ApiBadRequestResponse({ description: 'Invalid draft.', type: ApiErrorDto })
+  testDraft(@Body() body: TestIdentityProviderDto, @Req() req: Request): Promise<ProbeResultDto> {
+    return this.providers.testDraft(body, req.principal!.user.id);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Read one identity provider' })
+  @ApiParam(PROVIDER_ID)
+  @ApiOkResponse({ type: IdentityProviderDto })
+  @ApiNotFoundResponse({ type: ApiErrorDto })
+  async get(@Param('id') id: string): Promise<IdentityProviderDto> {
+    return IdentityProviderDto.from(await this.providers.get(checkProviderId(id)));
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    summary: 'Change an identity provider (a new client secret, for instance)',
+    description: 'Applies at once on every instance; logins already under way finish with the new settings. To rotate a secret: add the new one at the provider, PATCH it here, then remove the old one at the provider.',
+  })
+  @ApiParam(PROVIDER_ID)
+  @ApiOkResponse({ type: IdentityProviderDto })
+  @ApiBadRequestResponse({ type: ApiErrorDto })
+  @ApiNotFoundResponse({ type: ApiErrorDto })
+  @ApiConflictResponse({ description: '`default` comes from the environment: change OIDC_* instead.', type: ApiErrorDto })
+  async update(@Param('id') id: string, @Body() body: UpdateIdentityProviderDto, @Req() req: Request): Promise<IdentityProviderDto> {
+    return IdentityProviderDto.from(await this.providers.update(checkProviderId(id), body, req.principal!.user.id));
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Remove an identity provider', description: 'Its sign-in stops at once on every instance. Linked identities stay, so adding it back restores them.' })
+  @ApiParam(PROVIDER_ID)
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ type: ApiErrorDto })
+  @ApiConflictResponse({ description: '`default` comes from the environment.', type: ApiErrorDto })
+  async delete(@Param('id') id: string, @Req() req: Request): Promise<void> {
+    await this.providers.delete(checkProviderId(id), req.principal!.user.id);
+  }
+
+  @Post(':id/test')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Test a saved identity provider', description: 'The same steps as the draft Test, with the stored settings and secret. The result also becomes the provider\'s readiness.' })
+  @ApiParam(PROVIDER_ID)
+  @ApiOkResponse({ type: ProbeResultDto })
+  @ApiNotFoundResponse({ type: ApiErrorDto })
+  test(@Param('id') id: string, @Req() req: Request): Promise<ProbeResultDto> {
+    return this.providers.test(checkProviderId(id), req.principal!.user.id);
+  }
+}

@@ -1,0 +1,136 @@
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, IsUrl, Matches, MaxLength, MinLength } from 'class-validator';
+import type { ProbeResult, ProbeStep, ProbeStepName } from '../../identity-providers/provider-probe.js';
+import type { ProviderView } from '../../identity-providers/identity-providers.service.js';
+
+const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false, require_valid_protocol: true };
+
+export class CreateIdentityProviderDto {
+  @ApiProperty({ example: 'acme-entra', pattern: '^[a-z0-9-]{1,40}$', description: 'Slug; part of the redirect URI <PUBLIC_URL>/auth/callback/<id>. Cannot change later.' })
+  @IsString()
+  @Matches(/^[a-z0-9-]{1,40}$/, { message: 'id must be 1 to 40 lowercase letters, digits or hyphens' })
+  id: string;
+
+  @ApiProperty({ example: 'Acme (Entra ID)', description: 'Shown on the sign-in chooser and to Studios.' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  displayName: string;
+
+  @ApiProperty({ example: 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0', description: 'Issuer URL exactly as the provider names itself; discovery is read from <issuer>/.well-known/openid-configuration.' })
+  @IsUrl(URL_OPTIONS, { message: 'issuer must be an http(s) URL' })
+  @MaxLength(2048)
+  issuer: string;
+
+  @ApiProperty({ example: 'front-door' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(512)
+  clientId: string;
+
+  @ApiPropertyOptional({ example: 'a-client-secret', writeOnly: true, description: 'Write-only: stored encrypted (AES-256-GCM), never returned; `hasClientSecret` says whether one is set.' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(4096)
+  clientSecret?: string;
+
+  @ApiPropertyOptional({ example: ['openid', 'profile', 'email'], description: 'Must include openid. Default: openid profile email.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @ArrayMaxSize(30)
+  @IsString({ each: true })
+  scopes?: string[];
+
+  @ApiPropertyOptional({ enum: ['email', 'preferred_username'], example: 'email', description: 'Claim that finds the platform user on a first login. Default: email.' })
+  @IsOptional()
+  @IsIn(['email', 'preferred_username'])
+  matchClaim?: 'email' | 'preferred_username';
+
+  @ApiPropertyOptional({ example: ['acme.com'], description: 'Email domains whose users the chooser sends straight to this provider.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  emailDomains?: string[];
+
+  @ApiPropertyOptional({ example: true, description: 'Only enabled providers are offered for sign-in. Default: true.' })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+}
+
+export class UpdateIdentityProviderDto extends PartialType(OmitType(CreateIdentityProviderDto, ['id'] as const)) {}
+
+export class TestIdentityProviderDto extends OmitType(CreateIdentityProviderDto, ['id', 'displayName'] as const) {
+  @ApiPropertyOptional({ example: 'acme-entra', description: 'The id it would get; the client step sends the redirect URI built from it.' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9-]{1,40}$/, { message: 'id must be 1 to 40 lowercase letters, digits or hyphens' })
+  id?: string;
+
+  @ApiPropertyOptional({ example: 'Acme (Entra ID)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  displayName?: string;
+}
+
+export class IdentityProviderDto {
+  @ApiProperty({ example: 'acme-entra' }) id: string;
+  @ApiProperty({ example: 'Acme (Entra ID)' }) displayName: string;
+  @ApiProperty({ example: 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0' }) issuer: string;
+  @ApiProperty({ example: 'front-door' }) clientId: string;
+  @ApiProperty({ example: ['openid', 'profile', 'email'] }) scopes: string[];
+  @ApiProperty({ enum: ['email', 'preferred_username'], example: 'email' }) matchClaim: 'email' | 'preferred_username';
+  @ApiProperty({ example: ['acme.com'] }) emailDomains: string[];
+  @ApiProperty({ example: true }) enabled: boolean;
+  @ApiProperty({ enum: ['environment', 'database'], example: 'database', description: '`environment`: configured by OIDC_* (read-only here).' })
+  source: 'environment' | 'database';
+  @ApiProperty({ example: true, description: 'Whether a client secret is stored. The secret itself is never returned.' }) hasClientSecret: boolean;
+  @ApiProperty({ example: 'https://identity.example.com/auth/callback/acme-entra', description: 'Register this redirect URI at the provider.' }) redirectUri: string;
+  @ApiProperty({ example: 'https://identity.example.com/auth/backchannel-logout/acme-entra' }) backchannelLogoutUri: string;
+  @ApiPropertyOptional() createdAt?: Date;
+  @ApiPropertyOptional() updatedAt?: Date;
+
+  /** Copies the listed fields only, so nothing else (never a secret) can reach a response. */
+  static from(view: ProviderView): IdentityProviderDto {
+    return {
+      id: view.id,
+      displayName: view.displayName,
+      issuer: view.issuer,
+      clientId: view.clientId,
+      scopes: view.scopes,
+      matchClaim: view.matchClaim,
+      emailDomains: view.emailDomains,
+      enabled: view.enabled,
+      source: view.source,
+      hasClientSecret: view.hasClientSecret,
+      redirectUri: view.redirectUri,
+      backchannelLogoutUri: view.backchannelLogoutUri,
+      ...(view.createdAt ? { createdAt: view.createdAt } : {}),
+      ...(view.updatedAt ? { updatedAt: view.updatedAt } : {}),
+    };
+  }
+}
+
+export class ProbeStepDto implements ProbeStep {
+  @ApiProperty({ enum: ['discovery', 'issuer', 'endpoints', 'jwks', 'client'], example: 'client' }) step: ProbeStepName;
+  @ApiProperty({ example: false }) ok: boolean;
+  @ApiProperty({
+    example: 'client_rejected',
+    description:
+      'Stable code: discovery_ok|discovery_unreachable|discovery_timeout|discovery_redirect|discovery_http_error|discovery_not_json, issuer_ok|issuer_mismatch, endpoints_ok|endpoints_missing, jwks_ok|jwks_unreachable|jwks_timeout|jwks_http_error|jwks_not_json|jwks_no_usable_key, client_ok|client_no_secret|client_rejected|client_not_allowed|client_invalid_request|client_unexpected_response|client_unreachable|client_timeout, skipped.',
+  })
+  code: string;
+  @ApiProperty({ example: 'The token endpoint refused client "front-door" (invalid_client): the client id or the secret is wrong, or the secret has expired. Copy both again from the provider\'s app registration.' })
+  message: string;
+  @ApiProperty({ example: 42 }) durationMs: number;
+}
+
+export class ProbeResultDto implements ProbeResult {
+  @ApiProperty({ example: false }) ok: boolean;
+  @ApiProperty({ type: [ProbeStepDto], description: 'Always the five steps, in order; those after a failure are `skipped`.' }) steps: ProbeStepDto[];
+}

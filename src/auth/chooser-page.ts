@@ -1,0 +1,34 @@
+import { html, page } from '../common/html.js';
+
+export interface ChooserPageOptions {
+  providers: { id: string; displayName: string }[];
+  returnTo: string;
+  notice?: string;
+  /** Show the email box only when at least one provider lists email domains. */
+  emailRouting: boolean;
+  email?: string;
+}
+
+/** The sign-in chooser: one button per enabled provider, and an email box that finds the right one. */
+export function chooserPage(options: ChooserPageOptions): string {
+  const returnTo = encodeURIComponent(options.returnTo);
+  return page({
+    title: 'Sign in',
+    body: html`<h1>Sign in</h1>
+      ${options.notice ? html`<p class="error" id="chooser-notice">${options.notice}</p>` : ''}
+      ${options.emailRouting
+        ? html`<form method="get" action="/auth/login" id="email-routing">
+            <input type="hidden" name="returnTo" value="${options.returnTo}">
+            <p><label for="email">Work email</label><br>
+              <input id="email" name="email" type="email" autocomplete="username" value="${options.email ?? ''}" required>
+              <button type="submit">Continue</button></p>
+          </form>
+          <p class="muted">Or choose how to sign in:</p>`
+        : html`<p class="muted">Choose how to sign in:</p>`}
+      <ul class="providers">
+        ${options.providers.map(
+          (provider) => html`<li><a class="button provider" data-provider="${provider.id}" href="/auth/login/${encodeURIComponent(provider.id)}?returnTo=${returnTo}">Sign in with ${provider.displayName}</a></li>`,
+        )}
+      </ul>`,
+  });
+}

@@ -1,0 +1,35 @@
+import type { Request } from 'express';
+
+/**
+ * The URL the browser asked the proxy for: `X-Original-URL` (nginx `auth_request`), else
+ * `X-Forwarded-Proto` + `X-Forwarded-Host` + `X-Forwarded-Uri` (Traefik ForwardAuth, Caddy
+ * forward_auth). Believed only from a proxy that `TRUST_PROXY` names: anyone else could claim any app.
+ */
+export function originalUrl(req: Request): URL | undefined {
+  const trust = req.app.get('trust proxy fn') as ((address: string, hop: number) => boolean) | undefined;
+  const peer = req.socket.remoteAddress;
+  if (!trust || !peer || !trust(peer, 0)) return undefined;
+  const original = single(req.header('x-original-url'));
+  if (original) return parse(original);
+  const proto = single(req.header('x-forwarded-proto'));
+  const host = single(req.header('x-forwarded-host'));
+  if (!proto || !host) return undefined;
+  const uri = single(req.header('x-forwarded-uri')) ?? '/';
+  if (!uri.startsWith('/') || uri.startsWith('//')) return undefined;
+  return parse(`${proto}://${host}${uri}`);
+}
+
+/** A list (`a, b`) means a chain of proxies whose first hop nobody vouched for: refused. */
+function single(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed && !trimmed.includes(',') ? trimmed : undefined;
+}
+
+function parse(raw: string): URL | undefined {
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { EntityManager, Repository } from 'typeorm';
+import { SigningKey } from './signing-key.entity.js';
+
+/** An arbitrary constant: the advisory lock that lets one instance at a time create the next key. */
+const ROTATION_LOCK = 0x66_64_6b_79;
+
+/** The queries of assertion signing keys, and nothing else. */
+@Injectable()
+export class SigningKeyRepository {
+  constructor(@InjectRepository(SigningKey) private readonly keys: Repository<SigningKey>) {}
+
+  /** Every key verifiers may still meet, newest activation first. */
+  published(): Promise<SigningKey[]> {
+    return this.keys.createQueryBuilder('k').where('k.published_until > now()').orderBy('k.active_from', 'DESC').getMany();
+  }
+
+  /** Runs `work` while holding the rotation lock, so two instances never both add a key. */
+  withRotationLock<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.keys.manager.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [ROTATION_LOCK]);
+      return work(manager);
+    });
+  }
+
+  newest(manager: EntityManager): Promise<SigningKey | null> {
+    return manager.getRepository(SigningKey).createQueryBuilder('k').orderBy('k.active_from', 'DESC').getOne();
+  }
+
+  async insert(manager: EntityManager, key: Pick<SigningKey, 'kid' | 'privateJwk' | 'publicJwk' | 'activeFrom' | 'publishedUntil'>): Promise<void> {
+    await manager.insert(SigningKey, key);
+  }
+
+  async deleteRetired(manager: EntityManager): Promise<void> {
+    await manager.query(`DELETE FROM assertion_signing_keys WHERE published_until < now() - interval '1 day'`);
+  }
+}

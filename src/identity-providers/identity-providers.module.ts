@@ -1,0 +1,64 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { IdentityProviderRecord } from './identity-provider.entity.js';
+import { IdentityProviderRegistry } from './identity-provider.registry.js';
+import { IdentityProvidersRepository } from './identity-providers.repository.js';
+import { IdentityProvidersService } from './identity-providers.service.js';
+import { OidcIdentityProvider } from './oidc-identity-provider.js';
+import type { OidcConnection } from './oidc-connection.js';
+import { ProviderHealthService } from './provider-health.service.js';
+import { ProviderSecrets } from './provider-secrets.js';
+import { ProviderSyncService } from './provider-sync.service.js';
+import { ENVIRONMENT_PROVIDER_ID, providerCallbackUrl } from './provider-urls.js';
+import { developmentKey } from './secret-box.js';
+
+/**
+ * The identity providers: the one OIDC_* configures and those stored in the database, their
+ * registry on this instance, the Test, and readiness. Others depend on `IdentityProvider` only.
+ */
+@Global()
+@Module({})
+export class IdentityProvidersModule {
+  static forRoot(connection: OidcConnection): DynamicModule {
+    return {
+      module: IdentityProvidersModule,
+      imports: [TypeOrmModule.forFeature([IdentityProviderRecord])],
+      providers: [
+        {
+          provide: IdentityProviderRegistry,
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => new IdentityProviderRegistry([environmentProvider(config, connection)]),
+        },
+        {
+          provide: ProviderSecrets,
+          inject: [APP_CONFIG],
+          useFactory: async (config: AppConfig) =>
+            new ProviderSecrets(config.encryptionKey ?? (config.production ? undefined : await developmentKey(config.embeddedPostgres.dataDir))),
+        },
+        IdentityProvidersRepository,
+        ProviderSyncService,
+        ProviderHealthService,
+        IdentityProvidersService,
+      ],
+      exports: [IdentityProviderRegistry, ProviderHealthService, IdentityProvidersService],
+    };
+  }
+}
+
+function environmentProvider(config: AppConfig, connection: OidcConnection): OidcIdentityProvider {
+  return new OidcIdentityProvider({
+    id: ENVIRONMENT_PROVIDER_ID,
+    displayName: config.oidc.displayName,
+    issuer: connection.issuer,
+    clientId: connection.clientId,
+    clientSecret: connection.clientSecret,
+    scopes: config.oidc.scopes,
+    matchClaim: config.oidc.matchClaim,
+    emailDomains: [],
+    source: 'environment',
+    version: 0,
+    callbackUrl: providerCallbackUrl(config.publicUrl, ENVIRONMENT_PROVIDER_ID),
+    jwksCooldownMs: config.oidc.jwksCooldownSeconds * 1000,
+  });
+}

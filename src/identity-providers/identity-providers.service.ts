@@ -1,0 +1,232 @@
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
+import { DomainException } from '../common/domain.exception.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { IdentityProviderRecord, MatchClaim } from './identity-provider.entity.js';
+import type { ProviderSource } from './identity-provider.js';
+import { IdentityProviderRegistry } from './identity-provider.registry.js';
+import { IdentityProvidersRepository, type ProviderRowChanges } from './identity-providers.repository.js';
+import { ProviderHealthService } from './provider-health.service.js';
+import { probeProvider, type ProbeResult } from './provider-probe.js';
+import { checkProviderFields, checkProviderId, type ProviderFields } from './provider-rules.js';
+import { ProviderSecrets } from './provider-secrets.js';
+import { ProviderSyncService } from './provider-sync.service.js';
+import { ENVIRONMENT_PROVIDER_ID, providerBackchannelLogoutUrl, providerCallbackUrl } from './provider-urls.js';
+
+/** A provider as administrators see it; never its client secret. */
+export interface ProviderView {
+  id: string;
+  displayName: string;
+  issuer: string;
+  clientId: string;
+  scopes: string[];
+  matchClaim: MatchClaim;
+  emailDomains: string[];
+  enabled: boolean;
+  source: ProviderSource;
+  hasClientSecret: boolean;
+  redirectUri: string;
+  backchannelLogoutUri: string;
+  createdAt?: Date;
+  updatedAt?: Date;
+}
+
+export interface NewProvider extends Partial<Omit<ProviderFields, 'displayName' | 'issuer' | 'clientId'>> {
+  id: string;
+  displayName: string;
+  issuer: string;
+  clientId: string;
+}
+
+export type ProviderChanges = Partial<ProviderFields>;
+
+export type ProviderDraft = Omit<NewProvider, 'id' | 'displayName'> & { id?: string; displayName?: string };
+
+/** Identity providers as data: list, create, change, delete and Test, for the API and the console pages alike. */
+@Injectable()
+export class IdentityProvidersService {
+  private readonly logger = new Logger(IdentityProvidersService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly repository: IdentityProvidersRepository,
+    private readonly registry: IdentityProviderRegistry,
+    private readonly sync: ProviderSyncService,
+    private readonly secrets: ProviderSecrets,
+    private readonly health: ProviderHealthService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list(): Promise<ProviderView[]> {
+    const environment = this.environmentView();
+    const stored = (await this.repository.list()).map((row) => this.view(row));
+    return environment ? [environment, ...stored] : stored;
+  }
+
+  async get(id: string): Promise<ProviderView> {
+    if (id === ENVIRONMENT_PROVIDER_ID) {
+      const environment = this.environmentView();
+      if (environment) return environment;
+    }
+    return this.view(await this.row(id));
+  }
+
+  async create(input: NewProvider, actorId?: string): Promise<ProviderView> {
+    const id = checkProviderId(input.id);
+    if (id === ENVIRONMENT_PROVIDER_ID) throw this.environmentReadOnly();
+    const fields = checkProviderFields({ scopes: ['openid', 'profile', 'email'], matchClaim: 'email', emailDomains: [], enabled: true, ...defined(input) } as ProviderFields);
+    const inserted = await this.repository.insert({
+      id,
+      displayName: fields.displayName,
+      issuer: fields.issuer,
+      clientId: fields.clientId,
+      clientSecretEncrypted: fields.clientSecret ? this.secrets.seal(fields.clientSecret, id) : null,
+      scopes: fields.scopes,
+      matchClaim: fields.matchClaim,
+      emailDomains: fields.emailDomains,
+      enabled: fields.enabled,
+    });
+    if (!inserted) throw new DomainException('provider_exists', HttpStatus.CONFLICT, `An identity provider with id "${id}" exists already; choose another id or change that one.`);
+    // The notification reaches every instance; this one applies it now so the answer is already true here.
+    await this.sync.reload(id);
+    await this.audit.record({ type: 'admin.provider.created', actorId, providerId: id, details: { enabled: fields.enabled, hasClientSecret: Boolean(fields.clientSecret) } });
+    this.logger.log(`identity provider ${id} created${actorId ? ` by ${actorId}` : ''}`);
+    return this.get(id);
+  }
+
+  async update(id: string, changes: ProviderChanges, actorId?: string): Promise<ProviderView> {
+    if (id === ENVIRONMENT_PROVIDER_ID) throw this.environmentReadOnly();
+    const current = await this.row(id);
+    const fields = checkProviderFields({ ...this.fieldsOf(current), ...defined(changes) });
+    const update: ProviderRowChanges = {
+      displayName: fields.displayName,
+      issuer: fields.issuer,
+      clientId: fields.clientId,
+      scopes: fields.scopes,
+      matchClaim: fields.matchClaim,
+      emailDomains: fields.emailDomains,
+      enabled: fields.enabled,
+    };
+    if (changes.clientSecret !== undefined) update.clientSecretEncrypted = this.secrets.seal(fields.clientSecret!, id);
+    if (!(await this.repository.update(id, update))) throw this.notFound(id);
+    await this.sync.reload(id);
+    const changed = Object.keys(changes).filter((key) => (changes as Record<string, unknown>)[key] !== undefined);
+    await this.audit.record({ type: 'admin.provider.updated', actorId, providerId: id, details: { changed } });
+    this.logger.log(`identity provider ${id} updated (${changed.join(', ')})${actorId ? ` by ${actorId}` : ''}`);
+    return this.get(id);
+  }
+
+  async delete(id: string, actorId?: string): Promise<void> {
+    if (id === ENVIRONMENT_PROVIDER_ID) throw this.environmentReadOnly();
+    if (!(await this.repository.delete(id))) throw this.notFound(id);
+    await this.sync.reload(id);
+    await this.audit.record({ type: 'admin.provider.deleted', actorId, providerId: id });
+    this.logger.log(`identity provider ${id} deleted${actorId ? ` by ${actorId}` : ''}`);
+  }
+
+  /** Tests a saved provider (the environment's included) as it is stored now. */
+  async test(id: string, actorId?: string): Promise<ProbeResult> {
+    const registered = this.registry.find(id);
+    let result: ProbeResult;
+    if (registered?.source === 'environment') {
+      result = await probeProvider(this.registry.probeTarget(registered), { timeoutMs: this.config.oidc.httpTimeoutMs });
+      this.health.remember(registered, result);
+    } else {
+      const row = await this.row(id);
+      const clientSecret = row.clientSecretEncrypted ? this.secrets.open(row.clientSecretEncrypted, row.id) : undefined;
+      result = await probeProvider(
+        { issuer: row.issuer, clientId: row.clientId, clientSecret, callbackUrl: providerCallbackUrl(this.config.publicUrl, row.id) },
+        { timeoutMs: this.config.oidc.httpTimeoutMs },
+      );
+      // The result stands for readiness only if it tested the version this instance signs in with.
+      if (registered && registered.version === row.version) this.health.remember(registered, result);
+    }
+    await this.recordTest(id, result, actorId);
+    return result;
+  }
+
+  /** Tests a draft before it is saved; nothing is written but the audit event. */
+  async testDraft(draft: ProviderDraft, actorId?: string): Promise<ProbeResult> {
+    const id = draft.id === undefined ? 'draft' : checkProviderId(draft.id);
+    const fields = checkProviderFields({ scopes: ['openid'], matchClaim: 'email', emailDomains: [], enabled: true, ...defined(draft), displayName: draft.displayName || 'Draft' } as ProviderFields);
+    const result = await probeProvider(
+      { issuer: fields.issuer, clientId: fields.clientId, clientSecret: fields.clientSecret, callbackUrl: providerCallbackUrl(this.config.publicUrl, id) },
+      { timeoutMs: this.config.oidc.httpTimeoutMs },
+    );
+    await this.recordTest(draft.id, result, actorId, true);
+    return result;
+  }
+
+  private async recordTest(providerId: string | undefined, result: ProbeResult, actorId: string | undefined, draft = false): Promise<void> {
+    const failed = result.steps.find((step) => !step.ok);
+    await this.audit.record({
+      type: 'admin.provider.tested',
+      outcome: result.ok ? 'success' : 'failure',
+      reason: failed?.code,
+      actorId,
+      providerId,
+      details: { draft, ...(failed ? { failedStep: failed.step } : {}) },
+    });
+  }
+
+  private async row(id: string): Promise<IdentityProviderRecord> {
+    const row = await this.repository.find(id);
+    if (!row) throw this.notFound(id);
+    return row;
+  }
+
+  private fieldsOf(row: IdentityProviderRecord): ProviderFields {
+    return { displayName: row.displayName, issuer: row.issuer, clientId: row.clientId, scopes: row.scopes, matchClaim: row.matchClaim, emailDomains: row.emailDomains, enabled: row.enabled };
+  }
+
+  private view(row: IdentityProviderRecord): ProviderView {
+    return {
+      ...this.fieldsOf(row),
+      id: row.id,
+      source: 'database',
+      hasClientSecret: row.clientSecretEncrypted !== null,
+      redirectUri: providerCallbackUrl(this.config.publicUrl, row.id),
+      backchannelLogoutUri: providerBackchannelLogoutUrl(this.config.publicUrl, row.id),
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    };
+  }
+
+  private environmentView(): ProviderView | undefined {
+    const provider = this.registry.find(ENVIRONMENT_PROVIDER_ID);
+    if (!provider || provider.source !== 'environment') return undefined;
+    const target = this.registry.probeTarget(provider);
+    const { scopes } = this.config.oidc;
+    return {
+      id: provider.id,
+      displayName: provider.displayName,
+      issuer: provider.issuer,
+      clientId: target.clientId,
+      scopes,
+      matchClaim: provider.matchClaim,
+      emailDomains: [...provider.emailDomains],
+      enabled: true,
+      source: 'environment',
+      hasClientSecret: Boolean(target.clientSecret),
+      redirectUri: provider.callbackUrl,
+      backchannelLogoutUri: providerBackchannelLogoutUrl(this.config.publicUrl, provider.id),
+    };
+  }
+
+  private notFound(id: string): DomainException {
+    return new DomainException('provider_not_found', HttpStatus.NOT_FOUND, `There is no identity provider with id "${id}".`);
+  }
+
+  private environmentReadOnly(): DomainException {
+    return new DomainException(
+      'provider_read_only',
+      HttpStatus.CONFLICT,
+      `The "${ENVIRONMENT_PROVIDER_ID}" identity provider comes from the environment (OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET); change those variables and restart instead, or add another provider with its own id.`,
+    );
+  }
+}
+
+/** Leaves out fields given as undefined, so they do not override defaults or stored values. */
+function defined<T extends object>(input: T): Partial<T> {
+  return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as Partial<T>;
+}

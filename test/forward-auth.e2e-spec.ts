@@ -1,0 +1,210 @@
+import { get as httpGet } from 'node:http';
+import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startService } from '../src/bootstrap.js';
+import { SigningKeysService } from '../src/forward-auth/signing-keys.service.js';
+import { TestBrowser, type Page } from './support/browser.js';
+import { startEchoApp, startNginx, type RunningNginx } from './support/nginx.js';
+import { freePort } from './support/ports.js';
+import { ADMIN, DEVELOPER, signInThroughDevIdp, startTestService, type TestService } from './support/service.js';
+
+/** fetch() will not send a Host header of its choosing; a raw request will, as any client can. */
+function rawGet(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(url, { headers, timeout: 5_000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', reject);
+  });
+}
+
+interface Echo {
+  path: string;
+  headers: Record<string, string>;
+}
+
+describe('forward auth behind a real nginx', () => {
+  let env: TestService;
+  let nginx: RunningNginx;
+  let echo: Awaited<ReturnType<typeof startEchoApp>>;
+  let wiki: string;
+  let reports: string;
+
+  function echoed(page: Page): Echo {
+    expect(page.status, page.body.slice(0, 500)).toBe(200);
+    return JSON.parse(page.body) as Echo;
+  }
+
+  async function verifyAssertion(assertion: string, audience: string) {
+    const jwks = createRemoteJWKSet(new URL('/.well-known/jwks.json', env.url));
+    return jwtVerify(assertion, jwks, { issuer: env.url, audience, algorithms: ['ES256'] });
+  }
+
+  beforeAll(async () => {
+    echo = await startEchoApp();
+    const [wikiPort, reportsPort] = [await freePort(), await freePort()];
+    wiki = `http://localhost:${wikiPort}`;
+    reports = `http://localhost:${reportsPort}`;
+    env = await startTestService({
+      TRUST_PROXY: '127.0.0.1',
+      COOKIE_DOMAIN: 'localhost',
+      PROTECTED_APPS: JSON.stringify([
+        { origin: wiki, name: 'Wiki' },
+        { origin: reports, name: 'Reports', role: 'admin' },
+      ]),
+    });
+    nginx = await startNginx({
+      servers: [
+        { port: wikiPort, appAddress: echo.address, appOrigin: wiki },
+        { port: reportsPort, appAddress: echo.address, appOrigin: reports },
+      ],
+      frontdoorAddress: `127.0.0.1:${new URL(env.url).port}`,
+      frontdoorUrl: env.url,
+    });
+  });
+  afterAll(async () => {
+    await nginx?.close();
+    await env?.close();
+    await echo?.close();
+  });
+
+  it('sends a browser without a session through the login and back to the app, with identity headers and a verifiable assertion', async () => {
+    const browser = new TestBrowser();
+    const first = await browser.request(`${wiki}/pages/home`);
+    expect(first.status).toBe(302);
+    expect(first.headers.get('location')).toBe(`${env.url}/auth/login?returnTo=${wiki}/pages/home`);
+    const page = await signInThroughDevIdp(browser, `${wiki}/pages/home`, DEVELOPER);
+    expect(page.url).toBe(`${wiki}/pages/home`);
+    const { path, headers } = echoed(page);
+    expect(path).toBe('/pages/home');
+    expect(headers['x-auth-request-email']).toBe(DEVELOPER.email);
+    expect(headers['x-auth-request-groups']).toBe('developer');
+    const [user] = await env.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [DEVELOPER.email]);
+    expect(headers['x-auth-request-user']).toBe(user.id);
+
+    const { payload, protectedHeader } = await verifyAssertion(headers['x-frontdoor-assertion'], wiki);
+    expect(protectedHeader.alg).toBe('ES256');
+    expect(payload).toMatchObject({ iss: env.url, aud: wiki, sub: user.id, email: DEVELOPER.email, roles: ['developer'] });
+    expect(payload.exp! - payload.iat!).toBe(60);
+    // Made for the wiki: another app refuses it.
+    await expect(verifyAssertion(headers['x-frontdoor-assertion'], reports)).rejects.toThrow();
+
+    // Headers a client sends itself never reach the app.
+    const forged = await browser.open(`${wiki}/x`, { headers: { 'x-auth-request-email': 'ceo@example.com' } });
+    expect(echoed(forged).headers['x-auth-request-email']).toBe(DEVELOPER.email);
+  });
+
+  it('refuses an app whose role the user lacks (403), and admits a user who has it', async () => {
+    const developer = new TestBrowser();
+    await signInThroughDevIdp(developer, `${env.url}/servicecenter`, DEVELOPER);
+    const refused = await developer.open(`${reports}/q1`);
+    expect(refused.status).toBe(403);
+    // Naming the open app in the Host header does not make the proxy ask about it.
+    const disguised = await rawGet(`${reports}/q1`, { host: new URL(wiki).host, cookie: `frontdoor.sid=${developer.cookie('localhost', 'frontdoor.sid')}` });
+    expect(disguised).toBe(403);
+
+    const admin = new TestBrowser();
+    const page = await signInThroughDevIdp(admin, `${reports}/q1`, ADMIN);
+    expect(echoed(page).headers['x-auth-request-groups']).toBe('admin,developer');
+  });
+
+  it('sends the browser to the login again after logout and after its session is revoked', async () => {
+    const browser = new TestBrowser();
+    echoed(await signInThroughDevIdp(browser, `${wiki}/`, DEVELOPER));
+    const logout = await browser.request(`${env.url}/auth/logout`, { method: 'POST', headers: { origin: env.url } });
+    expect(logout.status).toBe(303);
+    // COOKIE_DOMAIN: the cookie is cleared for the same domain it was set for.
+    expect(logout.headers.get('set-cookie')).toMatch(/^frontdoor\.sid=;.*Domain=localhost/);
+    const after = await browser.request(`${wiki}/`);
+    expect(after.status).toBe(302);
+    expect(after.headers.get('location')).toBe(`${env.url}/auth/login?returnTo=${wiki}/`);
+
+    const admin = new TestBrowser();
+    echoed(await signInThroughDevIdp(admin, `${reports}/`, ADMIN));
+    const [user] = await env.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [ADMIN.email]);
+    await env.db.query(`DELETE FROM sessions WHERE user_id = $1`, [user.id]);
+    const revoked = await admin.request(`${reports}/`);
+    expect(revoked.status).toBe(302);
+    expect(revoked.headers.get('location')).toContain('/auth/login?returnTo=');
+  });
+
+  it('answers /auth/verify 403 for an origin that is not a protected app, and 401 without a session', async () => {
+    const browser = new TestBrowser();
+    await signInThroughDevIdp(browser, `${env.url}/servicecenter`, ADMIN);
+    const other = await browser.request(`${env.url}/auth/verify`, { headers: { 'x-original-url': 'http://localhost:1/x' } });
+    expect(other.status).toBe(403);
+    expect(other.headers.get('x-frontdoor-assertion')).toBeNull();
+    const noHeader = await browser.request(`${env.url}/auth/verify`);
+    expect(noHeader.status).toBe(403);
+    const viaForwarded = await browser.request(`${env.url}/auth/verify`, {
+      headers: { 'x-forwarded-proto': 'http', 'x-forwarded-host': new URL(reports).host, 'x-forwarded-uri': '/q2' },
+    });
+    expect(viaForwarded.status).toBe(200);
+    // The session cookie as set at login (a signed-in request re-sends it only about once a minute).
+    expect(browser.setCookieLine('localhost', 'frontdoor.sid')).toMatch(/^frontdoor\.sid=.*; Domain=localhost; Path=\/; Expires=.*HttpOnly; SameSite=Lax$/);
+    expect(viaForwarded.headers.get('x-auth-request-email')).toBe(ADMIN.email);
+    const anonymous = await fetch(`${env.url}/auth/verify`, { headers: { 'x-original-url': `${wiki}/` } });
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('lets a login return only to a protected app, never to another site', async () => {
+    const browser = new TestBrowser();
+    const page = await signInThroughDevIdp(browser, `${env.url}/auth/login?returnTo=${encodeURIComponent('http://evil.example/x')}`, DEVELOPER);
+    expect(new URL(page.url).origin).toBe(env.url);
+  });
+
+  it('signs on every instance with a key the shared JWKS publishes', async () => {
+    const port = await freePort();
+    const second = await startService({
+      PORT: String(port),
+      PUBLIC_URL: env.url,
+      DATABASE_URL: env.db.url,
+      DEV_IDP_PORT: '0',
+      SESSION_SECRET: 'test-session-secret-0123456789',
+      LOG_LEVEL: 'error',
+      TRUST_PROXY: '127.0.0.1',
+      PROTECTED_APPS: JSON.stringify([{ origin: wiki, name: 'Wiki' }]),
+    });
+    try {
+      const secondUrl = `http://localhost:${port}`;
+      const jwks = async (base: string) => (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
+      expect(await jwks(secondUrl)).toEqual(await jwks(env.url));
+      const browser = new TestBrowser();
+      await signInThroughDevIdp(browser, `${env.url}/servicecenter`, DEVELOPER);
+      const verified = await browser.request(`${secondUrl}/auth/verify`, { headers: { 'x-original-url': `${wiki}/from-second` } });
+      expect(verified.status).toBe(200);
+      await verifyAssertion(verified.headers.get('x-frontdoor-assertion')!, wiki);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('rotates the signing key without breaking a verifier that cached the old key set', async () => {
+    const keys = env.service.app.get(SigningKeysService);
+    const cached = (await (await fetch(`${env.url}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
+    expect(cached.keys).toHaveLength(1);
+    expect(JSON.stringify(cached)).not.toMatch(/"d":/);
+
+    // The current key has served its period: the next one is published ahead, the old one still signs.
+    await env.db.query(`UPDATE assertion_signing_keys SET active_from = now() - interval '8 days', published_until = now() + interval '7 days'`);
+    await keys.refresh();
+    const published = (await (await fetch(`${env.url}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
+    expect(published.keys).toHaveLength(2);
+    const browser = new TestBrowser();
+    const before = echoed(await signInThroughDevIdp(browser, `${wiki}/`, DEVELOPER)).headers['x-frontdoor-assertion'];
+    expect(decodeProtectedHeader(before).kid).toBe(cached.keys[0].kid);
+    await jwtVerify(before, createLocalJWKSet(cached), { issuer: env.url, audience: wiki });
+
+    // The next key takes over: verifiers holding the refreshed set accept old and new assertions alike.
+    await env.db.query(`UPDATE assertion_signing_keys SET active_from = now() - interval '1 second' WHERE kid <> $1`, [cached.keys[0].kid]);
+    await keys.refresh();
+    const after = echoed(await browser.open(`${wiki}/`)).headers['x-frontdoor-assertion'];
+    expect(decodeProtectedHeader(after).kid).not.toBe(cached.keys[0].kid);
+    const refreshed = createLocalJWKSet(published);
+    await jwtVerify(after, refreshed, { issuer: env.url, audience: wiki });
+    await jwtVerify(before, refreshed, { issuer: env.url, audience: wiki });
+    expect(((await (await fetch(`${env.url}/.well-known/jwks.json`)).json()) as JSONWebKeySet).keys).toHaveLength(2);
+  });
+});
