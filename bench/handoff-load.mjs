@@ -1,11 +1,12 @@
-// Load of complete desktop handoffs: create (the Studio), the handoff page with a session (the
-// browser), redeem (the Studio), end to end. Loopback only; every loop is bounded by time and stops by itself.
+// Load of complete desktop handoffs: create (the Studio), the handoff page with a session and the
+// Open … Studio click (the browser), redeem (the Studio), end to end. Loopback only; every loop is
+// bounded by time and stops by itself.
 import { createHash, randomBytes } from 'node:crypto';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { inWorker, percentile } from './support.mjs';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY) > 0 ? Number(process.env.BENCH_CONCURRENCY) : 8;
-/** Never contacted: the bench reads the code from the page's Open link, as the browser would follow it. */
+/** Never contacted: the bench reads the code from the Open button's redirect, as the browser would follow it. */
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const WORKER_KIND = 'frontdoor-bench-handoff';
 /** A failing service must not turn a loop into a busy spin of errors. */
@@ -33,10 +34,22 @@ export async function completeHandoff(base, cookie, steps) {
   lap('create');
   const page = await fetch(`${base}/desktop/handoff/${handoff.id}`, { headers: { cookie }, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
   const body = await page.text();
-  const href = /<a id="open-studio" class="button" href="([^"]*)"/.exec(body)?.[1];
-  if (page.status !== 200 || !href) throw new Error(`handoff page: HTTP ${page.status} without an Open Service Studio link`);
-  const code = new URL(href.replaceAll('&amp;', '&')).searchParams.get('code');
+  const csrf = /<form id="open-form"[^>]*>\s*<input type="hidden" name="_csrf" value="([^"]*)"/.exec(body)?.[1];
+  if (page.status !== 200 || !csrf) throw new Error(`handoff page: HTTP ${page.status} without an Open Service Studio button`);
   lap('page');
+  // The click: a form POST that mints the code and redirects to the Studio.
+  const open = await fetch(`${base}/desktop/handoff/${handoff.id}/open`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: csrf }),
+    redirect: 'manual',
+    signal: AbortSignal.timeout(10_000),
+  });
+  await open.arrayBuffer();
+  const location = open.headers.get('location');
+  if (open.status !== 303 || !location) throw new Error(`Open Service Studio: HTTP ${open.status} without a redirect`);
+  const code = new URL(location).searchParams.get('code');
+  lap('open');
   const token = await postJson(`${base}/api/desktop/handoffs/${handoff.id}/token`, { code, codeVerifier }, 200);
   if (!token.accessToken) throw new Error('the redemption answered no token');
   lap('redeem');
@@ -63,7 +76,7 @@ async function healthz(base) {
 
 /** `concurrency` loops, each running one iteration after another until the time is up. */
 async function loadLoop({ kind, base, cookie, seconds, concurrency }) {
-  const steps = { create: [], page: [], redeem: [] };
+  const steps = { create: [], page: [], open: [], redeem: [] };
   const iteration = kind === 'healthz' ? () => healthz(base) : () => completeHandoff(base, cookie, steps);
   const latencies = [];
   let errors = 0;

@@ -293,6 +293,8 @@ export async function startBenchService() {
       DEV_IDP_PORT: '0',
       SESSION_SECRET: randomBytes(24).toString('base64url'),
       LOG_LEVEL: 'error',
+      // The load comes from one address: the per-address limits would measure 429s, not the service.
+      RATE_LIMITS_ENABLED: 'false',
     });
     const close = async () => {
       await service.close();

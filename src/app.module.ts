@@ -13,6 +13,7 @@ import { ForwardAuthModule } from './forward-auth/forward-auth.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdentityProvidersModule } from './identity-providers/identity-providers.module.js';
 import type { OidcConnection } from './identity-providers/oidc-connection.js';
+import { LimitsModule } from './limits/limits.module.js';
 import { UsersModule } from './users/users.module.js';
 
 export interface AppRuntime {
@@ -28,8 +29,9 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(runtime.config),
-        TypeOrmModule.forRoot(dataSourceOptions(runtime.databaseUrl)),
+        TypeOrmModule.forRoot(dataSourceOptions(runtime.databaseUrl, runtime.config.database)),
         AuditModule,
+        LimitsModule,
         IdentityProvidersModule.forRoot(runtime.oidc),
         UsersModule,
         AuthModule,

@@ -8,6 +8,10 @@ import { AppModule } from './app.module.js';
 import { loadConfig, type AppConfig } from './config/app-config.js';
 import { AppExceptionFilter } from './common/exception.filter.js';
 import { securityHeaders } from './common/security-headers.js';
+import { BODY_SIZE_LIMIT, refuseDeepJson } from './common/body-limits.js';
+import { ConfigError } from './config/app-config.js';
+import type { ProviderStatus } from './identity-providers/identity-provider.js';
+import { IdentityProviderRegistry } from './identity-providers/identity-provider.registry.js';
 import { requestContext } from './observability/request-context.js';
 import { exceptProbes } from './health/probe-paths.js';
 import { openDatabase } from './database/embedded-postgres.js';
@@ -24,6 +28,10 @@ export interface RunningService {
   issuer: string;
   databaseUrl: string;
   devIdp?: DevIdp;
+  /** The identity provider as found at start-up; the service starts either way and retries. */
+  providerAtStart: ProviderStatus;
+  /** Start-up warnings worth a line of their own (configuration that cannot work as meant). */
+  warnings: string[];
   close(): Promise<void>;
 }
 
@@ -40,42 +48,123 @@ export async function startService(env: Record<string, string | undefined>): Pro
   const logger = new Logger('Bootstrap');
   Logger.overrideLogger(LOG_LEVELS[config.logLevel]);
 
+  const warnings = startupWarnings(config);
+  for (const warning of warnings) logger.warn(warning);
+
   const database = await openDatabase(config, (line) => logger.log(line));
-  const { oidc, devIdp } = await resolveIdentityProvider(config);
+  let devIdp: DevIdp | undefined;
+  let app: NestExpressApplication | undefined;
   try {
-    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl: database.url, oidc }), {
+    const resolved = await resolveIdentityProvider(config);
+    devIdp = resolved.devIdp;
+    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl: database.url, oidc: resolved.oidc }), {
       logger: LOG_LEVELS[config.logLevel],
+      // Registered below with a size limit and a depth check that runs before JSON.parse.
+      bodyParser: false,
     });
+    // `verify` is passed through to body-parser at run time; Nest's option type leaves it out.
+    app.useBodyParser('json', { limit: BODY_SIZE_LIMIT, verify: refuseDeepJson } as { limit: string });
+    app.useBodyParser('urlencoded', { limit: BODY_SIZE_LIMIT, extended: true });
     app.set('trust proxy', config.trustProxy);
     app.disable('x-powered-by');
     // Pages and answers are per user and per request: hashing each body for a conditional GET costs more than it saves.
     app.set('etag', false);
-    app.use(exceptProbes(requestContext), exceptProbes(securityHeaders));
+    // The provider's origin: Log out's answer redirects there (its end-session endpoint).
+    const headers = securityHeaders({ https: config.publicUrl.protocol === 'https:', formTargets: [new URL(resolved.oidc.issuer).origin] });
+    app.use(exceptProbes(requestContext), exceptProbes(headers));
     app.useGlobalFilters(new AppExceptionFilter());
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-    app.enableShutdownHooks();
     setUpSwagger(app);
     if (devIdp) await seedDemoUsers(app);
-    await app.listen(config.port, '0.0.0.0');
+    await listen(app, config.port, 'PORT');
 
+    // Reported now rather than at the first sign-in; the service runs either way and retries.
+    const primary = app.get(IdentityProviderRegistry).primary();
+    const providerAtStart: ProviderStatus = primary ? await statusWithin(primary.status(), START_CHECK_MS) : { ready: false, reason: 'no identity provider is enabled' };
+    if (!providerAtStart.ready) {
+      logger.warn(`The identity provider cannot be used yet (${providerAtStart.reason}); sign-in answers 503 and /readyz is not ready until it can.`);
+    }
+    const server = app.getHttpServer() as import('node:http').Server;
+    const nest = app;
     return {
       app,
       config,
       url: config.publicUrl.origin,
-      issuer: oidc.issuer,
+      issuer: resolved.oidc.issuer,
       databaseUrl: database.url,
       devIdp,
+      providerAtStart,
+      warnings,
       close: async () => {
-        await app.close();
+        // Stop accepting, let requests in flight finish, drop idle keep-alive sockets at once.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await closed;
+        await nest.close();
         await devIdp?.close();
         await database.stop();
       },
     };
   } catch (error) {
+    await app?.close().catch(() => undefined);
     await devIdp?.close();
     await database.stop();
     throw error;
   }
+}
+
+/** Start-up waits this long for the provider's discovery before reporting it as not answering. */
+const START_CHECK_MS = 3_000;
+
+function statusWithin(status: Promise<ProviderStatus>, ms: number): Promise<ProviderStatus> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<ProviderStatus>((resolve) => {
+    timer = setTimeout(() => resolve({ ready: false, reason: `no answer within ${ms / 1000} s (still trying)` }), ms);
+  });
+  return Promise.race([status, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Closes the service within `seconds`, or gives up waiting: SIGTERM must end the process even
+ * when a request or a connection hangs. Resolves true when everything closed in time.
+ */
+export async function shutDownWithin(service: Pick<RunningService, 'close'>, seconds: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), seconds * 1000);
+  });
+  try {
+    return await Promise.race([service.close().then(() => true as const), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Configuration that starts but cannot work as the operator meant it. In production some of it stops start-up. */
+export function startupWarnings(config: AppConfig): string[] {
+  const warnings: string[] = [];
+  if (config.publicUrl.protocol === 'https:' && !config.trustProxy) {
+    const line =
+      'PUBLIC_URL is https but TRUST_PROXY is not set: behind a TLS-terminating proxy the session cookie (Secure) is never sent and every sign-in ends in "Sign-in expired". Set TRUST_PROXY to the proxy.';
+    if (config.production) throw new ConfigError(line);
+    warnings.push(line);
+  }
+  return warnings;
+}
+
+/**
+ * Listens, turning a port in use into one line that names the port and the variable to change.
+ * The HTTP server is started here rather than by `app.listen`, which would log its own stack first.
+ */
+async function listen(app: INestApplication, port: number, variable: string): Promise<void> {
+  await app.init();
+  const server = app.getHttpServer() as import('node:http').Server;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' ? new ConfigError(`Port ${port} is already in use: stop what uses it or set ${variable} to a free port.`) : error);
+    });
+    server.listen(port, '0.0.0.0', () => resolve());
+  });
 }
 
 async function resolveIdentityProvider(config: AppConfig): Promise<{ oidc: OidcConnection; devIdp?: DevIdp }> {
@@ -95,6 +184,11 @@ async function resolveIdentityProvider(config: AppConfig): Promise<{ oidc: OidcC
         postLogoutRedirectUris: [new URL('/auth/signed-out', config.publicUrl).toString()],
       },
     ],
+  }).catch((error: unknown) => {
+    if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+    throw new ConfigError(
+      `Port ${config.oidc.devIdpPort} (the development identity provider's, PORT+1 unless set) is already in use: set DEV_IDP_PORT to a free port, or set OIDC_ISSUER to use a real provider.`,
+    );
   });
   return { oidc: { issuer: devIdp.issuer, clientId: config.oidc.clientId, clientSecret }, devIdp };
 }

@@ -1,3 +1,4 @@
+import { csrfForm } from './support/forms.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBrowser } from './support/browser.js';
 import { ADMIN, confirmProviderLogout, DEVELOPER, isDevIdpLogin, signInThroughDevIdp, startTestService, STRANGER, type TestService } from './support/service.js';
@@ -32,20 +33,21 @@ describe('console sign-in through the development identity provider', () => {
 
   it('keeps the session (HttpOnly, SameSite=Lax) in PostgreSQL with the ID token, regenerated at login', async () => {
     const browser = new TestBrowser();
+    const [{ n: rowsBefore }] = await env.db.query<{ n: string }>('SELECT count(*) AS n FROM sessions');
     const loginStart = await browser.open(`${env.url}/servicecenter`);
-    const preLoginSid = browser.cookie('localhost', 'frontdoor.sid');
-    expect(preLoginSid).toBeTruthy();
+    // A login in flight lives in a sealed cookie: no session id and no session row before the provider answers.
+    expect(browser.cookie('localhost', 'frontdoor.sid')).toBeUndefined();
+    expect(browser.cookie('localhost', 'frontdoor.login')).toBeTruthy();
+    expect((await env.db.query<{ n: string }>('SELECT count(*) AS n FROM sessions'))[0].n).toBe(rowsBefore);
     const response = await browser.submit(loginStart, { email: ADMIN.email, password: ADMIN.password });
     expect(response.status).toBe(200);
     const sid = browser.cookie('localhost', 'frontdoor.sid');
-    expect(sid).not.toBe(preLoginSid);
 
     const rows = await env.db.query<{ sid: string; data: Record<string, unknown>; user_id: string }>('SELECT sid, data, user_id FROM sessions WHERE user_id IS NOT NULL');
     const row = rows.find((r) => decodeURIComponent(sid!).includes(r.sid));
     expect(row).toBeDefined();
     expect(typeof row!.data.idToken).toBe('string');
     expect(row!.data.providerSid).toBeTruthy();
-    expect(rows.some((r) => decodeURIComponent(preLoginSid!).includes(r.sid))).toBe(false);
 
     const raw = await fetch(`${env.url}/servicecenter`, { headers: { cookie: `frontdoor.sid=${sid}` }, redirect: 'manual' });
     expect(raw.status).toBe(200);
@@ -95,7 +97,8 @@ describe('console sign-in through the development identity provider', () => {
     expect(signedIn.status).toBe(200);
     const sid = browser.cookie('localhost', 'frontdoor.sid')!;
 
-    const logoutResponse = await browser.request(`${env.url}/auth/logout`, { method: 'POST', headers: { origin: env.url } });
+    const form = csrfForm(signedIn.body);
+    const logoutResponse = await browser.request(`${env.url}/auth/logout`, { method: 'POST', body: form.body, headers: { ...form.headers, origin: env.url } });
     expect(logoutResponse.status).toBe(303);
     const endSession = new URL(logoutResponse.headers.get('location')!);
     expect(endSession.origin).toBe(env.service.issuer);

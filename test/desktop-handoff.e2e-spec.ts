@@ -1,3 +1,4 @@
+import { clickOpen, openButton } from './support/forms.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -30,12 +31,6 @@ function sha256Hex(value: string): string {
   return createHash('sha256').update(value).digest('hex');
 }
 
-/** The "Open … Studio" link of a handoff page, as the browser would follow it. */
-function openLink(page: Page): { text: string; href: URL } {
-  const match = /<a id="open-studio" class="button" href="([^"]*)">([^<]*)<\/a>/.exec(page.body);
-  if (!match) throw new Error(`no Open … Studio link (HTTP ${page.status}) in:\n${page.body.slice(0, 1500)}`);
-  return { href: new URL(match[1].replace(/&amp;/g, '&')), text: match[2] };
-}
 
 describe('desktop handoff (Service Studio, Integration Studio)', () => {
   let env: TestService;
@@ -67,13 +62,14 @@ describe('desktop handoff (Service Studio, Integration Studio)', () => {
     return browser;
   }
 
-  /** Opens the handoff page in a signed-in browser and reads the one-time code from its button. */
-  async function authenticate(browser: TestBrowser, handoff: Handoff): Promise<{ page: Page; code: string }> {
+  /** Opens the handoff page in a signed-in browser, clicks Open … Studio and reads the one-time code it sends on. */
+  async function authenticate(browser: TestBrowser, handoff: Handoff): Promise<{ page: Page; code: string; href: URL }> {
     const page = await browser.open(handoff.browserUrl);
     expect(page.status).toBe(200);
-    const { href } = openLink(page);
+    const { href, status } = await clickOpen(browser, page);
+    expect(status).toBe(303);
     expect(href.searchParams.get('handoff')).toBe(handoff.id);
-    return { page, code: href.searchParams.get('code')! };
+    return { page, code: href.searchParams.get('code')!, href };
   }
 
   function redeem(id: string, body: Record<string, unknown>): Promise<Response> {
@@ -107,7 +103,7 @@ describe('desktop handoff (Service Studio, Integration Studio)', () => {
       onBrowserUrl: (url) => {
         browserDone = (async () => {
           handoffPage = await signInThroughDevIdp(browser, url, account);
-          landed = await browser.open(openLink(handoffPage).href.toString());
+          landed = await browser.open((await clickOpen(browser, handoffPage)).href.toString());
         })();
         return browserDone;
       },
@@ -149,9 +145,8 @@ describe('desktop handoff (Service Studio, Integration Studio)', () => {
       expect(handoffPage.hops.some((hop) => hop.location?.startsWith(env.service.issuer))).toBe(true);
       expect(handoffPage.body).toContain(`Signing in to Service Studio as ${DEVELOPER.name} (${DEVELOPER.email})`);
       expect(handoffPage.body).toContain('on environment <strong>localhost</strong>');
-      expect(openLink(handoffPage).text).toBe('Open Service Studio');
-      expect(handoffPage.body).toContain('If your browser shows no prompt, click <strong>Open Service Studio</strong>');
-      expect(handoffPage.body).toMatch(/<form class="inline" method="post" action="\/desktop\/handoff\/[0-9a-f-]{36}\/cancel">/);
+      expect(openButton(handoffPage.body).text).toBe('Open Service Studio');
+      expect(handoffPage.body).toMatch(/<form class="inline" method="post" action="\/desktop\/handoff\/[0-9a-f-]{36}\/cancel">\s*<input type="hidden" name="_csrf"/);
       expect(handoffPage.headers.get('cache-control')).toBe('no-store');
       const nonce = /script-src 'nonce-([^']+)'/.exec(handoffPage.headers.get('content-security-policy') ?? '')?.[1];
       expect(nonce).toBeTruthy();
@@ -181,7 +176,7 @@ describe('desktop handoff (Service Studio, Integration Studio)', () => {
       const { result, lines, handoffPage, landed } = await loginThroughBrowser(browser, ADMIN, { client: 'integration-studio' });
       expect(lines).toContain(INTEGRATION_STUDIO_MESSAGE);
       expect(handoffPage.body).toContain(`Signing in to Integration Studio as ${ADMIN.name} (${ADMIN.email})`);
-      expect(openLink(handoffPage).text).toBe('Open Integration Studio');
+      expect(openButton(handoffPage.body).text).toBe('Open Integration Studio');
       expect(landed.body).toContain('return to Integration Studio');
       expect(result).toMatchObject({ client: 'integration-studio', user: { email: ADMIN.email } });
       const me = await api('/api/desktop/me', { bearer: result.accessToken });
@@ -207,8 +202,8 @@ describe('desktop handoff (Service Studio, Integration Studio)', () => {
         const [row] = await env.db.query<{ redirect_uri: string; status: string }>('SELECT redirect_uri, status FROM handoff_tickets WHERE id = $1', [handoff.id]);
         expect(row).toEqual({ redirect_uri: scheme, status: 'pending' });
         const browser = await signedInBrowser(DEVELOPER);
-        const { page } = await authenticate(browser, handoff);
-        expect(openLink(page).href.toString()).toMatch(new RegExp(`^${scheme}\\?handoff=${handoff.id}&code=[A-Za-z0-9_-]{43}$`));
+        const { href } = await authenticate(browser, handoff);
+        expect(href.toString()).toMatch(new RegExp(`^${scheme}\\?handoff=${handoff.id}&code=[A-Za-z0-9_-]{43}$`));
       }
     });
 
@@ -219,10 +214,15 @@ describe('desktop handoff (Service Studio, Integration Studio)', () => {
       expect(page.status).toBe(200);
       expect(page.hops).toHaveLength(0);
       expect(page.body).toContain(`Signing in to Service Studio as ${DEVELOPER.name}`);
+      // Showing the page mints nothing: a browser merely sent here completes no login.
+      expect(await ticket(handoff.id)).toEqual({ status: 'pending', user_id: null, code_hash: null });
+      expect(page.body).not.toContain('code=');
+      const { status } = await clickOpen(browser, page);
+      expect(status).toBe(303);
       expect((await ticket(handoff.id)).status).toBe('authenticated');
     });
 
-    it('refuses an account the platform does not know: 403 page, ticket still pending, nothing written', async () => {
+    it('refuses an account the platform does not know: 403 page, the handoff denied with the reason, nothing else written', async () => {
       const { handoff } = await startHandoff();
       const before = await env.db.query<{ n: string }>('SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM linked_identities) + (SELECT count(*) FROM desktop_tokens) AS n');
       const browser = new TestBrowser();
@@ -233,7 +233,8 @@ describe('desktop handoff (Service Studio, Integration Studio)', () => {
       expect(page.body).toContain('not registered in this environment');
       expect(page.body).toContain(STRANGER.email);
       expect(page.body).not.toContain('open-studio');
-      expect(await ticket(handoff.id)).toEqual({ status: 'pending', user_id: null, code_hash: null });
+      expect(await ticket(handoff.id)).toEqual({ status: 'denied', user_id: null, code_hash: null });
+      expect(await (await api(`/api/desktop/handoffs/${handoff.id}`)).json()).toMatchObject({ status: 'denied', reason: 'not_registered' });
       const after = await env.db.query<{ n: string }>('SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM linked_identities) + (SELECT count(*) FROM desktop_tokens) AS n');
       expect(after[0].n).toBe(before[0].n);
     });
@@ -350,7 +351,7 @@ describe('desktop handoff (Service Studio, Integration Studio)', () => {
         out: (line: string) => out.push(line),
         err: (line: string) => err.push(line),
         openBrowser: (url: string) => {
-          landed = signInThroughDevIdp(browser, url, DEVELOPER).then((page) => browser.open(openLink(page).href.toString()));
+          landed = signInThroughDevIdp(browser, url, DEVELOPER).then(async (page) => browser.open((await clickOpen(browser, page)).href.toString()));
         },
       };
       try {
@@ -529,8 +530,7 @@ describe('desktop handoff (Service Studio, Integration Studio)', () => {
       expect(await snapshot()).toBe(expiredBefore);
 
       const { handoff: cancelled, pkce: cancelledPkce } = await startHandoff();
-      const page = await browser.open(cancelled.browserUrl);
-      const cancelledCode = openLink(page).href.searchParams.get('code')!;
+      const { page, code: cancelledCode } = await authenticate(browser, cancelled);
       expect((await browser.submit(page, {}, '/cancel')).status).toBe(200);
       const deniedBefore = await snapshot();
       const denied = await redeem(cancelled.id, { code: cancelledCode, codeVerifier: cancelledPkce.verifier });

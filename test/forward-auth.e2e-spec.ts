@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService } from '../src/bootstrap.js';
 import { SigningKeysService } from '../src/forward-auth/signing-keys.service.js';
 import { TestBrowser, type Page } from './support/browser.js';
+import { csrfForm } from './support/forms.js';
 import { startEchoApp, startNginx, type RunningNginx } from './support/nginx.js';
 import { freePort } from './support/ports.js';
 import { ADMIN, DEVELOPER, signInThroughDevIdp, startTestService, type TestService } from './support/service.js';
@@ -113,7 +114,9 @@ describe('forward auth behind a real nginx', () => {
   it('sends the browser to the login again after logout and after its session is revoked', async () => {
     const browser = new TestBrowser();
     echoed(await signInThroughDevIdp(browser, `${wiki}/`, DEVELOPER));
-    const logout = await browser.request(`${env.url}/auth/logout`, { method: 'POST', headers: { origin: env.url } });
+    // Log out with the button of a console page (it carries the session's CSRF token).
+    const form = csrfForm((await browser.open(`${env.url}/servicecenter`)).body);
+    const logout = await browser.request(`${env.url}/auth/logout`, { method: 'POST', body: form.body, headers: { ...form.headers, origin: env.url } });
     expect(logout.status).toBe(303);
     // COOKIE_DOMAIN: the cookie is cleared for the same domain it was set for.
     expect(logout.headers.get('set-cookie')).toMatch(/^frontdoor\.sid=;.*Domain=localhost/);

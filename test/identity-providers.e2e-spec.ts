@@ -87,6 +87,8 @@ describe('identity providers managed at runtime', () => {
       SESSION_SECRET: 'test-session-secret-0123456789',
       ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       LOG_LEVEL: 'error',
+      // The same counters as the first instance (one database): the login loop below must not hit them.
+      RATE_LIMIT_LOGIN_PER_MINUTE: '100000',
     });
     bUrl = `http://localhost:${bPort}`;
     // Accepts connections and never answers: the Test's timeout must end the wait.

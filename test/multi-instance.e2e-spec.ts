@@ -1,3 +1,4 @@
+import { clickOpen } from './support/forms.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from '../src/bootstrap.js';
@@ -67,7 +68,7 @@ describe('several instances behind one host name', () => {
     });
     const handoff = await created.json();
     const page = await browser.open(handoff.browserUrl);
-    const open = new URL(/id="open-studio"[^>]*href="([^"]+)"/.exec(page.body)![1].replace(/&amp;/g, '&'));
+    const { href: open } = await clickOpen(browser, page);
     const redeemed = await fetch(`${second.url}/api/desktop/handoffs/${handoff.id}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

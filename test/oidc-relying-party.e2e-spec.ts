@@ -1,3 +1,4 @@
+import { csrfForm } from './support/forms.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TestBrowser } from './support/browser.js';
 import type { RogueMode } from './support/rogue-op.js';
@@ -216,9 +217,10 @@ describe('OIDC discovery', () => {
     try {
       await rig.users.create({ email: 'rogue@example.com' });
       const browser = new TestBrowser();
-      expect((await visitConsole(rig.env, browser)).status).toBe(200);
+      const signedIn = await visitConsole(rig.env, browser);
+      expect(signedIn.status).toBe(200);
       expect(rig.op.lastAuthorizationRequest!.get('code_challenge')).toBeNull();
-      const logout = await browser.request(`${rig.env.url}/auth/logout`, { method: 'POST' });
+      const logout = await browser.request(`${rig.env.url}/auth/logout`, { method: 'POST', ...csrfForm(signedIn.body) });
       expect(logout.status).toBe(303);
       expect(logout.headers.get('location')).toBe('/auth/signed-out');
       const after = await browser.request(`${rig.env.url}/servicecenter`);

@@ -4,6 +4,7 @@ import { ApiTokensService } from '../src/auth/api-tokens.service.js';
 import { RevocationListener } from '../src/auth/session/revocation-listener.js';
 import { startService, type RunningService } from '../src/bootstrap.js';
 import { TestBrowser } from './support/browser.js';
+import { clickOpen, csrfForm } from './support/forms.js';
 import { freePort } from './support/ports.js';
 import { ROGUE_CLIENT, startRogueEnvironment, type RogueEnvironment } from './support/rogue-service.js';
 
@@ -44,14 +45,15 @@ describe('revocation across instances with cached sessions', () => {
   });
 
   /** A fresh platform user signed in on the first instance; the rogue provider signs in whoever it is told to. */
-  async function signedInUser(): Promise<{ browser: TestBrowser; userId: string; email: string }> {
+  async function signedInUser(): Promise<{ browser: TestBrowser; userId: string; email: string; page: string }> {
     const email = `user-${randomBytes(4).toString('hex')}@example.com`;
     const user = await rig.users.create({ email, displayName: 'Cached User' });
     rig.op.email = email;
     rig.op.subject = `sub-${email}`;
     const browser = new TestBrowser();
-    expect((await browser.open(`${rig.env.url}/servicecenter`)).status).toBe(200);
-    return { browser, userId: user.id, email };
+    const landed = await browser.open(`${rig.env.url}/servicecenter`);
+    expect(landed.status).toBe(200);
+    return { browser, userId: user.id, email, page: landed.body };
   }
 
   /** The page on the second instance, twice, so that it is served from its cache at least once. */
@@ -67,8 +69,7 @@ describe('revocation across instances with cached sessions', () => {
       body: JSON.stringify({ client: 'service-studio', codeChallenge: createHash('sha256').update(verifier).digest('base64url'), codeChallengeMethod: 'S256' }),
     });
     const handoff = await created.json();
-    const page = await browser.open(handoff.browserUrl);
-    const open = new URL(/id="open-studio"[^>]*href="([^"]+)"/.exec(page.body)![1].replace(/&amp;/g, '&'));
+    const { href: open } = await clickOpen(browser, await browser.open(handoff.browserUrl));
     const redeemed = await fetch(`${rig.env.url}/api/desktop/handoffs/${handoff.id}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -97,11 +98,12 @@ describe('revocation across instances with cached sessions', () => {
   });
 
   it('refuses on the other instance the next request after a logout', async () => {
-    const { browser } = await signedInUser();
+    const { browser, page } = await signedInUser();
     await servedBySecond(browser);
     // The cookie as it was: the browser forgets it at logout, someone who copied it would not.
     const cookie = `${SESSION_COOKIE}=${browser.cookie('localhost', SESSION_COOKIE)}`;
-    const logout = await browser.request(`${rig.env.url}/auth/logout`, { method: 'POST', headers: { origin: rig.env.url } });
+    const form = csrfForm(page);
+    const logout = await browser.request(`${rig.env.url}/auth/logout`, { method: 'POST', body: form.body, headers: { ...form.headers, origin: rig.env.url } });
     expect(logout.status).toBe(303);
     const next = await fetch(`${second.url}/servicecenter`, { headers: { cookie }, redirect: 'manual' });
     expect(next.status).toBe(302);

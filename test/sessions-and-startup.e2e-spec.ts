@@ -106,7 +106,7 @@ describe('session lifetime', () => {
 });
 
 describe('secure cookies behind an https proxy', () => {
-  it('marks the session cookie Secure when PUBLIC_URL is https', async () => {
+  it('marks the login cookie Secure when PUBLIC_URL is https', async () => {
     const port = await freePort();
     const env = await startTestService({ PORT: String(port), PUBLIC_URL: `https://localhost:${port}`, TRUST_PROXY: 'true' });
     try {
@@ -114,7 +114,7 @@ describe('secure cookies behind an https proxy', () => {
         headers: { 'x-forwarded-proto': 'https' },
         redirect: 'manual',
       });
-      const cookie = response.headers.getSetCookie().find((line) => line.startsWith('frontdoor.sid='))!;
+      const cookie = response.headers.getSetCookie().find((line) => line.startsWith('frontdoor.login='))!;
       expect(cookie).toMatch(/; Secure/i);
       expect(cookie).toMatch(/HttpOnly/i);
     } finally {

@@ -4,7 +4,9 @@ import type { Request, Response } from 'express';
 import { DomainException } from '../common/domain.exception.js';
 import { html, page } from '../common/html.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { RateLimited } from '../limits/rate-limit.guard.js';
 import { chooserPage } from './chooser-page.js';
+import { CsrfService } from './csrf.service.js';
 import { Public } from './decorators.js';
 import { LoginService } from './login.service.js';
 
@@ -20,10 +22,12 @@ export class AuthController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly login: LoginService,
+    private readonly csrf: CsrfService,
   ) {}
 
   /** One provider: straight to it. Several: the one remembered, the one the email belongs to, or the chooser. */
   @Public()
+  @RateLimited('login')
   @Get('login')
   async choose(
     @Query('returnTo') rawReturnTo: unknown,
@@ -62,6 +66,7 @@ export class AuthController {
   }
 
   @Public()
+  @RateLimited('login')
   @Get('login/:providerId')
   start(
     @Param('providerId') providerId: string,
@@ -75,6 +80,7 @@ export class AuthController {
   }
 
   @Public()
+  @RateLimited('login')
   @Get('callback/:providerId')
   async callback(@Param('providerId') providerId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const done = await this.login.finish(providerId, req);
@@ -92,6 +98,15 @@ export class AuthController {
   @Post('logout')
   @HttpCode(303)
   async logout(@Req() req: Request, @Res() res: Response): Promise<void> {
+    // No session (it expired while the page stayed open): nothing to end, nothing to forge.
+    if (!req.session?.userId) return res.redirect(303, '/auth/signed-out');
+    // Only this site's own Log out button (a form with the session's token) may end a session.
+    // `Origin: null` is what Chromium sends under no-referrer; any named origin must be this one.
+    const origin = req.header('origin');
+    if (origin !== undefined && origin !== 'null' && origin !== this.config.publicUrl.origin) {
+      throw new DomainException('cross_origin', HttpStatus.FORBIDDEN, 'Sign-out is only accepted from this site.', { title: 'Not signed out' });
+    }
+    this.csrf.verify(req);
     res.redirect(303, await this.login.logout(req, res));
   }
 

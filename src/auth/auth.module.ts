@@ -11,6 +11,7 @@ import { ApiTokensService } from './api-tokens.service.js';
 import { AuthController } from './auth.controller.js';
 import { CsrfService } from './csrf.service.js';
 import { AccessGuard } from './guards/access.guard.js';
+import { LoginEvents } from './login-events.js';
 import { LoginService } from './login.service.js';
 import { ActiveUsersService } from './session/active-users.service.js';
 import { RevocationListener } from './session/revocation-listener.js';
@@ -39,9 +40,10 @@ export const ROUTES_WITHOUT_SESSION = ['healthz', 'readyz', 'api/desktop/{*path}
     CsrfService,
     ApiTokensService,
     LoginService,
+    LoginEvents,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [SessionService, ActiveUsersService, RevocationListener, CsrfService, ApiTokensService, UsersModule],
+  exports: [SessionService, ActiveUsersService, RevocationListener, CsrfService, ApiTokensService, LoginEvents, UsersModule],
 })
 export class AuthModule implements NestModule {
   constructor(

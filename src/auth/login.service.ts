@@ -5,9 +5,11 @@ import passport from 'passport';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DomainException } from '../common/domain.exception.js';
 import { s256 } from '../common/secrets.js';
+import { asProviderCallError, ProviderCallError, providerFailure } from '../common/http-timeout.js';
 import { UsersService, type LoginResolution } from '../users/users.service.js';
 import type { IdentityProvider } from '../identity-providers/identity-provider.js';
 import { IdentityProviderRegistry } from '../identity-providers/identity-provider.registry.js';
+import { LoginEvents } from './login-events.js';
 import { chooseProvider, type ChooserDecision } from './provider-chooser.js';
 import { safeReturnTo } from './return-to.js';
 import { SessionService } from './session/session.service.js';
@@ -30,6 +32,7 @@ export class LoginService {
     private readonly registry: IdentityProviderRegistry,
     private readonly users: UsersService,
     private readonly sessions: SessionService,
+    private readonly events: LoginEvents,
   ) {}
 
   /** The enabled providers, in the order the chooser shows them. */
@@ -80,7 +83,13 @@ export class LoginService {
       });
     }
     const outcome = await this.runCallback(strategy, req);
-    if (outcome.error !== undefined || !outcome.login) throw this.refusal(provider, req, outcome);
+    const returnTo = outcome.info?.state?.returnTo;
+    if (outcome.error !== undefined || !outcome.login) {
+      const refusal = this.refusal(provider, req, outcome);
+      // Only a login that reached the provider with a valid state says where it was going.
+      if (returnTo && refusal.status < 500) await this.events.refused({ returnTo: safeReturnTo(returnTo), reason: 'login_refused' });
+      throw refusal;
+    }
 
     const claims = outcome.login.claims;
     const resolution = await this.users.resolveLogin({
@@ -91,7 +100,10 @@ export class LoginService {
       unverifiedEmail: provider.matchClaim === 'email' && (claims.email_verified === false || claims.email_verified === 'false'),
     });
     const account = stringClaim(claims.email) ?? stringClaim(claims.preferred_username) ?? String(claims.sub);
-    if (!resolution.ok) throw this.notRegistered(req, account, resolution);
+    if (!resolution.ok) {
+      await this.events.refused({ returnTo: safeReturnTo(returnTo), reason: 'not_registered' });
+      throw this.notRegistered(req, account, resolution);
+    }
 
     await this.sessions.establish(req, {
       user: resolution.user,
@@ -100,7 +112,7 @@ export class LoginService {
       providerSid: stringClaim(claims.sid),
     });
     this.logger.log(`req=${req.id} user ${resolution.user.id} signed in through ${provider.id}${resolution.linked ? ' (identity linked)' : ''}`);
-    return { returnTo: this.returnTarget(outcome.info?.state?.returnTo), providerId: provider.id };
+    return { returnTo: this.returnTarget(returnTo), providerId: provider.id };
   }
 
   /** A local path, or a page of a protected app (forward auth): nowhere else may a login lead. */
@@ -143,7 +155,9 @@ export class LoginService {
         logDetail: 'state missing, unknown or replayed',
       });
     }
-    const error = outcome.error as { name?: string; code?: string; message?: string } | undefined;
+    const error = outcome.error as { name?: string; code?: string; message?: string; oauthError?: unknown } | undefined;
+    const failedCall = providerCallFailure(error, this.config.oidc.httpTimeoutMs);
+    if (failedCall) return providerFailure(provider.displayName, failedCall);
     if (error && error.name === 'TokenError') {
       return new DomainException('token_error', HttpStatus.BAD_REQUEST, 'The identity provider refused to complete this sign-in. It may have been used already.', {
         title: 'Sign-in did not complete',
@@ -172,6 +186,22 @@ export class LoginService {
       logDetail: resolution.reason,
     });
   }
+}
+
+/**
+ * A token or userinfo call that timed out or could not be made (the library wraps it in an
+ * InternalOAuthError), or a JWKS that could not be fetched: the provider failed, not the login.
+ */
+function providerCallFailure(error: { name?: string; message?: string; oauthError?: unknown } | undefined, timeoutMs: number): ProviderCallError | undefined {
+  if (error instanceof ProviderCallError) return error;
+  if (error?.name !== 'InternalOAuthError') return undefined;
+  const cause = error.oauthError as { statusCode?: number; code?: string } | undefined;
+  if (cause instanceof ProviderCallError) return cause;
+  // An answer with an HTTP status is the provider speaking; a network error code means no answer.
+  if (cause && cause.statusCode === undefined && cause.code) {
+    return asProviderCallError(error.message?.includes('profile') ? 'userinfo' : 'token', cause, timeoutMs);
+  }
+  return undefined;
 }
 
 function stringClaim(value: unknown): string | undefined {

@@ -1,5 +1,18 @@
 import { HttpStatus } from '@nestjs/common';
 
+export interface DomainExceptionOptions {
+  /** The page's heading (browser routes). */
+  title?: string;
+  /** A sentence shown under the message: what the person can do. */
+  detail?: string;
+  /** For the log line only; never shown. */
+  logDetail?: string;
+  /** A list of precise problems (validation), sent as `details` under /api. */
+  details?: string[];
+  /** Sent as `Retry-After` (rate limits, a database that is down). */
+  retryAfterSeconds?: number;
+}
+
 /**
  * An error with a stable code that the exception filter turns into a JSON error (API routes)
  * or a readable page (browser routes). `detail` is safe to show; `logDetail` is for the log only.
@@ -9,7 +22,7 @@ export class DomainException extends Error {
     readonly code: string,
     readonly status: HttpStatus,
     message: string,
-    readonly options: { title?: string; detail?: string; logDetail?: string } = {},
+    readonly options: DomainExceptionOptions = {},
   ) {
     super(message);
   }

@@ -18,7 +18,7 @@ export interface AppConfig {
     displayName: string;
     devIdpPort: number;
     jwksCooldownSeconds: number;
-    /** Bound of every outgoing call the provider Test makes. */
+    /** Bound of every outgoing call to an identity provider (sign-in and the provider Test). */
     httpTimeoutMs: number;
     /** How often the cached provider Test behind readiness is refreshed. */
     testIntervalSeconds: number;
@@ -38,7 +38,22 @@ export interface AppConfig {
   forwardAuth: { protectedApps: ProtectedApp[]; cookieDomain?: string; keyRotationSeconds: number };
   /** Express's `trust proxy`: false, true, or the addresses/subnets of the proxies believed. */
   trustProxy: boolean | string[];
+  /** Connection and statement bounds of the database pool. */
+  database: { connectTimeoutMs: number; statementTimeoutMs: number };
+  /** How long SIGTERM may take before the process exits anyway. */
+  shutdownTimeoutSeconds: number;
+  /** Requests per window, per bucket (see src/limits/rate-limit.buckets.ts). */
+  rateLimits: RateLimitSettings;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+}
+
+export interface RateLimitSettings {
+  enabled: boolean;
+  loginPerMinute: number;
+  handoffsPerMinute: number;
+  redeemAttempts: number;
+  breakGlassPerAccount: number;
+  breakGlassPerAddress: number;
 }
 
 /** A web app behind a reverse proxy that asks this service who may enter (forward auth). */
@@ -137,6 +152,19 @@ export function loadConfig(env: Env): AppConfig {
       keyRotationSeconds: integer(env, 'ASSERTION_KEY_ROTATION_SECONDS', 7 * 24 * 3600, problems, { min: 3600 }),
     },
     trustProxy: trustProxy(env.TRUST_PROXY),
+    database: {
+      connectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 2_000, problems, { min: 100, max: 60_000 }),
+      statementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 3_000, problems, { min: 100, max: 600_000 }),
+    },
+    shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 15, problems, { min: 1, max: 600 }),
+    rateLimits: {
+      enabled: env.RATE_LIMITS_ENABLED?.trim() !== 'false',
+      loginPerMinute: integer(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 30, problems, { min: 1 }),
+      handoffsPerMinute: integer(env, 'RATE_LIMIT_HANDOFFS_PER_MINUTE', 20, problems, { min: 1 }),
+      redeemAttempts: integer(env, 'RATE_LIMIT_REDEEM_ATTEMPTS', 5, problems, { min: 1, max: 100 }),
+      breakGlassPerAccount: integer(env, 'RATE_LIMIT_BREAK_GLASS_PER_ACCOUNT', 5, problems, { min: 1 }),
+      breakGlassPerAddress: integer(env, 'RATE_LIMIT_BREAK_GLASS_PER_ADDRESS', 20, problems, { min: 1 }),
+    },
     logLevel: logLevel as AppConfig['logLevel'],
   };
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpStatus, NotFoundException, Req } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { CSRF_FIELD, CsrfService } from '../auth/csrf.service.js';
 import { BrowserSession, Public } from '../auth/decorators.js';
 import { DomainException } from '../common/domain.exception.js';
 import { html, page, type Html } from '../common/html.js';
@@ -10,6 +11,8 @@ import { CONSOLE_ROUTES, CONSOLES, consoleForPath, type ConsoleDefinition } from
 @ApiExcludeController()
 @Controller()
 export class ConsolesController {
+  constructor(private readonly csrf: CsrfService) {}
+
   @Public()
   @Get()
   home(): string {
@@ -36,7 +39,7 @@ export class ConsolesController {
     }
     return page({
       title: definition.title,
-      header: signedInAs(user),
+      header: signedInAs(user, this.csrf.token(req)),
       body: html`<h1>${definition.title}</h1>
         <p>${definition.description}</p>
         <dl>
@@ -56,7 +59,7 @@ function otherConsoles(current: ConsoleDefinition, user: User): Html | '' {
   return others.length ? html`<p class="muted">Other consoles: ${others.map((c) => html`<a href="/${c.path}">${c.title}</a> `)}</p>` : '';
 }
 
-function signedInAs(user: User): Html {
+function signedInAs(user: User, csrfToken: string): Html {
   return html`<span>${user.displayName} &lt;${user.email}&gt;
-    <form class="inline" method="post" action="/auth/logout"><button type="submit" class="secondary">Log out</button></form></span>`;
+    <form class="inline" method="post" action="/auth/logout"><input type="hidden" name="${CSRF_FIELD}" value="${csrfToken}"><button type="submit" class="secondary">Log out</button></form></span>`;
 }

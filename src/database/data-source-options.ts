@@ -12,23 +12,35 @@ import { User } from '../users/user.entity.js';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema.js';
 import { DesktopHandoff1764403200000 } from './migrations/1764403200000-desktop-handoff.js';
 import { AuditEvents1764450000000 } from './migrations/1764450000000-audit-events.js';
+import { RateLimits1764500000000 } from './migrations/1764500000000-rate-limits.js';
+import { HandoffDeniedReason1764500000001 } from './migrations/1764500000001-handoff-denied-reason.js';
 import { IdentityProviders1764600000000 } from './migrations/1764600000000-identity-providers.js';
 import { DeviceAuthorization1764900000000 } from './migrations/1764900000000-device-authorization.js';
 import { AssertionSigningKeys1764900100000 } from './migrations/1764900100000-assertion-signing-keys.js';
-import { RevocationNotify1765000000000 } from './migrations/1765000000000-revocation-notify.js';
+import { RevocationNotify1765000100000 } from './migrations/1765000100000-revocation-notify.js';
 
 export const ENTITIES = [User, LinkedIdentity, SessionRecord, ApiToken, HandoffTicket, DesktopToken, AuditEvent, IdentityProviderRecord, DeviceAuthorization, SigningKey];
 export const MIGRATIONS = [
   InitialSchema1764230400000,
   DesktopHandoff1764403200000,
   AuditEvents1764450000000,
+  RateLimits1764500000000,
+  HandoffDeniedReason1764500000001,
   IdentityProviders1764600000000,
   DeviceAuthorization1764900000000,
   AssertionSigningKeys1764900100000,
-  RevocationNotify1765000000000,
+  RevocationNotify1765000100000,
 ];
 
-export function dataSourceOptions(url: string): DataSourceOptions {
+/** How long to wait for a connection, and for one statement; a stopped or frozen database then fails fast. */
+export interface DatabaseBounds {
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+export const DEFAULT_DATABASE_BOUNDS: DatabaseBounds = { connectTimeoutMs: 2_000, statementTimeoutMs: 3_000 };
+
+export function dataSourceOptions(url: string, bounds: DatabaseBounds = DEFAULT_DATABASE_BOUNDS): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -37,6 +49,15 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrationsRun: true,
     // The schema comes from migrations only, so every instance agrees on it.
     synchronize: false,
-    extra: { max: 20 },
+    extra: {
+      max: 20,
+      // Also bounds the wait for a free pool connection, so a frozen database cannot queue requests forever.
+      connectionTimeoutMillis: bounds.connectTimeoutMs,
+      // Server side: a slow statement is cancelled. Client side: a server that never answers (frozen) is given up on.
+      statement_timeout: bounds.statementTimeoutMs,
+      query_timeout: bounds.statementTimeoutMs + 1_000,
+      idle_in_transaction_session_timeout: bounds.statementTimeoutMs * 2,
+      keepAlive: true,
+    },
   };
 }

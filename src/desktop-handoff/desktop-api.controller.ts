@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, HttpCode, HttpStatus, Param, Post, Req, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, HttpStatus, Param, Post, Req } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiCreatedResponse,
@@ -12,8 +12,8 @@ import {
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { DesktopApi, Public } from '../auth/decorators.js';
+import { RateLimited } from '../limits/rate-limit.guard.js';
 import { bearerToken } from '../auth/guards/bearer-token.js';
-import { DesktopApiExceptionFilter } from './desktop-api.exception-filter.js';
 import { DesktopHandoffService } from './desktop-handoff.service.js';
 import { DesktopTokensService } from './desktop-tokens.service.js';
 import { ApiErrorDto } from './dto/api-error.dto.js';
@@ -27,7 +27,6 @@ const HANDOFF_ID = { name: 'id', format: 'uuid', description: 'The handoff id fr
 
 /** What Service Studio and Integration Studio call: the login handed to the browser, and the token it yields. */
 @ApiTags('desktop')
-@UseFilters(DesktopApiExceptionFilter)
 @Controller('api/desktop')
 export class DesktopApiController {
   constructor(
@@ -44,6 +43,7 @@ export class DesktopApiController {
   }
 
   @Public()
+  @RateLimited('handoff-create')
   @Post('handoffs')
   @ApiOperation({ summary: 'Start a Studio login in the browser (PKCE S256)' })
   @ApiCreatedResponse({ type: HandoffCreatedDto })

@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { LoginEvents, type RefusedLogin } from '../auth/login-events.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ProviderHealthService } from '../identity-providers/provider-health.service.js';
 import { s256, sameDigest, sha256Hex } from '../common/secrets.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { pruneExpired } from '../database/prune-expired.js';
+import { RateLimitService } from '../limits/rate-limit.service.js';
 import type { User } from '../users/user.entity.js';
 import { DesktopTokensService } from './desktop-tokens.service.js';
 import type { CreateHandoffDto } from './dto/create-handoff.dto.js';
@@ -14,7 +17,8 @@ import { DesktopUserDto, type DesktopTokenResponseDto } from './dto/desktop-toke
 import type { EnvironmentDto } from './dto/environment.dto.js';
 import type { HandoffCreatedDto, HandoffStatusDto } from './dto/handoff.dto.js';
 import type { RedeemHandoffDto } from './dto/redeem-handoff.dto.js';
-import { HandoffTicket, type HandoffStatus } from './handoff-ticket.entity.js';
+import { DENIAL_MESSAGES, effectiveStatus, GRANT_REFUSALS, HANDOFF_PAGE } from './handoff-status.js';
+import { HandoffTicket, type HandoffDeniedReason } from './handoff-ticket.entity.js';
 import { isS256Challenge, verifierMatches } from './pkce.js';
 import { checkRedirectUri } from './redirect-uri.js';
 import { STUDIOS, type StudioClient, type StudioDefinition } from './studio-clients.js';
@@ -23,13 +27,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The one-time code is only needed for the moment between the button and the Studio's redemption. */
 const CODE_TTL_MS = 2 * 60 * 1000;
 const POLL_INTERVAL_SECONDS = 2;
-
-const GRANT_REFUSALS: Record<Exclude<HandoffStatus, 'authenticated'>, string> = {
-  pending: 'The login has not been completed in the browser yet',
-  redeemed: 'This handoff was already redeemed',
-  expired: 'This handoff has expired',
-  denied: 'This handoff was cancelled in the browser',
-};
 
 /** What the browser page shows once the ticket is bound to its user. */
 export interface BrowserHandoff {
@@ -47,14 +44,9 @@ export interface BrowserRequest {
   requestId: string;
 }
 
-function effectiveStatus(ticket: HandoffTicket, now = Date.now()): HandoffStatus {
-  const open = ticket.status === 'pending' || ticket.status === 'authenticated';
-  return open && ticket.expiresAt.getTime() <= now ? 'expired' : ticket.status;
-}
-
 /** The rules of a Studio login handed to the browser: create, bind to a user, cancel, redeem once. */
 @Injectable()
-export class DesktopHandoffService {
+export class DesktopHandoffService implements OnModuleInit {
   private readonly logger = new Logger(DesktopHandoffService.name);
 
   constructor(
@@ -63,7 +55,14 @@ export class DesktopHandoffService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly providers: ProviderHealthService,
     private readonly tokens: DesktopTokensService,
+    private readonly limits: RateLimitService,
+    private readonly audit: AuditService,
+    private readonly loginEvents: LoginEvents,
   ) {}
+
+  onModuleInit(): void {
+    this.loginEvents.onRefused((login) => this.denyAfterRefusedLogin(login));
+  }
 
   /** Ready when at least one enabled provider passes its (cached) Test; each provider says its own state. */
   async environment(): Promise<EnvironmentDto> {
@@ -98,6 +97,7 @@ export class DesktopHandoffService {
     const id = String(identifiers[0].id);
     await pruneExpired(this.tickets.manager, 'handoff_tickets');
     this.logger.log(`req=${requestId} handoff ${id} created for ${input.client}`);
+    await this.audit.record({ type: 'handoff.created', details: { handoffId: id, client: input.client } });
     return {
       id,
       browserUrl: new URL(`/desktop/handoff/${id}`, this.config.publicUrl).toString(),
@@ -110,12 +110,27 @@ export class DesktopHandoffService {
 
   async status(id: string): Promise<HandoffStatusDto> {
     const ticket = await this.find(id);
-    return { id: ticket.id, client: ticket.client, status: effectiveStatus(ticket), expiresAt: ticket.expiresAt.toISOString() };
+    const status = effectiveStatus(ticket);
+    const reason = status === 'denied' ? (ticket.deniedReason ?? 'cancelled') : undefined;
+    return {
+      id: ticket.id,
+      client: ticket.client,
+      status,
+      expiresAt: ticket.expiresAt.toISOString(),
+      ...(reason ? { reason, reasonMessage: DENIAL_MESSAGES[reason] } : {}),
+    };
+  }
+
+  /** The page before the click: who signs in to which Studio. Reads only; nothing is minted by a GET. */
+  async showInBrowser({ id, user }: Omit<BrowserRequest, 'requestId'>): Promise<{ ticket: HandoffTicket; studio: StudioDefinition }> {
+    const ticket = await this.find(id);
+    this.refuseInBrowser(ticket, user);
+    return { ticket, studio: STUDIOS[ticket.client] };
   }
 
   /**
-   * The signed-in browser user claims the ticket and gets a fresh one-time code. Showing the page
-   * again (a reload) replaces the code for the same user; another user never takes the ticket over.
+   * The click on "Open … Studio": the signed-in user claims the ticket and gets a fresh one-time
+   * code. Clicking again replaces the code for the same user; another user never takes it over.
    */
   async openInBrowser({ id, user, requestId }: BrowserRequest): Promise<BrowserHandoff> {
     const ticket = await this.find(id);
@@ -131,6 +146,7 @@ export class DesktopHandoffService {
       .execute();
     if (!result.affected) throw this.changedMeanwhile(await this.find(id), user);
     this.logger.log(`req=${requestId} handoff ${ticket.id} authenticated for user ${user.id}`);
+    await this.audit.record({ type: 'handoff.authenticated', userId: user.id, email: user.email, details: { handoffId: ticket.id, client: ticket.client } });
     const openUrl = new URL(ticket.redirectUri);
     openUrl.searchParams.set('handoff', ticket.id);
     openUrl.searchParams.set('code', code);
@@ -143,13 +159,55 @@ export class DesktopHandoffService {
     const result = await this.tickets
       .createQueryBuilder()
       .update(HandoffTicket)
-      .set({ status: 'denied', codeHash: null, codeExpiresAt: null })
+      .set({ status: 'denied', deniedReason: 'cancelled', codeHash: null, codeExpiresAt: null })
       .where('id = :id AND expires_at > now()', { id: ticket.id })
       .andWhere("(status = 'pending' OR (status = 'authenticated' AND user_id = :userId))", { userId: user.id })
       .execute();
     if (!result.affected) throw this.changedMeanwhile(await this.find(id), user);
     this.logger.log(`req=${requestId} handoff ${ticket.id} cancelled by user ${user.id}`);
+    await this.audit.record({ type: 'handoff.cancelled', userId: user.id, email: user.email, details: { handoffId: ticket.id, client: ticket.client } });
     return STUDIOS[ticket.client];
+  }
+
+  /** A browser on its way to a handoff page was refused at sign-in: the Studio stops waiting at once. */
+  private async denyAfterRefusedLogin(login: RefusedLogin): Promise<void> {
+    const id = HANDOFF_PAGE.exec(login.returnTo)?.[1];
+    if (id && (await this.deny(id, login.reason, "status = 'pending'"))) {
+      this.logger.log(`handoff ${id} denied: sign-in refused (${login.reason})`);
+    }
+  }
+
+  /** Denies an open handoff; true when this call changed it. */
+  private async deny(id: string, reason: HandoffDeniedReason, condition: string): Promise<boolean> {
+    const result = await this.tickets
+      .createQueryBuilder()
+      .update(HandoffTicket)
+      .set({ status: 'denied', deniedReason: reason, codeHash: null, codeExpiresAt: null })
+      .where('id = :id AND expires_at > now()', { id })
+      .andWhere(condition)
+      .execute();
+    if (!result.affected) return false;
+    await this.audit.record({ type: 'handoff.denied', reason, details: { handoffId: id } });
+    return true;
+  }
+
+  /**
+   * A wrong code or verifier counts against the handoff; past the limit it is denied for good, so
+   * a guesser gets a handful of tries at a 256-bit code, and the Studio learns why at once.
+   */
+  private async wrongAttempt(ticket: HandoffTicket): Promise<DomainException> {
+    let exhausted = false;
+    try {
+      exhausted = (await this.limits.consume('handoff-redeem', ticket.id))?.remaining === 0;
+    } catch (error) {
+      if (!(error instanceof DomainException) || error.status !== HttpStatus.TOO_MANY_REQUESTS) throw error;
+      exhausted = true;
+    }
+    if (exhausted && (await this.deny(ticket.id, 'too_many_attempts', "status IN ('pending', 'authenticated')"))) {
+      this.logger.warn(`handoff ${ticket.id} denied after too many wrong codes`);
+      return invalidGrant(`The code or the code verifier does not match this handoff. ${DENIAL_MESSAGES.too_many_attempts}`);
+    }
+    return invalidGrant('The code or the code verifier does not match this handoff');
   }
 
   /**
@@ -166,7 +224,7 @@ export class DesktopHandoffService {
     const codeHash = sha256Hex(grant.code);
     // Constant-time comparisons: response timing must not tell a guesser how close a code was.
     if (!sameDigest(codeHash, ticket.codeHash) || !verifierMatches(grant.codeVerifier, ticket.codeChallenge)) {
-      throw invalidGrant('The code or the code verifier does not match this handoff');
+      throw await this.wrongAttempt(ticket);
     }
     if (!ticket.user?.active) throw invalidGrant('The account of this handoff is deactivated');
     const user = ticket.user;
@@ -186,6 +244,7 @@ export class DesktopHandoffService {
       if (!won) throw invalidGrant('This handoff was already redeemed, or expired meanwhile');
       const issued = await this.tokens.issue({ userId: won.user_id, client: won.client, handoffId: ticket.id }, manager);
       this.logger.log(`req=${requestId} handoff ${ticket.id} redeemed: desktop token for user ${won.user_id} (${won.client})`);
+      await this.audit.record({ type: 'handoff.redeemed', userId: won.user_id, details: { handoffId: ticket.id, client: won.client } });
       return { accessToken: issued.accessToken, tokenType: 'Bearer', expiresIn: issued.expiresIn, user: DesktopUserDto.from(user) };
     });
   }
@@ -211,7 +270,10 @@ export class DesktopHandoffService {
       case 'redeemed':
         throw new DomainException('handoff_used', HttpStatus.GONE, `This sign-in to ${title} was already completed.`, { title: 'This sign-in was already used', ...again });
       case 'denied':
-        throw new DomainException('handoff_denied', HttpStatus.GONE, `This sign-in to ${title} was cancelled.`, { title: 'This sign-in was cancelled', ...again });
+        throw new DomainException('handoff_denied', HttpStatus.GONE, `This sign-in to ${title} was refused: ${DENIAL_MESSAGES[ticket.deniedReason ?? 'cancelled']}`, {
+          title: ticket.deniedReason && ticket.deniedReason !== 'cancelled' ? 'This sign-in was refused' : 'This sign-in was cancelled',
+          ...again,
+        });
     }
     if (ticket.userId && ticket.userId !== user.id) {
       throw new DomainException('handoff_other_user', HttpStatus.FORBIDDEN, `This sign-in to ${title} is already in progress for another account.`, {

@@ -5,6 +5,7 @@ import type { StudioClient } from './studio-clients.js';
 /** What is stored; `expired` is never stored but derived from `expires_at` when read. */
 export type StoredHandoffStatus = 'pending' | 'authenticated' | 'redeemed' | 'denied';
 export type HandoffStatus = StoredHandoffStatus | 'expired';
+export type HandoffDeniedReason = 'cancelled' | 'not_registered' | 'login_refused' | 'too_many_attempts';
 
 /**
  * One Studio login handed to the browser. Only the SHA-256 of the one-time code is kept, and only
@@ -26,6 +27,10 @@ export class HandoffTicket {
 
   @Column({ type: 'varchar', length: 16, default: 'pending' })
   status: StoredHandoffStatus;
+
+  /** Set with status `denied`: why, so the Studio can stop at once and say it. */
+  @Column({ name: 'denied_reason', type: 'varchar', length: 32, nullable: true })
+  deniedReason: HandoffDeniedReason | null;
 
   /** Bound when the browser's signed-in user first sees the page; never rebound to someone else. */
   @Index('handoff_tickets_user_id_idx')

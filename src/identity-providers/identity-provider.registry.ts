@@ -2,6 +2,8 @@ import { HttpStatus, Logger } from '@nestjs/common';
 import passport from 'passport';
 import type { Strategy } from 'passport';
 import { DomainException } from '../common/domain.exception.js';
+import { randomBytes } from 'node:crypto';
+import { LoginStateCookie } from '../auth/strategies/login-state.cookie.js';
 import { createOidcStrategy } from '../auth/strategies/oidc.strategy.js';
 import type { JWTPayload } from 'jose';
 import type { IdentityProvider, JwtCheck } from './identity-provider.js';
@@ -30,7 +32,11 @@ export class IdentityProviderRegistry {
   private readonly changeListeners = new Set<(change: RegistryChange) => void>();
   private loader?: ProviderLoader;
 
-  constructor(environmentProviders: OidcIdentityProvider[] = []) {
+  constructor(
+    environmentProviders: OidcIdentityProvider[] = [],
+    /** Where each strategy keeps the logins in flight (sealed with SESSION_SECRET, so any instance can finish them). */
+    private readonly loginState = new LoginStateCookie(randomBytes(32).toString('base64url'), false),
+  ) {
     for (const provider of environmentProviders) this.entries.set(provider.id, { provider });
   }
 
@@ -137,7 +143,7 @@ export class IdentityProviderRegistry {
 
   private build(entry: Entry): Promise<Strategy> {
     const built = entry.provider.discover().then((metadata) => {
-      const strategy = createOidcStrategy(entry.provider, metadata) as unknown as Strategy;
+      const strategy = createOidcStrategy(entry.provider, metadata, this.loginState) as unknown as Strategy;
       // Replaced meanwhile: the newer entry registers its own; this one must not overwrite it.
       if (this.entries.get(entry.provider.id) !== entry) passport.unuse(entry.provider.strategyName);
       return strategy;

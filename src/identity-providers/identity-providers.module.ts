@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { LoginStateCookie } from '../auth/strategies/login-state.cookie.js';
 import { IdentityProviderRecord } from './identity-provider.entity.js';
 import { IdentityProviderRegistry } from './identity-provider.registry.js';
 import { IdentityProvidersRepository } from './identity-providers.repository.js';
@@ -28,7 +29,8 @@ export class IdentityProvidersModule {
         {
           provide: IdentityProviderRegistry,
           inject: [APP_CONFIG],
-          useFactory: (config: AppConfig) => new IdentityProviderRegistry([environmentProvider(config, connection)]),
+          useFactory: (config: AppConfig) =>
+            new IdentityProviderRegistry([environmentProvider(config, connection)], new LoginStateCookie(config.session.secret, config.session.secureCookie)),
         },
         {
           provide: ProviderSecrets,
@@ -60,5 +62,6 @@ function environmentProvider(config: AppConfig, connection: OidcConnection): Oid
     version: 0,
     callbackUrl: providerCallbackUrl(config.publicUrl, ENVIRONMENT_PROVIDER_ID),
     jwksCooldownMs: config.oidc.jwksCooldownSeconds * 1000,
+    httpTimeoutMs: config.oidc.httpTimeoutMs,
   });
 }

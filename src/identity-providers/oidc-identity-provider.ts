@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { asProviderCallError, DEFAULT_OUTGOING_TIMEOUT_MS, fetchWithTimeout, ProviderCallError } from '../common/http-timeout.js';
 import type { IdentityProvider, JwtCheck, ProviderSource, ProviderStatus } from './identity-provider.js';
 import type { MatchClaim } from './identity-provider.entity.js';
 
@@ -17,6 +18,8 @@ export interface OidcProviderSettings {
   callbackUrl: string;
   /** How long an unknown `kid` must wait before it may trigger another JWKS fetch. */
   jwksCooldownMs: number;
+  /** Bound of every outgoing call to the provider (`OIDC_HTTP_TIMEOUT_MS`). */
+  httpTimeoutMs?: number;
 }
 
 /** The parts of the discovery document this relying party uses. */
@@ -34,7 +37,6 @@ export interface OidcMetadata {
 export const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const CLOCK_TOLERANCE_SECONDS = 60;
 const RETRY_AFTER_FAILURE_MS = 5_000;
-const DISCOVERY_TIMEOUT_MS = 5_000;
 
 export class IdTokenRejectedError extends Error {}
 
@@ -118,6 +120,10 @@ export class OidcIdentityProvider implements IdentityProvider {
     return url.toString();
   }
 
+  get httpTimeoutMs(): number {
+    return this.settings.httpTimeoutMs ?? DEFAULT_OUTGOING_TIMEOUT_MS;
+  }
+
   get supportsPkce(): boolean {
     return this.metadata?.code_challenge_methods_supported?.includes('S256') ?? false;
   }
@@ -139,7 +145,7 @@ export class OidcIdentityProvider implements IdentityProvider {
 
   async verifyJwt(token: string, check: JwtCheck = {}): Promise<JWTPayload> {
     const metadata = await this.discover();
-    this.jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: this.settings.jwksCooldownMs, timeoutDuration: DISCOVERY_TIMEOUT_MS });
+    this.jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: this.settings.jwksCooldownMs, timeoutDuration: this.httpTimeoutMs });
     try {
       const { payload } = await jwtVerify(token, this.jwks, {
         issuer: this.settings.issuer,
@@ -152,6 +158,8 @@ export class OidcIdentityProvider implements IdentityProvider {
       });
       return payload;
     } catch (error) {
+      // A JWKS that cannot be fetched is the provider's failure, not a forged token.
+      if (isJwksFetchFailure(error)) throw asProviderCallError('jwks', error, this.httpTimeoutMs);
       throw new IdTokenRejectedError(describeJoseError(error));
     }
   }
@@ -159,7 +167,7 @@ export class OidcIdentityProvider implements IdentityProvider {
   private async fetchMetadata(): Promise<OidcMetadata> {
     const url = `${this.settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS), headers: { accept: 'application/json' } });
+      const response = await fetchWithTimeout('discovery', url, { headers: { accept: 'application/json' } }, this.httpTimeoutMs);
       if (!response.ok) throw new ProviderUnavailableError(`discovery answered HTTP ${response.status}`);
       const metadata = validateMetadata(await response.json().catch(() => undefined), this.settings.issuer);
       this.metadata = metadata;
@@ -167,7 +175,8 @@ export class OidcIdentityProvider implements IdentityProvider {
       this.logger.log(`Discovery loaded from ${url}`);
       return metadata;
     } catch (error) {
-      const reason = error instanceof ProviderUnavailableError ? error.message : `provider unreachable: ${(error as Error).message}`;
+      const reason =
+        error instanceof ProviderUnavailableError ? error.message : error instanceof ProviderCallError ? `provider unreachable: ${error.message}` : `provider unreachable: ${(error as Error).message}`;
       this.failure = { at: Date.now(), reason };
       this.logger.warn(`Discovery from ${url} failed: ${reason}`);
       throw new ProviderUnavailableError(reason);
@@ -198,6 +207,12 @@ function isHttpUrl(value: unknown): value is string {
   } catch {
     return false;
   }
+}
+
+function isJwksFetchFailure(error: unknown): boolean {
+  if (error instanceof joseErrors.JWKSTimeout) return true;
+  // jose passes fetch's own network errors through unchanged; its JOSE errors all carry a code.
+  return error instanceof TypeError || (error instanceof joseErrors.JOSEError && error.code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set/.test(error.message));
 }
 
 function describeJoseError(error: unknown): string {

@@ -101,6 +101,7 @@ export class ProviderSyncService implements OnApplicationBootstrap, OnModuleDest
       version: row.version,
       callbackUrl: providerCallbackUrl(this.config.publicUrl, row.id),
       jwksCooldownMs: this.config.oidc.jwksCooldownSeconds * 1000,
+      httpTimeoutMs: this.config.oidc.httpTimeoutMs,
     };
   }
 

@@ -25,6 +25,9 @@ export interface HandoffState {
   client: StudioClient;
   status: 'pending' | 'authenticated' | 'redeemed' | 'expired' | 'denied';
   expiresAt: string;
+  /** With `denied`: why (`cancelled`, `not_registered`, `login_refused`, `too_many_attempts`), and in words. */
+  reason?: string;
+  reasonMessage?: string;
 }
 
 export interface DesktopUser {

@@ -139,10 +139,16 @@ async function waitForBrowser(input: {
       if (signal?.aborted) throw error;
       return undefined;
     });
-    if (state?.status === 'denied') throw new StudioError('The login was cancelled in the browser.');
+    if (state?.status === 'denied') throw denied(state);
     if (state?.status === 'expired') throw expired();
     if (state?.status === 'redeemed') throw new StudioError('This login was completed by another client. Start the login again.');
   }
+}
+
+/** Stops at once with the reason the browser side gave (a refused account, too many wrong codes, Cancel). */
+function denied(state: HandoffState): StudioError {
+  if (state.reason && state.reason !== 'cancelled' && state.reasonMessage) return new StudioError(`The login was refused in the browser. ${state.reasonMessage}`);
+  return new StudioError('The login was cancelled in the browser.');
 }
 
 function expired(): StudioError {

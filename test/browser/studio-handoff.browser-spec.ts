@@ -1,9 +1,11 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { studioLogin } from '../../src/studio-client/studio-login.js';
 import { launchChromium } from '../support/chromium.js';
+import { freePort } from '../support/ports.js';
 import { DEVELOPER, startTestService, type TestService } from '../support/service.js';
 
 // Screenshots are for people to look at; they go to a temporary folder, never into the repository.
@@ -80,7 +82,7 @@ describe('Service Studio handoff in a real browser (headless Chromium)', () => {
     expect(problems).toEqual([]);
   });
 
-  it('launches the Studio by itself once, under its Content-Security-Policy, and shows a readable page afterwards', async () => {
+  it('with JavaScript, waits for the click; the click completes the login; the page afterwards says it is done', async () => {
     const { page, problems } = await newPage({ javaScriptEnabled: true });
     let browserDone: Promise<void> = Promise.resolve();
     let handoffUrl = '';
@@ -90,8 +92,13 @@ describe('Service Studio handoff in a real browser (headless Chromium)', () => {
         handoffUrl = browserUrl;
         browserDone = (async () => {
           await signInAtProvider(page, browserUrl);
-          // Nobody clicks: the page's own script follows the Open Service Studio link.
-          await page.waitForURL(isLoopbackCallback);
+          await page.waitForURL(browserUrl);
+          // Nothing launches by itself: the handoff stays pending until the person clicks.
+          await page.waitForTimeout(500);
+          expect(page.url()).toBe(browserUrl);
+          const id = new URL(browserUrl).pathname.split('/').pop();
+          expect((await (await fetch(`${env.url}/api/desktop/handoffs/${id}`)).json()).status).toBe('pending');
+          await Promise.all([page.waitForURL(isLoopbackCallback), page.click('#open-studio')]);
           await expect.poll(() => page.locator('#result').textContent()).toContain('You can close this window and return to Service Studio');
         })();
         return browserDone;
@@ -105,6 +112,50 @@ describe('Service Studio handoff in a real browser (headless Chromium)', () => {
     expect(again?.status()).toBe(410);
     expect(await page.locator('h1').textContent()).toBe('This sign-in was already used');
     expect(await page.locator('#open-studio').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
+  async function signedInPage(javaScriptEnabled: boolean): Promise<{ page: Page; problems: string[] }> {
+    const opened = await newPage({ javaScriptEnabled });
+    await signInAtProvider(opened.page, `${env.url}/servicecenter`);
+    await opened.page.waitForURL(`${env.url}/servicecenter`);
+    return opened;
+  }
+
+  async function createHandoff(redirectUri?: string): Promise<{ id: string; browserUrl: string; statusUrl: string }> {
+    const challenge = createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
+    const response = await fetch(`${env.url}/api/desktop/handoffs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client: 'service-studio', codeChallenge: challenge, codeChallengeMethod: 'S256', ...(redirectUri ? { redirectUri } : {}) }),
+    });
+    expect(response.status).toBe(201);
+    return response.json();
+  }
+
+  it('keeps the person on the page, with the button and a sentence, when the Studio is not listening', async () => {
+    const { page, problems } = await signedInPage(true);
+    const closedPort = await freePort();
+    const handoff = await createHandoff(`http://127.0.0.1:${closedPort}/callback`);
+    await page.goto(handoff.browserUrl);
+    expect(await page.locator('#studio-not-listening').isVisible()).toBe(false);
+    await page.click('#open-studio');
+    await page.locator('#studio-not-listening').waitFor({ state: 'visible' });
+    expect(await page.locator('#studio-not-listening').textContent()).toContain('Service Studio is not listening on this computer');
+    expect(page.url()).toBe(handoff.browserUrl);
+    expect(await page.locator('#open-studio').isVisible()).toBe(true);
+    // The check carries nothing and mints nothing.
+    expect((await (await fetch(handoff.statusUrl)).json()).status).toBe('pending');
+    expect(problems.filter((problem) => !/ERR_CONNECTION_REFUSED|Failed to load resource/.test(problem))).toEqual([]);
+  });
+
+  it.each([true, false])('cancels with JavaScript %s: the status becomes denied and the page says so', async (javaScriptEnabled) => {
+    const { page, problems } = await signedInPage(javaScriptEnabled);
+    const handoff = await createHandoff();
+    await page.goto(handoff.browserUrl);
+    await Promise.all([page.waitForURL(`${handoff.browserUrl}/cancel`), page.click('#cancel')]);
+    expect(await page.locator('#cancelled').textContent()).toContain('The sign-in to Service Studio was cancelled');
+    expect(await (await fetch(handoff.statusUrl)).json()).toMatchObject({ status: 'denied', reason: 'cancelled' });
     expect(problems).toEqual([]);
   });
 });

@@ -35,6 +35,12 @@ export interface RogueOp {
   lastTokenRequest?: URLSearchParams;
   tokenRequests: number;
   jwksRequests: number;
+  /** Paths (`/token`, `/userinfo`, `/jwks`, `/.well-known/openid-configuration`) whose requests are accepted and never answered. */
+  hang: Set<string>;
+  /** Requests received on a hanging path so far. */
+  hungRequests: number;
+  /** Connections of hung requests still open (a caller that gives up must close its socket). */
+  openConnections(): number;
   rotateKeys(): Promise<void>;
   /** Client secrets the token endpoint accepts from now on (a secret rotated at the provider). */
   acceptSecrets(secrets: string[]): void;
@@ -99,6 +105,9 @@ class RogueOpServer implements RogueOp {
   lastTokenRequest?: URLSearchParams;
   tokenRequests = 0;
   jwksRequests = 0;
+  hang = new Set<string>();
+  hungRequests = 0;
+  private readonly hungSockets = new Set<import('node:net').Socket>();
   subject = 'rogue-sub-1';
   email = 'rogue@example.com';
   emailVerified: boolean | undefined = true;
@@ -127,6 +136,7 @@ class RogueOpServer implements RogueOp {
     this.server = createServer((req, res) => {
       this.dispatch(req, res).catch((error: unknown) => failRequest(res, error));
     });
+
   }
 
   async listen(): Promise<void> {
@@ -155,8 +165,20 @@ class RogueOpServer implements RogueOp {
     });
   }
 
+  openConnections(): number {
+    return this.hungSockets.size;
+  }
+
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.issuer);
+    // Accepts the request and never answers: the caller's timeout is what ends it.
+    if (this.hang.has(url.pathname)) {
+      this.hungRequests++;
+      const socket = req.socket;
+      this.hungSockets.add(socket);
+      socket.once('close', () => this.hungSockets.delete(socket));
+      return;
+    }
     const handler = this.routes[`${req.method} ${url.pathname}`];
     if (!handler) return sendJson(res, 404, { error: 'not_found' });
     await handler(req, res, url);

@@ -27,6 +27,9 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     // Fixed, so instances sharing a test database read each other's stored client secrets.
     ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     LOG_LEVEL: 'error',
+    // Tests sign in many times from one address; the limits themselves are tested with their defaults.
+    RATE_LIMIT_LOGIN_PER_MINUTE: '100000',
+    RATE_LIMIT_HANDOFFS_PER_MINUTE: '100000',
     ...env,
   });
   return {

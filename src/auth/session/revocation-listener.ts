@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 
-/** The channel the database triggers announce on (migration 1765000000000). */
+/** The channel the database triggers announce on (migration 1765000100000). */
 export const REVOCATION_CHANNEL = 'frontdoor_revocations';
 
 /** What changed: a session (SHA-256 of its id), a user (id) or a desktop token (SHA-256 of the token). */

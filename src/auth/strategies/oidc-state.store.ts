@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import type { PendingAuthorization } from '../auth.types.js';
+import type { LoginStateCookie } from './login-state.cookie.js';
 
 /** A browser may have a few logins in flight (several tabs); older ones are dropped past this. */
 const MAX_PENDING = 5;
@@ -15,31 +16,41 @@ type StoreCallback = (error: Error | null, handle?: string) => void;
 type VerifyCallback = (error: Error | null, ctx: false | { nonce?: string }, state?: unknown) => void;
 
 /**
- * passport-openidconnect's state store, kept in the (PostgreSQL-backed) session so any instance can
- * finish a login another began. Unlike the stock store it also keeps the PKCE verifier, hands it to
+ * passport-openidconnect's state store, kept in a sealed cookie (LoginStateCookie): nothing is
+ * written to the database until the provider sends the browser back, and any instance can finish
+ * a login another began. Unlike the stock store it also keeps the PKCE verifier, hands it to
  * the token request through `takeCodeVerifier`, and remembers the nonce for the ID token check.
  * Each state is used once: it is removed before it is compared.
  */
 export class OidcStateStore {
   private readonly verifiersByCode = new Map<string, string>();
 
-  constructor(private readonly providerId: string) {}
+  constructor(
+    private readonly providerId: string,
+    private readonly cookie: LoginStateCookie,
+  ) {}
 
   store(req: Request, ctx: { nonce?: string }, appState: LoginAppState, _meta: unknown, callback: StoreCallback): void {
     if (!ctx.nonce) return callback(new Error('nonce missing from the authorization request'));
     // 256 bits from the CSPRNG: the state must not be guessable.
     const handle = randomBytes(32).toString('base64url');
-    const pending = this.pendingFor(req);
+    const all = this.cookie.read(req);
+    const pending = (all[this.providerId] ??= {});
     pending[handle] = { nonce: ctx.nonce, codeVerifier: appState.codeVerifier, returnTo: appState.returnTo, createdAt: Date.now() };
     prune(pending);
+    this.cookie.write(req.res!, all);
     callback(null, handle);
   }
 
   verify(req: Request, handle: unknown, callback: VerifyCallback): void {
-    const pending = this.pendingFor(req);
+    const all = this.cookie.read(req);
+    const pending = all[this.providerId] ?? {};
     const match = typeof handle === 'string' ? Object.keys(pending).find((key) => sameSecret(key, handle)) : undefined;
     const entry = match ? pending[match] : undefined;
-    if (match) delete pending[match];
+    if (match) {
+      delete pending[match];
+      this.cookie.write(req.res!, all);
+    }
     if (!entry || Date.now() - entry.createdAt > PENDING_TTL_MS) {
       return callback(null, false, { reason: 'invalid-state', message: 'The sign-in request is unknown, already used or expired.' });
     }
@@ -56,12 +67,6 @@ export class OidcStateStore {
     return verifier;
   }
 
-  private pendingFor(req: Request): Record<string, PendingAuthorization> {
-    const session = req.session;
-    session.oidc ??= {};
-    session.oidc[this.providerId] ??= {};
-    return session.oidc[this.providerId];
-  }
 }
 
 /** Constant-time comparison, so response timing tells nothing about how much of a state matched. */
@@ -73,5 +78,7 @@ function sameSecret(a: string, b: string): boolean {
 
 function prune(pending: Record<string, PendingAuthorization>): void {
   const handles = Object.keys(pending).sort((a, b) => pending[b].createdAt - pending[a].createdAt);
-  for (const handle of handles.slice(MAX_PENDING)) delete pending[handle];
+  for (const [index, handle] of handles.entries()) {
+    if (index >= MAX_PENDING || Date.now() - pending[handle].createdAt > PENDING_TTL_MS) delete pending[handle];
+  }
 }

@@ -2,8 +2,10 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import OpenIDConnectStrategy from 'passport-openidconnect';
 import type { JWTPayload } from 'jose';
+import { boundOAuth2Client } from '../../common/http-timeout.js';
 import type { OidcIdentityProvider, OidcMetadata } from '../../identity-providers/oidc-identity-provider.js';
 import { IdTokenRejectedError } from '../../identity-providers/oidc-identity-provider.js';
+import type { LoginStateCookie } from './login-state.cookie.js';
 import { OidcStateStore } from './oidc-state.store.js';
 
 /** What a successful OIDC verification hands to the login service. */
@@ -29,9 +31,9 @@ export interface AuthorizationOptions {
  * passport-openidconnect runs the code flow; around it this adds what it lacks: PKCE S256,
  * the ID token signature check with jose, and refusal of a userinfo `sub` that differs.
  */
-export function createOidcStrategy(provider: OidcIdentityProvider, metadata: OidcMetadata): OpenIDConnectStrategy {
+export function createOidcStrategy(provider: OidcIdentityProvider, metadata: OidcMetadata, loginState: LoginStateCookie): OpenIDConnectStrategy {
   const settings = provider.settings;
-  const store = new OidcStateStore(settings.id);
+  const store = new OidcStateStore(settings.id, loginState);
 
   class OidcStrategy extends PassportStrategy(OpenIDConnectStrategy, provider.strategyName, 10) {
     constructor() {
@@ -49,7 +51,9 @@ export function createOidcStrategy(provider: OidcIdentityProvider, metadata: Oid
         store,
         skipUserProfile: !metadata.userinfo_endpoint,
       } as unknown as OpenIDConnectStrategy.StrategyOptions);
-      hardenOAuth2Client((this as unknown as { _oauth2: OAuth2Client })._oauth2, store);
+      const oauth2 = (this as unknown as { _oauth2: OAuth2Client })._oauth2;
+      boundOAuth2Client(oauth2, provider.httpTimeoutMs);
+      hardenOAuth2Client(oauth2, store);
     }
 
     override authorizationParams(options: Partial<AuthorizationOptions>): object {

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** The JSON every /api error has. */
 export class ApiErrorDto {
@@ -10,4 +10,7 @@ export class ApiErrorDto {
 
   @ApiProperty({ example: 'This handoff was already redeemed' })
   message: string;
+
+  @ApiPropertyOptional({ type: [String], description: 'With invalid_request from validation: each problem found.', example: ['client must be one of the following values: service-studio, integration-studio'] })
+  details?: string[];
 }

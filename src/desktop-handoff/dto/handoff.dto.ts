@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { HandoffStatus } from '../handoff-ticket.entity.js';
 import { STUDIO_CLIENTS, type StudioClient } from '../studio-clients.js';
 
@@ -39,4 +39,13 @@ export class HandoffStatusDto {
 
   @ApiProperty({ example: '2025-11-29T10:10:00.000Z' })
   expiresAt: string;
+
+  @ApiPropertyOptional({
+    enum: ['cancelled', 'not_registered', 'login_refused', 'too_many_attempts'],
+    description: 'With status `denied`: why. The Studio stops waiting at once and says it.',
+  })
+  reason?: string;
+
+  @ApiPropertyOptional({ example: 'The sign-in was cancelled in the browser.' })
+  reasonMessage?: string;
 }

@@ -7,8 +7,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * and ids only, never a session id or token: `s:<sha-256 of the session id>`, `u:<user id>`, `t:<token sha-256>`.
  * A touch that only moves a session's expiry forward announces nothing.
  */
-export class RevocationNotify1765000000000 implements MigrationInterface {
-  name = 'RevocationNotify1765000000000';
+export class RevocationNotify1765000100000 implements MigrationInterface {
+  name = 'RevocationNotify1765000100000';
 
   async up(runner: QueryRunner): Promise<void> {
     await runner.query(`
