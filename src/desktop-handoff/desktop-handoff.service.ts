@@ -8,7 +8,6 @@ import { DomainException } from '../common/domain.exception.js';
 import { ProviderHealthService } from '../identity-providers/provider-health.service.js';
 import { s256, sameDigest, sha256Hex } from '../common/secrets.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { pruneExpired } from '../database/prune-expired.js';
 import { RateLimitService } from '../limits/rate-limit.service.js';
 import type { User } from '../users/user.entity.js';
 import { DesktopTokensService } from './desktop-tokens.service.js';
@@ -95,7 +94,6 @@ export class DesktopHandoffService implements OnModuleInit {
       expiresAt,
     });
     const id = String(identifiers[0].id);
-    await pruneExpired(this.tickets.manager, 'handoff_tickets');
     this.logger.log(`req=${requestId} handoff ${id} created for ${input.client}`);
     await this.audit.record({ type: 'handoff.created', details: { handoffId: id, client: input.client } });
     return {

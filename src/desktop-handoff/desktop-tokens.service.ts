@@ -7,7 +7,6 @@ import { RevocationListener } from '../auth/session/revocation-listener.js';
 import { TtlCache } from '../auth/session/ttl-cache.js';
 import { newSecret, sha256Hex } from '../common/secrets.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { pruneExpired } from '../database/prune-expired.js';
 import type { User } from '../users/user.entity.js';
 import { DesktopToken } from './desktop-token.entity.js';
 import type { TokenClient } from './studio-clients.js';
@@ -53,7 +52,6 @@ export class DesktopTokensService implements DesktopTokenVerifier {
       tokenHash: sha256Hex(accessToken),
       expiresAt: new Date(Date.now() + expiresIn * 1000),
     });
-    await pruneExpired(manager, 'desktop_tokens');
     return { accessToken, expiresIn };
   }
 
