@@ -15,6 +15,7 @@ import { HealthModule } from './health/health.module.js';
 import { IdentityProvidersModule } from './identity-providers/identity-providers.module.js';
 import type { OidcConnection } from './identity-providers/oidc-connection.js';
 import { LimitsModule } from './limits/limits.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 import { UsersModule } from './users/users.module.js';
 
 export interface AppRuntime {
@@ -31,6 +32,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(runtime.config),
         TypeOrmModule.forRoot(dataSourceOptions(runtime.databaseUrl, runtime.config.database)),
+        ObservabilityModule,
         AuditModule,
         LimitsModule,
         IdentityProvidersModule.forRoot(runtime.oidc),

@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { Logger, ValidationPipe, type INestApplication, type LogLevel } from '@nestjs/common';
+import { Logger, ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
+import { BACKCHANNEL_LOGOUT_PATH, backchannelBodyErrors } from './auth/backchannel/backchannel-logout.controller.js';
 import { loadConfig, type AppConfig } from './config/app-config.js';
 import { AppExceptionFilter } from './common/exception.filter.js';
 import { securityHeaders } from './common/security-headers.js';
@@ -12,6 +14,7 @@ import { BODY_SIZE_LIMIT, refuseDeepJson } from './common/body-limits.js';
 import { ConfigError } from './config/app-config.js';
 import type { ProviderStatus } from './identity-providers/identity-provider.js';
 import { IdentityProviderRegistry } from './identity-providers/identity-provider.registry.js';
+import { JsonLogger } from './observability/json-logger.js';
 import { requestContext } from './observability/request-context.js';
 import { exceptProbes } from './health/probe-paths.js';
 import { openDatabase } from './database/embedded-postgres.js';
@@ -19,7 +22,7 @@ import { DEV_IDP_ACCOUNTS } from './dev-idp/dev-idp-accounts.js';
 import type { DevIdp } from './dev-idp/dev-idp.js';
 import { UsersService } from './users/users.service.js';
 import type { OidcConnection } from './identity-providers/oidc-connection.js';
-import { ENVIRONMENT_PROVIDER_ID, providerCallbackUrl } from './identity-providers/provider-urls.js';
+import { ENVIRONMENT_PROVIDER_ID, providerBackchannelLogoutUrl, providerCallbackUrl } from './identity-providers/provider-urls.js';
 
 export interface RunningService {
   app: INestApplication;
@@ -35,18 +38,17 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  log: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-};
+export interface StartOptions {
+  /** Where the JSON log lines go (standard output by default). */
+  logDestination?: DestinationStream;
+}
 
 /** Resolves the database, then the identity provider, then starts the HTTP service. */
-export async function startService(env: Record<string, string | undefined>): Promise<RunningService> {
+export async function startService(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<RunningService> {
   const config = loadConfig(env);
   const logger = new Logger('Bootstrap');
-  Logger.overrideLogger(LOG_LEVELS[config.logLevel]);
+  const jsonLogger = new JsonLogger(config.logLevel, options.logDestination);
+  Logger.overrideLogger(jsonLogger);
 
   const warnings = startupWarnings(config);
   for (const warning of warnings) logger.warn(warning);
@@ -58,20 +60,25 @@ export async function startService(env: Record<string, string | undefined>): Pro
     const resolved = await resolveIdentityProvider(config);
     devIdp = resolved.devIdp;
     app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl: database.url, oidc: resolved.oidc }), {
-      logger: LOG_LEVELS[config.logLevel],
+      logger: jsonLogger,
       // Registered below with a size limit and a depth check that runs before JSON.parse.
       bodyParser: false,
     });
+    app.set('trust proxy', config.trustProxy);
+    app.disable('x-powered-by');
+    // Before the body parsers, so a body they refuse still gets a request id and its log line.
+    // Not on the probes, which orchestrators poll many times a second.
+    app.use(exceptProbes(requestContext), exceptProbes(jsonLogger.requestLine));
     // `verify` is passed through to body-parser at run time; Nest's option type leaves it out.
     app.useBodyParser('json', { limit: BODY_SIZE_LIMIT, verify: refuseDeepJson } as { limit: string });
     app.useBodyParser('urlencoded', { limit: BODY_SIZE_LIMIT, extended: true });
-    app.set('trust proxy', config.trustProxy);
-    app.disable('x-powered-by');
     // Pages and answers are per user and per request: hashing each body for a conditional GET costs more than it saves.
     app.set('etag', false);
+    // A logout token in a body the parsers refuse still gets back-channel logout's own answer (CONTRACT).
+    app.use(BACKCHANNEL_LOGOUT_PATH, backchannelBodyErrors);
     // The provider's origin: Log out's answer redirects there (its end-session endpoint).
     const headers = securityHeaders({ https: config.publicUrl.protocol === 'https:', formTargets: [new URL(resolved.oidc.issuer).origin] });
-    app.use(exceptProbes(requestContext), exceptProbes(headers));
+    app.use(exceptProbes(headers));
     app.useGlobalFilters(new AppExceptionFilter());
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
     setUpSwagger(app);
@@ -182,6 +189,7 @@ async function resolveIdentityProvider(config: AppConfig): Promise<{ oidc: OidcC
         clientSecret,
         redirectUris: [callbackUrl(config)],
         postLogoutRedirectUris: [new URL('/auth/signed-out', config.publicUrl).toString()],
+        backchannelLogoutUri: backchannelLogoutUrl(config),
       },
     ],
   }).catch((error: unknown) => {
@@ -196,6 +204,11 @@ async function resolveIdentityProvider(config: AppConfig): Promise<{ oidc: OidcC
 /** The redirect URI of the OIDC_* provider, printed at start-up for registration at the provider. */
 export function callbackUrl(config: AppConfig): string {
   return providerCallbackUrl(config.publicUrl, ENVIRONMENT_PROVIDER_ID);
+}
+
+/** Its back-channel logout URI, printed beside it and registered at the development provider. */
+export function backchannelLogoutUrl(config: AppConfig): string {
+  return providerBackchannelLogoutUrl(config.publicUrl, ENVIRONMENT_PROVIDER_ID);
 }
 
 function setUpSwagger(app: INestApplication): void {

@@ -1,6 +1,6 @@
 import { ConfigError } from './config/app-config.js';
 import { DEV_IDP_ACCOUNTS } from './dev-idp/dev-idp-accounts.js';
-import { callbackUrl, shutDownWithin, startService, type RunningService } from './bootstrap.js';
+import { backchannelLogoutUrl, callbackUrl, shutDownWithin, startService, type RunningService } from './bootstrap.js';
 import { CONSOLES } from './consoles/consoles.js';
 
 const startedAt = performance.now();
@@ -47,6 +47,7 @@ function printBanner(running: RunningService, elapsedMs: number): void {
       : [`  WARNING         the identity provider cannot be used yet: ${running.providerAtStart.reason} (sign-in answers 503 until it can; retried on each request)`]),
     ...running.warnings.map((warning) => `  WARNING         ${warning}`),
     `  Redirect URI to register at the identity provider: ${callbackUrl(config)}`,
+    `  Back-channel logout URI to register there:          ${backchannelLogoutUrl(config)}`,
   ];
   if (running.devIdp) {
     lines.push('  Demo accounts (development identity provider only):');

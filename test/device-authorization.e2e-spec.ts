@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStudio } from '../src/studio-client/studio-cli.js';
 import { TestBrowser, type Page } from './support/browser.js';
+import { desktopMe, refresh } from './support/desktop-login.js';
 import { discover, pollOnce, pollUntilDone, requestDeviceCode, type DeviceCodeResponse, type ServerMetadata, type TokenOutcome } from './support/device-flow-client.js';
 import { ADMIN, DEVELOPER, signInThroughDevIdp, startTestService, STRANGER, type TestService } from './support/service.js';
 
@@ -129,6 +130,42 @@ describe('device authorization (RFC 8628)', () => {
     // The token is a desktop token: logout revokes it.
     expect((await fetch(`${env.url}/api/desktop/logout`, { method: 'POST', headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(204);
     expect((await fetch(`${env.url}/api/desktop/me`, { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(401);
+  });
+
+  it("answers with a refresh token that rotates like a handoff's, into a pair that works where a handoff's does", async () => {
+    const code = await requestDeviceCode(metadata, 'integration-studio');
+    const token = pollUntilDone(metadata, 'integration-studio', code);
+    const browser = await signedIn(DEVELOPER);
+    expect((await browser.submit(await browser.open(code.verification_uri_complete!), {}, '/device/allow')).status).toBe(200);
+    const result = await token;
+    if (!result.ok) throw new Error(`device flow ended with ${JSON.stringify(result.body)}`);
+    expect(Object.keys(result.token).sort()).toEqual(['access_token', 'expires_in', 'refresh_token', 'token_type']);
+    const accessToken = String(result.token.access_token);
+    const refreshToken = String(result.token.refresh_token);
+    expect(refreshToken).toMatch(/^fdsr_/);
+    // The sign-in keeps the provider the approving browser came through, so its refresh follows that provider's state.
+    const [family] = await env.db.query<{ client: string; provider_id: string | null }>(
+      'SELECT f.client, f.provider_id FROM desktop_token_families f JOIN desktop_tokens t ON t.family_id = f.id WHERE t.token_hash = $1',
+      [sha256Hex(accessToken)],
+    );
+    expect(family).toEqual({ client: 'integration-studio', provider_id: 'default' });
+
+    const refreshed = await refresh(env.url, refreshToken);
+    expect(refreshed.status).toBe(200);
+    const pair = await refreshed.json();
+    expect(pair).toMatchObject({ tokenType: 'Bearer', expiresIn: env.service.config.desktop.tokenTtlSeconds, user: { email: DEVELOPER.email } });
+    expect(pair.refreshToken).not.toBe(refreshToken);
+    expect((await desktopMe(env.url, accessToken)).status).toBe(401);
+    const me = await desktopMe(env.url, pair.accessToken);
+    expect(me.status).toBe(200);
+    expect((await me.json()).email).toBe(DEVELOPER.email);
+
+    // Each refresh token works once: the device's first one, presented again, ends the whole sign-in.
+    const reused = await refresh(env.url, refreshToken);
+    expect(reused.status).toBe(400);
+    expect((await reused.json()).error).toBe('invalid_grant');
+    expect((await desktopMe(env.url, pair.accessToken)).status).toBe(401);
+    expect((await refresh(env.url, pair.refreshToken)).status).toBe(400);
   });
 
   it('of 10 concurrent polls after approval, exactly one gets a token', async () => {

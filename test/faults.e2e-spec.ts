@@ -56,6 +56,16 @@ describe('a provider that accepts the connection and never answers', () => {
     expect((await visitConsole(rig.env)).status).toBe(200);
   });
 
+  it('measures each call that timed out as a failed call that lasted the whole timeout', async () => {
+    const text = await (await fetch(`${rig.env.url}/metrics`)).text();
+    for (const endpoint of ['jwks', 'token', 'userinfo']) {
+      const series = `provider="default",endpoint="${endpoint}",outcome="error"`;
+      expect(text).toMatch(new RegExp(`frontdoor_idp_request_duration_seconds_count\\{${series}\\} [1-9]`));
+      const sum = Number(new RegExp(`frontdoor_idp_request_duration_seconds_sum\\{${series}\\} ([0-9.e+-]+)`).exec(text)?.[1]);
+      expect(sum, endpoint).toBeGreaterThanOrEqual((PROVIDER_TIMEOUT_MS / 1000) * 0.9);
+    }
+  });
+
   it('finishes SIGTERM within SHUTDOWN_TIMEOUT_SECONDS even with a request stuck on the provider', async () => {
     const stuck = await startRogueEnvironment({}, { OIDC_HTTP_TIMEOUT_MS: '60000' });
     try {
@@ -123,6 +133,8 @@ describe('a database that is frozen or stopped', () => {
       ['login', () => fetch(`${url}/auth/login?returnTo=/servicecenter`, { redirect: 'manual' })],
       ['handoff', () => fetch(`${url}/api/desktop/handoffs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client: 'service-studio', codeChallenge: 'x'.repeat(43), codeChallengeMethod: 'S256' }) })],
       ['admin', () => fetch(`${url}/api/admin/users`, { headers: { authorization: `Bearer ${adminToken}` } })],
+      ['audit', () => fetch(`${url}/api/admin/audit`, { headers: { authorization: `Bearer ${adminToken}` } })],
+      ['refresh', () => fetch(`${url}/api/desktop/token/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: `fdsr_${'r'.repeat(43)}` }) })],
     ];
     return Promise.all(
       requests.map(async ([name, send]) => {
@@ -143,6 +155,7 @@ describe('a database that is frozen or stopped', () => {
     expect(byName.readyz.body).not.toContain('127.0.0.1');
     expect(byName.readyz.body).not.toContain(String(proxy.port));
     expect(byName.handoff.json).toMatchObject({ error: 'database_unavailable', message: 'The service cannot reach its database right now.' });
+    expect(byName.refresh.json).toMatchObject({ error: 'database_unavailable' });
     expect(byName.console.body).toContain('Temporarily unavailable');
     // A login is not sent to the provider while the database is down.
     expect(byName.login.location).toBeNull();

@@ -6,6 +6,7 @@ import { startService, type RunningService } from '../src/bootstrap.js';
 import { startDevIdp, type DevIdp } from '../src/dev-idp/dev-idp.js';
 import { UsersService } from '../src/users/users.service.js';
 import { TestBrowser } from './support/browser.js';
+import { desktopLogin, refresh } from './support/desktop-login.js';
 import { freePort } from './support/ports.js';
 import { startRogueOp, type RogueOp } from './support/rogue-op.js';
 import { DEVELOPER, signInThroughDevIdp, startTestService, TEST_ENCRYPTION_KEY, type TestService } from './support/service.js';
@@ -326,6 +327,13 @@ describe('identity providers managed at runtime', () => {
       expect(chooser.status).toBe(200);
     });
 
+    it('measures the calls to a stored provider as it does those to the environment one', async () => {
+      const text = await (await fetch(`${a.url}/metrics`)).text();
+      for (const endpoint of ['discovery', 'jwks', 'token', 'userinfo']) {
+        expect(text).toMatch(new RegExp(`frontdoor_idp_request_duration_seconds_count\\{provider="second",endpoint="${endpoint}",outcome="ok"\\} [1-9]`));
+      }
+    });
+
     it('sends the Studio handoff page through the same chooser', async () => {
       const created = await fetch(`${a.url}/api/desktop/handoffs`, {
         method: 'POST',
@@ -407,6 +415,26 @@ describe('identity providers managed at runtime', () => {
       await Promise.all([logins, rotation]);
       expect(failures).toEqual([]);
       expect(done).toBe(24);
+    });
+
+    it('stops the refresh of a Studio token signed in through a provider once it is disabled, on the other instance at once', async () => {
+      const browser = new TestBrowser();
+      expect((await finishOn(browser, await beginLogin(browser), a.url)).headers.get('location')).toBe('/servicecenter');
+      const tokens = await desktopLogin(a.url, browser);
+      const refreshed = await refresh(bUrl, tokens.refreshToken);
+      expect(refreshed.status).toBe(200);
+      const { refreshToken } = await refreshed.json();
+
+      expect((await admin('/rogue', { method: 'PATCH', json: { enabled: false } })).status).toBe(200);
+      // No wait for the change notification: the refresh re-reads the provider.
+      const refused = await refresh(bUrl, refreshToken);
+      expect(refused.status).toBe(400);
+      expect((await refused.json()).error).toBe('invalid_grant');
+      const [event] = await a.db.query<{ reason: string }>("SELECT reason FROM audit_events WHERE type = 'token.refreshed' AND outcome = 'failure' ORDER BY id DESC LIMIT 1");
+      expect(event.reason).toBe('provider_disabled');
+
+      expect((await admin('/rogue', { method: 'PATCH', json: { enabled: true } })).status).toBe(200);
+      expect(await until(async () => (await providersSeenBy(bUrl)).includes('rogue'), 2000)).toBe(true);
     });
 
     it('disables, re-enables and deletes on every instance within 2 s; a removed provider has no strategy left', async () => {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTokensService } from '../src/auth/api-tokens.service.js';
 import { RevocationListener } from '../src/auth/session/revocation-listener.js';
@@ -97,6 +98,46 @@ describe('revocation across instances with cached sessions', () => {
     expect((await browser.request(`${second.url}/servicecenter`)).status).toBe(200);
   });
 
+  it('serves a desktop token the database no longer has from memory while nothing is announced (the cache is real)', async () => {
+    const { browser } = await signedInUser();
+    const token = await desktopToken(browser);
+    expect(await meOnSecond(token)).toBe(200);
+    await rig.env.db.query(`BEGIN; SET LOCAL session_replication_role = replica; DELETE FROM desktop_tokens WHERE token_hash = '${createHash('sha256').update(token).digest('hex')}'; COMMIT;`);
+    expect(await meOnSecond(token)).toBe(200);
+  });
+
+  it('announces nothing for bookkeeping writes (a token used, a session seen and moved on), and announces a real change', async () => {
+    const { browser } = await signedInUser();
+    const token = await desktopToken(browser);
+    const tokenHash = createHash('sha256').update(token).digest('hex');
+    const sid = storedSid(browser);
+    const heard: string[] = [];
+    const client = new pg.Client({ connectionString: rig.env.db.url });
+    await client.connect();
+    try {
+      client.on('notification', (message) => heard.push(message.payload ?? ''));
+      await client.query('LISTEN frontdoor_revocations');
+      await rig.env.db.query(`UPDATE desktop_tokens SET last_used_at = now() WHERE token_hash = $1`, [tokenHash]);
+      await rig.env.db.query(
+        `UPDATE sessions SET last_seen_at = now(), expires_at = expires_at + interval '1 minute',
+                data = jsonb_set(jsonb_set(data, '{lastSeenAt}', to_jsonb(1)), '{cookie,expires}', to_jsonb(now()::text)) WHERE sid = $1`,
+        [sid],
+      );
+      // The marker goes out after the writes above; once it is heard, so would they have been.
+      await rig.env.db.query(`SELECT pg_notify('frontdoor_revocations', 'x:marker-1')`);
+      await waitFor(() => heard.includes('x:marker-1'));
+      expect(heard).toEqual(['x:marker-1']);
+
+      await rig.env.db.query(`UPDATE sessions SET expires_at = expires_at - interval '1 minute' WHERE sid = $1`, [sid]);
+      await rig.env.db.query(`UPDATE desktop_tokens SET expires_at = expires_at - interval '1 minute' WHERE token_hash = $1`, [tokenHash]);
+      await rig.env.db.query(`SELECT pg_notify('frontdoor_revocations', 'x:marker-2')`);
+      await waitFor(() => heard.includes('x:marker-2'));
+      expect(heard.slice(1)).toEqual([`s:${createHash('sha256').update(sid).digest('hex')}`, `t:${tokenHash}`, 'x:marker-2']);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('refuses on the other instance the next request after a logout', async () => {
     const { browser, page } = await signedInUser();
     await servedBySecond(browser);
@@ -173,3 +214,11 @@ describe('revocation across instances with cached sessions', () => {
     expect((await browser.request(`${second.url}/servicecenter`)).status).toBe(302);
   });
 });
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('not heard within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

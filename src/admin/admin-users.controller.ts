@@ -29,8 +29,8 @@ export class AdminUsersController {
   @ApiCreatedResponse({ type: UserDto })
   @ApiBadRequestResponse({ description: 'Invalid email or roles.' })
   @ApiConflictResponse({ description: 'A user with this email exists.' })
-  async create(@Body() body: CreateUserDto): Promise<UserDto> {
-    return UserDto.from(await this.users.create(body));
+  async create(@Body() body: CreateUserDto, @Req() req: Request): Promise<UserDto> {
+    return UserDto.from(await this.admin.create(body, req.principal!.user));
   }
 
   @Get(':id')

@@ -1,8 +1,13 @@
 import { Module } from '@nestjs/common';
-import { DesktopHandoffModule } from '../desktop-handoff/desktop-handoff.module.js';
 import { AdminIdentityProvidersController } from './admin-identity-providers.controller.js';
+import { AdminSessionsController } from './admin-sessions.controller.js';
+import { AdminSessionsService } from './admin-sessions.service.js';
 import { AdminUsersController } from './admin-users.controller.js';
 import { AdminUsersService } from './admin-users.service.js';
 
-@Module({ imports: [DesktopHandoffModule], controllers: [AdminUsersController, AdminIdentityProvidersController], providers: [AdminUsersService] })
+@Module({
+  controllers: [AdminUsersController, AdminSessionsController, AdminIdentityProvidersController],
+  providers: [AdminUsersService, AdminSessionsService],
+  exports: [AdminSessionsService],
+})
 export class AdminModule {}

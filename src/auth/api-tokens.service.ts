@@ -36,6 +36,12 @@ export class ApiTokensService {
       .innerJoinAndSelect('token.user', 'user')
       .where('token.token_hash = :hash AND user.active', { hash: sha256Hex(token) })
       .getOne();
+    if (row && (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS)) {
+      // At most one write a minute per token: enough for "last used", cheap for a busy script.
+      await this.tokens.update({ id: row.id }, { lastUsedAt: () => 'now()' });
+    }
     return row?.user;
   }
 }
+
+const LAST_USED_GRANULARITY_MS = 60_000;

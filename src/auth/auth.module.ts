@@ -9,6 +9,10 @@ import { UsersModule } from '../users/users.module.js';
 import { ApiToken } from './api-token.entity.js';
 import { ApiTokensService } from './api-tokens.service.js';
 import { AuthController } from './auth.controller.js';
+import { BackchannelLogoutController } from './backchannel/backchannel-logout.controller.js';
+import { BackchannelLogoutService } from './backchannel/backchannel-logout.service.js';
+import { LogoutTokenJti } from './backchannel/logout-token-jti.entity.js';
+import { LogoutTokenJtisRepository } from './backchannel/logout-token-jtis.repository.js';
 import { CsrfService } from './csrf.service.js';
 import { AccessGuard } from './guards/access.guard.js';
 import { LoginEvents } from './login-events.js';
@@ -25,8 +29,8 @@ export const ROUTES_WITHOUT_SESSION = ['healthz', 'readyz', 'api/desktop/{*path}
 
 @Global()
 @Module({
-  imports: [UsersModule, TypeOrmModule.forFeature([SessionRecord, ApiToken])],
-  controllers: [AuthController],
+  imports: [UsersModule, TypeOrmModule.forFeature([SessionRecord, ApiToken, LogoutTokenJti])],
+  controllers: [AuthController, BackchannelLogoutController],
   providers: [
     {
       provide: SESSION_STORE,
@@ -40,6 +44,8 @@ export const ROUTES_WITHOUT_SESSION = ['healthz', 'readyz', 'api/desktop/{*path}
     CsrfService,
     ApiTokensService,
     LoginService,
+    LogoutTokenJtisRepository,
+    BackchannelLogoutService,
     LoginEvents,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],

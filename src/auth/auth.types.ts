@@ -23,6 +23,11 @@ declare module 'express-session' {
     authenticatedAt: number;
     /** When the session was last used, to the minute: changing it is what re-sends the cookie and pushes the idle expiry. */
     lastSeenAt?: number;
+    /** Where the sign-in came from, shown to admins in the session list. */
+    ip?: string;
+    userAgent?: string;
+    /** Signed in with a local password instead of the identity provider. */
+    breakGlass?: boolean;
     /** The row's expiry when it was loaded (the store's own bookkeeping). */
     storedExpiresAt?: number;
     /** Pending authorization requests, per provider, by state handle. */

@@ -2,10 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import passport from 'passport';
+import { AuditService } from '../audit/audit.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../observability/metrics.service.js';
 import { DomainException } from '../common/domain.exception.js';
 import { s256 } from '../common/secrets.js';
 import { asProviderCallError, ProviderCallError, providerFailure } from '../common/http-timeout.js';
+import type { User } from '../users/user.entity.js';
 import { UsersService, type LoginResolution } from '../users/users.service.js';
 import type { IdentityProvider } from '../identity-providers/identity-provider.js';
 import { IdentityProviderRegistry } from '../identity-providers/identity-provider.registry.js';
@@ -32,6 +35,8 @@ export class LoginService {
     private readonly registry: IdentityProviderRegistry,
     private readonly users: UsersService,
     private readonly sessions: SessionService,
+    private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
     private readonly events: LoginEvents,
   ) {}
 
@@ -67,10 +72,30 @@ export class LoginService {
 
   /**
    * Handles the provider's redirect back: on success a fresh session, otherwise a readable refusal.
+   * Either way one audit event and one metric say what happened, with a stable reason code.
+   */
+  async finish(providerId: string, req: Request): Promise<{ returnTo: string; providerId: string }> {
+    try {
+      const { returnTo, user } = await this.complete(providerId, req);
+      this.metrics.logins.inc({ provider: providerId, outcome: 'success', reason: '' });
+      await this.audit.record({ type: 'login.succeeded', userId: user.id, email: user.email, providerId });
+      return { returnTo, providerId };
+    } catch (error) {
+      if (error instanceof DomainException && (error.status < 500 || error.code === 'provider_unreachable' || error.code === 'provider_timeout')) {
+        const reason = refusalReason(error);
+        const known = this.registry.find(providerId) !== undefined;
+        this.metrics.logins.inc({ provider: known ? providerId : 'unknown', outcome: 'failure', reason });
+        await this.audit.record({ type: 'login.refused', reason, providerId: known ? providerId : undefined, email: refusedAccount.get(error) });
+      }
+      throw error;
+    }
+  }
+
+  /**
    * The provider is re-read from the table first: a secret rotated since the login began is used
    * at once, on every instance, even before the change notification arrives.
    */
-  async finish(providerId: string, req: Request): Promise<{ returnTo: string; providerId: string }> {
+  private async complete(providerId: string, req: Request): Promise<{ returnTo: string; user: User }> {
     const provider = await this.registry.refresh(providerId);
     const strategy = await this.registry.strategy(provider);
     // Without code or error the library would start a new authorization; this route only finishes one.
@@ -102,7 +127,9 @@ export class LoginService {
     const account = stringClaim(claims.email) ?? stringClaim(claims.preferred_username) ?? String(claims.sub);
     if (!resolution.ok) {
       await this.events.refused({ returnTo: safeReturnTo(returnTo), reason: 'not_registered' });
-      throw this.notRegistered(req, account, resolution);
+      const refusal = this.notRegistered(req, account, resolution);
+      refusedAccount.set(refusal, account);
+      throw refusal;
     }
 
     await this.sessions.establish(req, {
@@ -112,7 +139,7 @@ export class LoginService {
       providerSid: stringClaim(claims.sid),
     });
     this.logger.log(`req=${req.id} user ${resolution.user.id} signed in through ${provider.id}${resolution.linked ? ' (identity linked)' : ''}`);
-    return { returnTo: this.returnTarget(returnTo), providerId: provider.id };
+    return { returnTo: this.returnTarget(returnTo), user: resolution.user };
   }
 
   /** A local path, or a page of a protected app (forward auth): nowhere else may a login lead. */
@@ -123,7 +150,9 @@ export class LoginService {
   /** Ends the local session and says where the browser goes next. */
   async logout(req: Request, res: Response): Promise<string> {
     const signedOut = new URL('/auth/signed-out', this.config.publicUrl).toString();
+    const userId = req.session?.userId;
     const ended = await this.sessions.end(req, res);
+    if (userId) await this.audit.record({ type: 'logout', userId, providerId: ended?.providerId });
     if (!ended?.providerId) return '/auth/signed-out';
     const provider = this.registry.find(ended.providerId);
     if (provider) await provider.status();
@@ -186,6 +215,32 @@ export class LoginService {
       logDetail: resolution.reason,
     });
   }
+}
+
+/** The account a "not registered" refusal named, for the audit event (the exception carries only the message). */
+const refusedAccount = new WeakMap<DomainException, string>();
+
+/**
+ * The stable reason code of a refused login: the refusal's own code, made precise for the ones
+ * that cover several causes (not registered, ID token rejected).
+ */
+export function refusalReason(error: DomainException): string {
+  const detail = error.options.logDetail ?? '';
+  if (error.code === 'not_registered') return detail.replace(/-/g, '_') || 'not_registered';
+  if (error.code !== 'id_token_rejected') return error.code;
+  const rules: [RegExp, string][] = [
+    [/nonce/i, 'nonce_mismatch'],
+    [/signature|unknown key|algorithm/i, 'bad_signature'],
+    [/userinfo sub/i, 'userinfo_sub_mismatch'],
+    // passport-openidconnect checks iss, aud and azp itself, before our own check, with these words.
+    [/azp|several audiences|authori[sz]i?ed party|issued to this relying party/i, 'bad_azp'],
+    [/claim iss|expected OpenID provider/i, 'bad_issuer'],
+    [/claim aud|intended for this relying party/i, 'bad_audience'],
+    [/expired|claim exp/i, 'token_expired'],
+    [/iat/i, 'bad_iat'],
+    [/claim sub|missing required "sub"/i, 'missing_sub'],
+  ];
+  return rules.find(([pattern]) => pattern.test(detail))?.[1] ?? 'id_token_rejected';
 }
 
 /**

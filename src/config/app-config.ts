@@ -33,7 +33,10 @@ export interface AppConfig {
     /** How long a session, user or desktop token read from the database may be served from memory; 0 turns caching off. */
     cacheSeconds: number;
   };
-  desktop: { handoffTtlSeconds: number; tokenTtlSeconds: number };
+  desktop: { handoffTtlSeconds: number; tokenTtlSeconds: number; refreshTtlSeconds: number; backchannelLogout: 'revoke' | 'keep' };
+  audit: { retentionDays: number };
+  /** When set, /metrics answers only to this bearer token; otherwise only to loopback callers. */
+  metricsToken?: string;
   device: { codeTtlSeconds: number; pollIntervalSeconds: number; guessLimitPerAddress: number; guessLimitPerSession: number };
   forwardAuth: { protectedApps: ProtectedApp[]; cookieDomain?: string; keyRotationSeconds: number };
   /** Express's `trust proxy`: false, true, or the addresses/subnets of the proxies believed. */
@@ -100,6 +103,8 @@ export function loadConfig(env: Env): AppConfig {
   }
   const sessionSecret = env.SESSION_SECRET?.trim() || undefined;
   if (sessionSecret && sessionSecret.length < 16) problems.push('SESSION_SECRET must be at least 16 characters');
+  const backchannelDesktop = env.BACKCHANNEL_LOGOUT_DESKTOP?.trim() || 'revoke';
+  if (backchannelDesktop !== 'revoke' && backchannelDesktop !== 'keep') problems.push(`BACKCHANNEL_LOGOUT_DESKTOP must be "revoke" or "keep", not "${backchannelDesktop}"`);
   const encryptionKey = env.ENCRYPTION_KEY?.trim() ? parseEncryptionKey(env.ENCRYPTION_KEY) : undefined;
   if (env.ENCRYPTION_KEY?.trim() && !encryptionKey) problems.push('ENCRYPTION_KEY must be 32 bytes as 64 hex characters or base64 (openssl rand -hex 32)');
   const logLevel = env.LOG_LEVEL?.trim() || 'log';
@@ -138,8 +143,12 @@ export function loadConfig(env: Env): AppConfig {
     },
     desktop: {
       handoffTtlSeconds: integer(env, 'HANDOFF_TTL_SECONDS', 600, problems, { min: 30, max: 3600 }),
-      tokenTtlSeconds: integer(env, 'DESKTOP_TOKEN_TTL_SECONDS', 12 * 3600, problems, { min: 60 }),
+      tokenTtlSeconds: integer(env, 'DESKTOP_TOKEN_TTL_SECONDS', 3600, problems, { min: 60 }),
+      refreshTtlSeconds: integer(env, 'DESKTOP_REFRESH_TTL_SECONDS', 30 * 24 * 3600, problems, { min: 60 }),
+      backchannelLogout: backchannelDesktop as 'revoke' | 'keep',
     },
+    audit: { retentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90, problems, { min: 1 }) },
+    metricsToken: env.METRICS_TOKEN?.trim() || undefined,
     device: {
       codeTtlSeconds: integer(env, 'DEVICE_CODE_TTL_SECONDS', 600, problems, { min: 60, max: 3600 }),
       pollIntervalSeconds: integer(env, 'DEVICE_POLL_INTERVAL_SECONDS', 5, problems, { min: 1, max: 60 }),

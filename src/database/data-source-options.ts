@@ -1,8 +1,11 @@
 import type { DataSourceOptions } from 'typeorm';
 import { AuditEvent } from '../audit/audit-event.entity.js';
 import { ApiToken } from '../auth/api-token.entity.js';
+import { LogoutTokenJti } from '../auth/backchannel/logout-token-jti.entity.js';
 import { SessionRecord } from '../auth/session/session.entity.js';
-import { DesktopToken } from '../desktop-handoff/desktop-token.entity.js';
+import { DesktopRefreshToken } from '../desktop-tokens/desktop-refresh-token.entity.js';
+import { DesktopTokenFamily } from '../desktop-tokens/desktop-token-family.entity.js';
+import { DesktopToken } from '../desktop-tokens/desktop-token.entity.js';
 import { HandoffTicket } from '../desktop-handoff/handoff-ticket.entity.js';
 import { DeviceAuthorization } from '../device-authorization/device-authorization.entity.js';
 import { SigningKey } from '../forward-auth/signing-key.entity.js';
@@ -15,11 +18,27 @@ import { AuditEvents1764450000000 } from './migrations/1764450000000-audit-event
 import { RateLimits1764500000000 } from './migrations/1764500000000-rate-limits.js';
 import { HandoffDeniedReason1764500000001 } from './migrations/1764500000001-handoff-denied-reason.js';
 import { IdentityProviders1764600000000 } from './migrations/1764600000000-identity-providers.js';
+import { SessionsAndRefreshTokens1764700000000 } from './migrations/1764700000000-sessions-and-refresh-tokens.js';
 import { DeviceAuthorization1764900000000 } from './migrations/1764900000000-device-authorization.js';
 import { AssertionSigningKeys1764900100000 } from './migrations/1764900100000-assertion-signing-keys.js';
+import { DeviceAuthorizationProvider1765000000000 } from './migrations/1765000000000-device-authorization-provider.js';
 import { RevocationNotify1765000100000 } from './migrations/1765000100000-revocation-notify.js';
 
-export const ENTITIES = [User, LinkedIdentity, SessionRecord, ApiToken, HandoffTicket, DesktopToken, AuditEvent, IdentityProviderRecord, DeviceAuthorization, SigningKey];
+export const ENTITIES = [
+  User,
+  LinkedIdentity,
+  SessionRecord,
+  ApiToken,
+  HandoffTicket,
+  DesktopToken,
+  AuditEvent,
+  DesktopTokenFamily,
+  DesktopRefreshToken,
+  LogoutTokenJti,
+  IdentityProviderRecord,
+  DeviceAuthorization,
+  SigningKey,
+];
 export const MIGRATIONS = [
   InitialSchema1764230400000,
   DesktopHandoff1764403200000,
@@ -27,8 +46,10 @@ export const MIGRATIONS = [
   RateLimits1764500000000,
   HandoffDeniedReason1764500000001,
   IdentityProviders1764600000000,
+  SessionsAndRefreshTokens1764700000000,
   DeviceAuthorization1764900000000,
   AssertionSigningKeys1764900100000,
+  DeviceAuthorizationProvider1765000000000,
   RevocationNotify1765000100000,
 ];
 

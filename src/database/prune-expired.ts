@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 
 /** Tables whose rows carry an `expires_at` and are of no use a day after it. */
-export const PRUNED_TABLES = ['handoff_tickets', 'desktop_tokens'] as const;
+export const PRUNED_TABLES = ['handoff_tickets', 'desktop_tokens', 'desktop_token_families'] as const;
 export type PrunedTable = (typeof PRUNED_TABLES)[number];
 
 /** How long an expired row is kept (for support questions), and how many go per statement. */
@@ -27,7 +27,7 @@ export async function pruneExpired(manager: EntityManager, table: PrunedTable): 
 }
 
 /**
- * Removes expired handoffs and desktop tokens once a minute in the background, instead of a DELETE
+ * Removes expired handoffs, desktop tokens and refresh-token families once a minute in the background, instead of a DELETE
  * in every request that creates such a row: the rows are worthless once expired (every read checks
  * `expires_at`), so when they go only matters for the table's size.
  */

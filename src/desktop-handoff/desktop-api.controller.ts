@@ -15,7 +15,7 @@ import { DesktopApi, Public } from '../auth/decorators.js';
 import { RateLimited } from '../limits/rate-limit.guard.js';
 import { bearerToken } from '../auth/guards/bearer-token.js';
 import { DesktopHandoffService } from './desktop-handoff.service.js';
-import { DesktopTokensService } from './desktop-tokens.service.js';
+import { DesktopTokensService } from '../desktop-tokens/desktop-tokens.service.js';
 import { ApiErrorDto } from './dto/api-error.dto.js';
 import { CreateHandoffDto } from './dto/create-handoff.dto.js';
 import { DesktopTokenResponseDto, DesktopUserDto } from './dto/desktop-token.dto.js';
@@ -91,6 +91,6 @@ export class DesktopApiController {
   @ApiNoContentResponse({ description: 'The token is revoked; it is refused with 401 from now on.' })
   @ApiUnauthorizedResponse({ type: ApiErrorDto })
   async logout(@Req() req: Request): Promise<void> {
-    await this.tokens.revoke(bearerToken(req)!);
+    await this.tokens.revoke(bearerToken(req)!, req.principal!.user);
   }
 }

@@ -1,17 +1,15 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DesktopTokenVerifier } from '../auth/guards/desktop-token.guard.js';
+import { DesktopTokensModule } from '../desktop-tokens/desktop-tokens.module.js';
 import { DesktopApiController } from './desktop-api.controller.js';
 import { DesktopHandoffService } from './desktop-handoff.service.js';
-import { DesktopToken } from './desktop-token.entity.js';
-import { DesktopTokensService } from './desktop-tokens.service.js';
 import { HandoffPageController } from './handoff-page.controller.js';
 import { HandoffTicket } from './handoff-ticket.entity.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([HandoffTicket, DesktopToken])],
+  imports: [TypeOrmModule.forFeature([HandoffTicket]), DesktopTokensModule],
   controllers: [DesktopApiController, HandoffPageController],
-  providers: [DesktopHandoffService, DesktopTokensService, { provide: DesktopTokenVerifier, useExisting: DesktopTokensService }],
-  exports: [DesktopTokensService],
+  providers: [DesktopHandoffService],
+  exports: [DesktopTokensModule],
 })
 export class DesktopHandoffModule {}

@@ -10,9 +10,10 @@ import { s256, sameDigest, sha256Hex } from '../common/secrets.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { RateLimitService } from '../limits/rate-limit.service.js';
 import type { User } from '../users/user.entity.js';
-import { DesktopTokensService } from './desktop-tokens.service.js';
+import { DesktopTokensService } from '../desktop-tokens/desktop-tokens.service.js';
+import { MetricsService } from '../observability/metrics.service.js';
 import type { CreateHandoffDto } from './dto/create-handoff.dto.js';
-import { DesktopUserDto, type DesktopTokenResponseDto } from './dto/desktop-token.dto.js';
+import type { DesktopTokenResponseDto } from './dto/desktop-token.dto.js';
 import type { EnvironmentDto } from './dto/environment.dto.js';
 import type { HandoffCreatedDto, HandoffStatusDto } from './dto/handoff.dto.js';
 import type { RedeemHandoffDto } from './dto/redeem-handoff.dto.js';
@@ -41,6 +42,8 @@ export interface BrowserRequest {
   id: string;
   user: User;
   requestId: string;
+  /** The identity provider of the browser's session. */
+  providerId?: string;
 }
 
 /** The rules of a Studio login handed to the browser: create, bind to a user, cancel, redeem once. */
@@ -57,6 +60,7 @@ export class DesktopHandoffService implements OnModuleInit {
     private readonly limits: RateLimitService,
     private readonly audit: AuditService,
     private readonly loginEvents: LoginEvents,
+    private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
@@ -95,6 +99,7 @@ export class DesktopHandoffService implements OnModuleInit {
     });
     const id = String(identifiers[0].id);
     this.logger.log(`req=${requestId} handoff ${id} created for ${input.client}`);
+    this.metrics.handoffs.inc({ status: 'created' });
     await this.audit.record({ type: 'handoff.created', details: { handoffId: id, client: input.client } });
     return {
       id,
@@ -130,7 +135,7 @@ export class DesktopHandoffService implements OnModuleInit {
    * The click on "Open … Studio": the signed-in user claims the ticket and gets a fresh one-time
    * code. Clicking again replaces the code for the same user; another user never takes it over.
    */
-  async openInBrowser({ id, user, requestId }: BrowserRequest): Promise<BrowserHandoff> {
+  async openInBrowser({ id, user, requestId, providerId }: BrowserRequest): Promise<BrowserHandoff> {
     const ticket = await this.find(id);
     this.refuseInBrowser(ticket, user);
     const code = randomBytes(32).toString('base64url');
@@ -138,12 +143,13 @@ export class DesktopHandoffService implements OnModuleInit {
     const result = await this.tickets
       .createQueryBuilder()
       .update(HandoffTicket)
-      .set({ status: 'authenticated', userId: user.id, codeHash: sha256Hex(code), codeExpiresAt, authenticatedAt: () => 'COALESCE(authenticated_at, now())' })
+      .set({ status: 'authenticated', userId: user.id, providerId: providerId ?? null, codeHash: sha256Hex(code), codeExpiresAt, authenticatedAt: () => 'COALESCE(authenticated_at, now())' })
       .where('id = :id AND expires_at > now()', { id: ticket.id })
       .andWhere("(status = 'pending' OR (status = 'authenticated' AND user_id = :userId))", { userId: user.id })
       .execute();
     if (!result.affected) throw this.changedMeanwhile(await this.find(id), user);
     this.logger.log(`req=${requestId} handoff ${ticket.id} authenticated for user ${user.id}`);
+    this.metrics.handoffs.inc({ status: 'authenticated' });
     await this.audit.record({ type: 'handoff.authenticated', userId: user.id, email: user.email, details: { handoffId: ticket.id, client: ticket.client } });
     const openUrl = new URL(ticket.redirectUri);
     openUrl.searchParams.set('handoff', ticket.id);
@@ -163,6 +169,7 @@ export class DesktopHandoffService implements OnModuleInit {
       .execute();
     if (!result.affected) throw this.changedMeanwhile(await this.find(id), user);
     this.logger.log(`req=${requestId} handoff ${ticket.id} cancelled by user ${user.id}`);
+    this.metrics.handoffs.inc({ status: 'denied' });
     await this.audit.record({ type: 'handoff.cancelled', userId: user.id, email: user.email, details: { handoffId: ticket.id, client: ticket.client } });
     return STUDIOS[ticket.client];
   }
@@ -185,6 +192,7 @@ export class DesktopHandoffService implements OnModuleInit {
       .andWhere(condition)
       .execute();
     if (!result.affected) return false;
+    this.metrics.handoffs.inc({ status: 'denied' });
     await this.audit.record({ type: 'handoff.denied', reason, details: { handoffId: id } });
     return true;
   }
@@ -212,7 +220,22 @@ export class DesktopHandoffService implements OnModuleInit {
    * Exchanges code + verifier for a desktop token, once. The checks before the UPDATE only make
    * the error precise; the conditional UPDATE alone decides, so of concurrent redemptions one wins.
    */
-  async redeem({ id, grant, requestId }: { id: string; grant: RedeemHandoffDto; requestId: string }): Promise<DesktopTokenResponseDto> {
+  async redeem(request: { id: string; grant: RedeemHandoffDto; requestId: string }): Promise<DesktopTokenResponseDto> {
+    try {
+      const issued = await this.redeemOnce(request);
+      this.metrics.handoffs.inc({ status: 'redeemed' });
+      await this.audit.record({ type: 'handoff.redeemed', userId: issued.user.id, email: issued.user.email, details: { handoffId: request.id } });
+      return issued;
+    } catch (error) {
+      if (error instanceof DomainException && error.code === 'invalid_grant') {
+        this.metrics.handoffs.inc({ status: 'redemption_refused' });
+        await this.audit.record({ type: 'handoff.redeemed', outcome: 'failure', reason: 'invalid_grant', details: { handoffId: request.id } });
+      }
+      throw error;
+    }
+  }
+
+  private async redeemOnce({ id, grant, requestId }: { id: string; grant: RedeemHandoffDto; requestId: string }): Promise<DesktopTokenResponseDto> {
     const ticket = await this.find(id, true);
     const status = effectiveStatus(ticket);
     if (status !== 'authenticated') throw invalidGrant(GRANT_REFUSALS[status]);
@@ -225,7 +248,6 @@ export class DesktopHandoffService implements OnModuleInit {
       throw await this.wrongAttempt(ticket);
     }
     if (!ticket.user?.active) throw invalidGrant('The account of this handoff is deactivated');
-    const user = ticket.user;
 
     return this.dataSource.transaction(async (manager) => {
       const result = await manager
@@ -236,14 +258,13 @@ export class DesktopHandoffService implements OnModuleInit {
         .andWhere("status = 'authenticated' AND expires_at > now() AND code_expires_at > now()")
         .andWhere('code_hash = :codeHash AND code_challenge = :challenge', { codeHash, challenge: s256(grant.codeVerifier) })
         .andWhere('user_id IN (SELECT id FROM users WHERE active)')
-        .returning('user_id, client')
+        .returning('user_id, client, provider_id')
         .execute();
-      const won = (result.raw as { user_id: string; client: StudioClient }[])[0];
+      const won = (result.raw as { user_id: string; client: StudioClient; provider_id: string | null }[])[0];
       if (!won) throw invalidGrant('This handoff was already redeemed, or expired meanwhile');
-      const issued = await this.tokens.issue({ userId: won.user_id, client: won.client, handoffId: ticket.id }, manager);
+      const issued = await this.tokens.issue({ userId: won.user_id, client: won.client, handoffId: ticket.id, providerId: won.provider_id ?? undefined }, manager);
       this.logger.log(`req=${requestId} handoff ${ticket.id} redeemed: desktop token for user ${won.user_id} (${won.client})`);
-      await this.audit.record({ type: 'handoff.redeemed', userId: won.user_id, details: { handoffId: ticket.id, client: won.client } });
-      return { accessToken: issued.accessToken, tokenType: 'Bearer', expiresIn: issued.expiresIn, user: DesktopUserDto.from(user) };
+      return issued;
     });
   }
 

@@ -80,7 +80,7 @@ export class HandoffPageController {
   @Post(':id/open')
   async open(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     this.csrf.verify(req);
-    const { openUrl } = await this.handoffs.openInBrowser({ id, user: req.principal!.user, requestId: req.id });
+    const { openUrl } = await this.handoffs.openInBrowser({ id, user: req.principal!.user, requestId: req.id, providerId: req.session?.providerId });
     res.redirect(303, openUrl);
   }
 

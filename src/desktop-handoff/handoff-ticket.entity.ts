@@ -59,4 +59,8 @@ export class HandoffTicket {
 
   @Column({ name: 'redeemed_at', type: 'timestamptz', nullable: true })
   redeemedAt: Date | null;
+
+  /** The identity provider the browser signed in through (for the desktop tokens' refresh rule). */
+  @Column({ name: 'provider_id', type: 'varchar', length: 40, nullable: true })
+  providerId: string | null;
 }

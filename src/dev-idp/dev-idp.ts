@@ -18,6 +18,8 @@ export interface DevIdpClient {
   clientSecret: string;
   redirectUris: string[];
   postLogoutRedirectUris: string[];
+  /** Where the provider posts back-channel logout tokens (with `sid`) when a session ends here. */
+  backchannelLogoutUri?: string;
 }
 
 export interface DevIdpOptions {
@@ -37,6 +39,8 @@ export interface DevIdp {
   port: number;
   close(): Promise<void>;
 }
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 // Defaults of oidc-provider 9, spelled out only because leaving them unset logs a notice per artifact type.
 const TTL_SECONDS = {
@@ -89,10 +93,18 @@ async function buildConfiguration(options: DevIdpOptions, accounts: readonly Dev
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
+    // oidc-provider refuses to call loopback addresses (its SSRF guard); this provider's only
+    // outgoing calls are back-channel logouts to the service on the same machine, so those may.
+    fetch: (url, options) => {
+      const target = url instanceof Request ? url.url : url;
+      if (options && LOOPBACK_HOSTS.has(new URL(target).hostname)) delete (options as { dispatcher?: unknown }).dispatcher;
+      return fetch(url, options);
+    },
     // The relying party always sends S256, but non-PKCE clients (curl, other tools) stay usable.
     pkce: { required: () => false },
     features: {
       devInteractions: { enabled: false },
+      backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: (ctx, form) => sendHtml(ctx, renderLogoutPage(form)),
@@ -113,6 +125,7 @@ function toClientMetadata(client: DevIdpClient): ClientMetadata {
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_post',
+    ...(client.backchannelLogoutUri ? { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
   };
 }
 

@@ -39,6 +39,10 @@ export class DeviceAuthorization {
   @JoinColumn({ name: 'user_id' })
   user?: Relation<User>;
 
+  /** The identity provider the approving browser signed in through; the device's refresh stops when it is disabled. */
+  @Column({ name: 'provider_id', type: 'varchar', length: 40, nullable: true })
+  providerId: string | null;
+
   /** Shown on the confirmation page, so a person can tell a request they did not start. */
   @Column({ name: 'requester_ip', type: 'varchar', length: 64 })
   requesterIp: string;

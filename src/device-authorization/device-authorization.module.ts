@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DesktopHandoffModule } from '../desktop-handoff/desktop-handoff.module.js';
+import { DesktopTokensModule } from '../desktop-tokens/desktop-tokens.module.js';
 import { DeviceAuthorization } from './device-authorization.entity.js';
 import { DeviceAuthorizationRepository } from './device-authorization.repository.js';
 import { DeviceAuthorizationService } from './device-authorization.service.js';
@@ -10,7 +10,7 @@ import { UserCodeGuessLimiter } from './user-code-guess.limiter.js';
 
 /** RFC 8628 device authorization for command-line tools and Studios without a usable browser. */
 @Module({
-  imports: [TypeOrmModule.forFeature([DeviceAuthorization]), DesktopHandoffModule],
+  imports: [TypeOrmModule.forFeature([DeviceAuthorization]), DesktopTokensModule],
   controllers: [OAuthController, DevicePageController],
   providers: [DeviceAuthorizationRepository, DeviceAuthorizationService, UserCodeGuessLimiter],
 })

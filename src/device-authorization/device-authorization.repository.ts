@@ -54,11 +54,11 @@ export class DeviceAuthorizationRepository {
   }
 
   /** The person's decision, once: only a pending, unexpired authorization changes. */
-  async decide(userCodeHash: string, decision: { status: 'authorized' | 'denied'; userId: string }): Promise<DeviceAuthorization | undefined> {
+  async decide(userCodeHash: string, decision: { status: 'authorized' | 'denied'; userId: string; providerId?: string }): Promise<DeviceAuthorization | undefined> {
     const result = await this.rows
       .createQueryBuilder()
       .update(DeviceAuthorization)
-      .set({ status: decision.status, userId: decision.userId, decidedAt: () => 'now()' })
+      .set({ status: decision.status, userId: decision.userId, providerId: decision.providerId ?? null, decidedAt: () => 'now()' })
       .where("user_code_hash = :userCodeHash AND status = 'pending' AND expires_at > now()", { userCodeHash })
       .returning('id, client')
       .execute();
@@ -70,17 +70,17 @@ export class DeviceAuthorizationRepository {
    * Redeemed by one conditional UPDATE (status, expiry and an active user in the WHERE), so two
    * concurrent polls cannot both receive a token.
    */
-  async redeem(manager: EntityManager, id: string): Promise<{ userId: string; client: TokenClient } | undefined> {
+  async redeem(manager: EntityManager, id: string): Promise<{ userId: string; client: TokenClient; providerId: string | null } | undefined> {
     const result = await manager
       .createQueryBuilder()
       .update(DeviceAuthorization)
       .set({ status: 'redeemed', redeemedAt: () => 'now()' })
       .where("id = :id AND status = 'authorized' AND expires_at > now()", { id })
       .andWhere('user_id IN (SELECT id FROM users WHERE active)')
-      .returning('user_id, client')
+      .returning('user_id, client, provider_id')
       .execute();
-    const row = (result.raw as { user_id: string; client: TokenClient }[])[0];
-    return row && { userId: row.user_id, client: row.client };
+    const row = (result.raw as { user_id: string; client: TokenClient; provider_id: string | null }[])[0];
+    return row && { userId: row.user_id, client: row.client, providerId: row.provider_id };
   }
 
   /** A bounded batch of long-expired rows; run as new ones are made (there is no scheduler). */

@@ -6,8 +6,8 @@ import { AuditService } from '../audit/audit.service.js';
 import { DomainException } from '../common/domain.exception.js';
 import { sha256Hex } from '../common/secrets.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { DesktopTokensService } from '../desktop-handoff/desktop-tokens.service.js';
 import type { TokenClient } from '../desktop-handoff/studio-clients.js';
+import { DesktopTokensService } from '../desktop-tokens/desktop-tokens.service.js';
 import { currentRequest } from '../observability/request-context.js';
 import type { User } from '../users/user.entity.js';
 import type { DeviceAuthorization } from './device-authorization.entity.js';
@@ -34,7 +34,7 @@ export interface DeviceTokenResponse {
   access_token: string;
   token_type: 'Bearer';
   expires_in: number;
-  refresh_token?: string;
+  refresh_token: string;
 }
 
 /** What the confirmation page shows about a pending request. */
@@ -116,7 +116,7 @@ export class DeviceAuthorizationService {
     const { won, issued } = await this.dataSource.transaction(async (manager) => {
       const redeemed = await this.authorizations.redeem(manager, polled.id);
       if (!redeemed) throw new OAuthException('invalid_grant', 'This device code was already used, or expired meanwhile');
-      return { won: redeemed, issued: await this.issueTokens(manager, { userId: redeemed.userId, client: redeemed.client }) };
+      return { won: redeemed, issued: await this.issueTokens(manager, redeemed) };
     });
     // Recorded once the token exists for certain (after the commit).
     await this.audit.record({ type: 'device.redeemed', userId: won.userId, details: { deviceAuthorizationId: polled.id, client: won.client } });
@@ -126,11 +126,11 @@ export class DeviceAuthorizationService {
 
   /**
    * The one place the device flow issues tokens: the same tokens, lifetimes and revocation as a
-   * handoff's redemption. When desktop tokens gain refresh tokens, `refresh_token` comes from here.
+   * handoff's redemption, refreshed at `/api/desktop/token/refresh` like a handoff's.
    */
-  private async issueTokens(manager: EntityManager, grant: { userId: string; client: TokenClient }): Promise<DeviceTokenResponse> {
-    const issued = await this.tokens.issue({ userId: grant.userId, client: grant.client }, manager);
-    return { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn };
+  private async issueTokens(manager: EntityManager, grant: { userId: string; client: TokenClient; providerId: string | null }): Promise<DeviceTokenResponse> {
+    const issued = await this.tokens.issue({ userId: grant.userId, client: grant.client, providerId: grant.providerId ?? undefined }, manager);
+    return { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, refresh_token: issued.refreshToken };
   }
 
   /** Finds the pending request a person typed the code of; wrong codes count against the guesser. */
@@ -152,10 +152,10 @@ export class DeviceAuthorizationService {
   }
 
   /** Allow or Deny, once, by the signed-in person. */
-  async decide(input: { rawUserCode: unknown; allow: boolean; user: User; guesser: Guesser }): Promise<{ clientTitle: string }> {
+  async decide(input: { rawUserCode: unknown; allow: boolean; user: User; providerId?: string; guesser: Guesser }): Promise<{ clientTitle: string }> {
     const pending = await this.lookup(input.rawUserCode, input.guesser);
     const status = input.allow ? 'authorized' : 'denied';
-    const decided = await this.authorizations.decide(sha256Hex(normalizeUserCode(input.rawUserCode)!), { status, userId: input.user.id });
+    const decided = await this.authorizations.decide(sha256Hex(normalizeUserCode(input.rawUserCode)!), { status, userId: input.user.id, providerId: input.providerId });
     if (!decided) throw this.unusable(null);
     await this.audit.record({
       type: input.allow ? 'device.authorized' : 'device.denied',

@@ -71,7 +71,7 @@ export class DevicePageController {
     const body = req.body as Record<string, unknown> | undefined;
     const { clientTitle } = await withRetryAfter(
       res,
-      this.devices.decide({ rawUserCode: body?.user_code, allow, user: req.principal!.user, guesser: guesser(req) }),
+      this.devices.decide({ rawUserCode: body?.user_code, allow, user: req.principal!.user, providerId: req.session?.providerId, guesser: guesser(req) }),
     );
     return allow
       ? page({

@@ -1,12 +1,12 @@
 import { HttpStatus, Logger } from '@nestjs/common';
 import passport from 'passport';
 import type { Strategy } from 'passport';
-import { DomainException } from '../common/domain.exception.js';
 import { randomBytes } from 'node:crypto';
+import { DomainException } from '../common/domain.exception.js';
 import { LoginStateCookie } from '../auth/strategies/login-state.cookie.js';
 import { createOidcStrategy } from '../auth/strategies/oidc.strategy.js';
 import type { JWTPayload } from 'jose';
-import type { IdentityProvider, JwtCheck } from './identity-provider.js';
+import type { IdentityProvider, JwtCheck, ProviderCallEndpoint } from './identity-provider.js';
 import type { ProbeTarget } from './provider-probe.js';
 import { OidcIdentityProvider, ProviderUnavailableError, type OidcProviderSettings } from './oidc-identity-provider.js';
 
@@ -20,6 +20,9 @@ export type ProviderLoader = (id: string) => Promise<OidcProviderSettings | null
 
 export type RegistryChange = { id: string; kind: 'put' | 'removed' };
 
+/** Told how long each call to a provider took (metrics), for every provider this registry builds. */
+export type ProviderCallObserver = (providerId: string, endpoint: ProviderCallEndpoint, seconds: number, ok: boolean) => void;
+
 /**
  * The enabled identity providers of this instance: the environment's and the stored ones, kept in
  * step with the table by the provider sync. A provider's Passport strategy (`oidc:<id>`) is built
@@ -31,13 +34,21 @@ export class IdentityProviderRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly changeListeners = new Set<(change: RegistryChange) => void>();
   private loader?: ProviderLoader;
+  private readonly observeCall?: ProviderCallObserver;
+  private readonly loginState: LoginStateCookie;
 
   constructor(
-    environmentProviders: OidcIdentityProvider[] = [],
-    /** Where each strategy keeps the logins in flight (sealed with SESSION_SECRET, so any instance can finish them). */
-    private readonly loginState = new LoginStateCookie(randomBytes(32).toString('base64url'), false),
+    environmentProviders: OidcProviderSettings[] = [],
+    options: {
+      /** Told how long each call to a provider took (metrics). */
+      observeCall?: ProviderCallObserver;
+      /** Where each strategy keeps the logins in flight (sealed with SESSION_SECRET, so any instance can finish them). */
+      loginState?: LoginStateCookie;
+    } = {},
   ) {
-    for (const provider of environmentProviders) this.entries.set(provider.id, { provider });
+    this.observeCall = options.observeCall;
+    this.loginState = options.loginState ?? new LoginStateCookie(randomBytes(32).toString('base64url'), false);
+    for (const settings of environmentProviders) this.entries.set(settings.id, { provider: this.create(settings) });
   }
 
   /** Every enabled provider: environment first, then stored ones by display name. */
@@ -80,7 +91,7 @@ export class IdentityProviderRegistry {
     const current = this.entries.get(settings.id);
     if (current && current.provider.version === settings.version && current.provider.source === settings.source) return;
     this.unregister(settings.id);
-    this.entries.set(settings.id, { provider: new OidcIdentityProvider(settings) });
+    this.entries.set(settings.id, { provider: this.create(settings) });
     this.emit({ id: settings.id, kind: 'put' });
   }
 
@@ -139,6 +150,12 @@ export class IdentityProviderRegistry {
         logDetail: reason,
       });
     }
+  }
+
+  private create(settings: OidcProviderSettings): OidcIdentityProvider {
+    const observe = this.observeCall;
+    if (!observe) return new OidcIdentityProvider(settings);
+    return new OidcIdentityProvider({ ...settings, observeCall: (endpoint, seconds, ok) => observe(settings.id, endpoint, seconds, ok) });
   }
 
   private build(entry: Entry): Promise<Strategy> {

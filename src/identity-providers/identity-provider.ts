@@ -17,6 +17,18 @@ export interface JwtCheck {
   maxTokenAgeSeconds?: number;
 }
 
+/** The provider endpoints whose call latency is measured; fixed names, never URLs. */
+export type ProviderCallEndpoint = 'discovery' | 'jwks' | 'token' | 'userinfo';
+
+/** What a verified back-channel logout token names: the provider session, the subject, or both. */
+export interface LogoutTokenClaims {
+  sid?: string;
+  sub?: string;
+  jti: string;
+  /** Until when this token could be presented as fresh; its jti is kept that long. */
+  freshUntil: Date;
+}
+
 export interface IdentityProvider {
   readonly id: string;
   readonly kind: 'oidc';
@@ -43,4 +55,10 @@ export interface IdentityProvider {
    * the ID token check uses: signature with an accepted asymmetric algorithm, `iss`, `aud`.
    */
   verifyJwt(token: string, check?: JwtCheck): Promise<JWTPayload>;
+  /**
+   * Verifies an OpenID Connect Back-Channel Logout 1.0 logout token through `verifyJwt` plus the
+   * rules of its §2.6; a refusal is a `LogoutTokenRejectedError` with a stable code. The jti's
+   * single use is the caller's to enforce.
+   */
+  verifyLogoutToken(logoutToken: string): Promise<LogoutTokenClaims>;
 }

@@ -2,11 +2,12 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { LoginStateCookie } from '../auth/strategies/login-state.cookie.js';
+import { MetricsService } from '../observability/metrics.service.js';
 import { IdentityProviderRecord } from './identity-provider.entity.js';
 import { IdentityProviderRegistry } from './identity-provider.registry.js';
 import { IdentityProvidersRepository } from './identity-providers.repository.js';
 import { IdentityProvidersService } from './identity-providers.service.js';
-import { OidcIdentityProvider } from './oidc-identity-provider.js';
+import type { OidcProviderSettings } from './oidc-identity-provider.js';
 import type { OidcConnection } from './oidc-connection.js';
 import { ProviderHealthService } from './provider-health.service.js';
 import { ProviderSecrets } from './provider-secrets.js';
@@ -28,9 +29,12 @@ export class IdentityProvidersModule {
       providers: [
         {
           provide: IdentityProviderRegistry,
-          inject: [APP_CONFIG],
-          useFactory: (config: AppConfig) =>
-            new IdentityProviderRegistry([environmentProvider(config, connection)], new LoginStateCookie(config.session.secret, config.session.secureCookie)),
+          inject: [APP_CONFIG, MetricsService],
+          useFactory: (config: AppConfig, metrics: MetricsService) =>
+            new IdentityProviderRegistry([environmentProvider(config, connection)], {
+              observeCall: (providerId, endpoint, seconds, ok) => metrics.observeIdpCall(providerId, endpoint, seconds, ok),
+              loginState: new LoginStateCookie(config.session.secret, config.session.secureCookie),
+            }),
         },
         {
           provide: ProviderSecrets,
@@ -48,8 +52,8 @@ export class IdentityProvidersModule {
   }
 }
 
-function environmentProvider(config: AppConfig, connection: OidcConnection): OidcIdentityProvider {
-  return new OidcIdentityProvider({
+function environmentProvider(config: AppConfig, connection: OidcConnection): OidcProviderSettings {
+  return {
     id: ENVIRONMENT_PROVIDER_ID,
     displayName: config.oidc.displayName,
     issuer: connection.issuer,
@@ -63,5 +67,5 @@ function environmentProvider(config: AppConfig, connection: OidcConnection): Oid
     callbackUrl: providerCallbackUrl(config.publicUrl, ENVIRONMENT_PROVIDER_ID),
     jwksCooldownMs: config.oidc.jwksCooldownSeconds * 1000,
     httpTimeoutMs: config.oidc.httpTimeoutMs,
-  });
+  };
 }

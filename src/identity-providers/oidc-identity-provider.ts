@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { asProviderCallError, DEFAULT_OUTGOING_TIMEOUT_MS, fetchWithTimeout, ProviderCallError } from '../common/http-timeout.js';
-import type { IdentityProvider, JwtCheck, ProviderSource, ProviderStatus } from './identity-provider.js';
+import type { IdentityProvider, JwtCheck, LogoutTokenClaims, ProviderCallEndpoint, ProviderSource, ProviderStatus } from './identity-provider.js';
 import type { MatchClaim } from './identity-provider.entity.js';
 
 export interface OidcProviderSettings {
@@ -20,6 +20,8 @@ export interface OidcProviderSettings {
   jwksCooldownMs: number;
   /** Bound of every outgoing call to the provider (`OIDC_HTTP_TIMEOUT_MS`). */
   httpTimeoutMs?: number;
+  /** Told how long each call to the provider took (metrics); `endpoint` is a fixed name. */
+  observeCall?: (endpoint: ProviderCallEndpoint, seconds: number, ok: boolean) => void;
 }
 
 /** The parts of the discovery document this relying party uses. */
@@ -39,6 +41,31 @@ const CLOCK_TOLERANCE_SECONDS = 60;
 const RETRY_AFTER_FAILURE_MS = 5_000;
 
 export class IdTokenRejectedError extends Error {}
+
+/** A JWT refused by `verifyJwt`; `code` is a stable reason (`bad_signature`, `bad_iss`, `expired`, …). */
+export class JwtRejectedError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** A refused logout token; `code` is a stable reason for the audit trail and metrics. */
+export class LogoutTokenRejectedError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+/** A logout token older than this is refused (its jti is kept as long, so a replay is caught in between). */
+const LOGOUT_TOKEN_MAX_AGE_SECONDS = 300;
 
 export class ProviderUnavailableError extends Error {}
 
@@ -130,11 +157,16 @@ export class OidcIdentityProvider implements IdentityProvider {
 
   /**
    * Checks the ID token as OpenID Connect Core 3.1.3.7 asks: signature against the provider's
-   * JWKS, iss, aud, azp, exp, iat and nonce. An unknown `kid` makes jose refetch the JWKS, at
-   * most once per cooldown, so a rotated key is accepted and a forged one is not.
+   * JWKS (`verifyJwt`), iss, aud, azp, exp, iat and nonce.
    */
   async verifyIdToken(idToken: string, expectedNonce: string | undefined): Promise<JWTPayload> {
-    const payload = await this.verifyJwt(idToken, { requiredClaims: ['sub', 'aud', 'exp', 'iat'] });
+    let payload: JWTPayload;
+    try {
+      payload = await this.verifyJwt(idToken, { requiredClaims: ['sub', 'aud', 'exp', 'iat'] });
+    } catch (error) {
+      if (error instanceof JwtRejectedError) throw new IdTokenRejectedError(describeJoseError(error.cause));
+      throw error;
+    }
     const audiences = [payload.aud].flat();
     if (audiences.length > 1 && !payload.azp) throw new IdTokenRejectedError('ID token has several audiences and no azp');
     if (payload.azp !== undefined && payload.azp !== this.settings.clientId) throw new IdTokenRejectedError('ID token azp is not this client');
@@ -143,11 +175,15 @@ export class OidcIdentityProvider implements IdentityProvider {
     return payload;
   }
 
+  /**
+   * Verifies a JWT this provider signed against its JWKS: an accepted asymmetric algorithm, `iss`,
+   * `aud` (this client unless told otherwise) and what `check` adds. An unknown `kid` makes jose
+   * refetch the JWKS, at most once per cooldown, so a rotated key is accepted and a forged one is not.
+   */
   async verifyJwt(token: string, check: JwtCheck = {}): Promise<JWTPayload> {
-    const metadata = await this.discover();
-    this.jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri), { cooldownDuration: this.settings.jwksCooldownMs, timeoutDuration: this.httpTimeoutMs });
+    const jwks = await this.keySet();
     try {
-      const { payload } = await jwtVerify(token, this.jwks, {
+      const { payload } = await jwtVerify(token, jwks, {
         issuer: this.settings.issuer,
         audience: check.audience ?? this.settings.clientId,
         algorithms: ALGORITHMS,
@@ -160,14 +196,82 @@ export class OidcIdentityProvider implements IdentityProvider {
     } catch (error) {
       // A JWKS that cannot be fetched is the provider's failure, not a forged token.
       if (isJwksFetchFailure(error)) throw asProviderCallError('jwks', error, this.httpTimeoutMs);
-      throw new IdTokenRejectedError(describeJoseError(error));
+      throw joseRejection(error);
+    }
+  }
+
+  /**
+   * Checks a logout token as OpenID Connect Back-Channel Logout 1.0 §2.6 asks, with the same JWKS
+   * and algorithms as ID tokens: `typ` when present, iss, aud, azp, iat within a window, exp when
+   * present, the back-channel event, sid or sub, no nonce, and a jti (whose single use the caller
+   * enforces, since that needs the database).
+   */
+  async verifyLogoutToken(logoutToken: string): Promise<LogoutTokenClaims> {
+    let payload: JWTPayload;
+    try {
+      payload = await this.verifyJwt(logoutToken, { requiredClaims: ['aud', 'iat'] });
+    } catch (error) {
+      if (error instanceof JwtRejectedError) throw new LogoutTokenRejectedError(error.code, `logout token ${error.message}`);
+      throw error;
+    }
+    // Not jose's typ option: that one also refuses a token without typ, which §2.4 allows. The header was verified above.
+    const typ = decodeProtectedHeader(logoutToken).typ;
+    // RFC 8417 / BCL §2.4: "logout+jwt", with or without the "application/" prefix.
+    if (typ !== undefined && (typeof typ !== 'string' || !['logout+jwt', 'application/logout+jwt'].includes(typ.toLowerCase()))) {
+      throw new LogoutTokenRejectedError('bad_typ', `logout token typ "${String(typ)}" is not logout+jwt`);
+    }
+    const audiences = [payload.aud].flat();
+    if (audiences.length > 1 && !payload.azp) throw new LogoutTokenRejectedError('bad_azp', 'logout token has several audiences and no azp');
+    if (payload.azp !== undefined && payload.azp !== this.settings.clientId) throw new LogoutTokenRejectedError('bad_azp', 'logout token azp is not this client');
+    const now = Date.now() / 1000;
+    const iat = payload.iat as number;
+    if (iat > now + CLOCK_TOLERANCE_SECONDS) throw new LogoutTokenRejectedError('bad_iat', 'logout token iat is in the future');
+    if (iat < now - LOGOUT_TOKEN_MAX_AGE_SECONDS - CLOCK_TOLERANCE_SECONDS) throw new LogoutTokenRejectedError('stale_iat', 'logout token was issued too long ago');
+    const events = payload.events;
+    const event = typeof events === 'object' && events !== null ? (events as Record<string, unknown>)[BACKCHANNEL_LOGOUT_EVENT] : undefined;
+    if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+      throw new LogoutTokenRejectedError('bad_events', 'logout token has no back-channel logout event');
+    }
+    const sid = nonEmptyString(payload.sid);
+    const sub = nonEmptyString(payload.sub);
+    if (!sid && !sub) throw new LogoutTokenRejectedError('no_sid_or_sub', 'logout token names neither sid nor sub');
+    if ('nonce' in payload) throw new LogoutTokenRejectedError('nonce_present', 'logout token carries a nonce');
+    const jti = nonEmptyString(payload.jti);
+    if (!jti || jti.length > 255) throw new LogoutTokenRejectedError('bad_jti', 'logout token has no usable jti');
+    const oldestFresh = Math.max(iat + LOGOUT_TOKEN_MAX_AGE_SECONDS, typeof payload.exp === 'number' ? payload.exp : 0);
+    return { sid, sub, jti, freshUntil: new Date((oldestFresh + CLOCK_TOLERANCE_SECONDS) * 1000) };
+  }
+
+  /**
+   * The provider's JWKS; an unknown `kid` refetches at most once per cooldown. jose bounds each
+   * fetch by `OIDC_HTTP_TIMEOUT_MS` (its abort signal reaches our fetch), and we measure it.
+   */
+  private async keySet(): Promise<JWTVerifyGetKey> {
+    const metadata = await this.discover();
+    this.jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri), {
+      cooldownDuration: this.settings.jwksCooldownMs,
+      timeoutDuration: this.httpTimeoutMs,
+      [customFetch]: (url, options) => this.timed('jwks', () => fetch(url, options)),
+    });
+    return this.jwks;
+  }
+
+  private async timed<T>(endpoint: ProviderCallEndpoint, call: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    let ok = false;
+    try {
+      const result = await call();
+      ok = true;
+      return result;
+    } finally {
+      this.settings.observeCall?.(endpoint, (performance.now() - started) / 1000, ok);
     }
   }
 
   private async fetchMetadata(): Promise<OidcMetadata> {
     const url = `${this.settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
     try {
-      const response = await fetchWithTimeout('discovery', url, { headers: { accept: 'application/json' } }, this.httpTimeoutMs);
+      const response = await this.timed('discovery', () => fetchWithTimeout('discovery', url, { headers: { accept: 'application/json' } }, this.httpTimeoutMs));
       if (!response.ok) throw new ProviderUnavailableError(`discovery answered HTTP ${response.status}`);
       const metadata = validateMetadata(await response.json().catch(() => undefined), this.settings.issuer);
       this.metadata = metadata;
@@ -207,6 +311,21 @@ function isHttpUrl(value: unknown): value is string {
   } catch {
     return false;
   }
+}
+
+function nonEmptyString(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** jose's refusal as a stable code; the original error stays as `cause` for messages of its own. */
+function joseRejection(error: unknown): JwtRejectedError {
+  const rejected = (code: string, message: string) => new JwtRejectedError(code, message, { cause: error });
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return rejected(`bad_${error.claim}`, `claim ${error.claim} rejected: ${error.message}`);
+  if (error instanceof joseErrors.JWTExpired) return rejected('expired', 'expired');
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return rejected('bad_alg', 'algorithm not allowed');
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return rejected('bad_signature', 'signed by an unknown key');
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return rejected('bad_signature', 'signature invalid');
+  return rejected('malformed', `invalid: ${(error as Error).message}`);
 }
 
 function isJwksFetchFailure(error: unknown): boolean {

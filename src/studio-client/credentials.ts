@@ -3,12 +3,15 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { StudioError, type DesktopUser, type StudioClient } from './studio-api.js';
 
-/** What `studio login` keeps for `whoami` and `logout`: the token, readable by this user only. */
+/** What `studio login` keeps for `whoami` and `logout`: the tokens, readable by this user only. */
 export interface StoredCredentials {
   environment: string;
   client: StudioClient | 'cli';
   accessToken: string;
   expiresAt: string;
+  /** Traded for a new pair when the access token expires; each works once. */
+  refreshToken?: string;
+  refreshExpiresAt?: string;
   user: DesktopUser;
 }
 

@@ -16,6 +16,7 @@ export interface DeviceLoginResult {
   client: DeviceClient;
   accessToken: string;
   expiresAt: string;
+  refreshToken?: string;
   user: DesktopUser;
 }
 
@@ -51,7 +52,14 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
     const answer = await tokenRequest(metadata.token_endpoint, { grant_type: DEVICE_CODE_GRANT, device_code: code.device_code, client_id: client }, signal);
     if ('access_token' in answer) {
       const user = await callApi<DesktopUser>(`${environment}/api/desktop/me`, { token: answer.access_token, signal });
-      return { environment, client, accessToken: answer.access_token, expiresAt: new Date(Date.now() + answer.expires_in * 1000).toISOString(), user };
+      return {
+        environment,
+        client,
+        accessToken: answer.access_token,
+        expiresAt: new Date(Date.now() + answer.expires_in * 1000).toISOString(),
+        refreshToken: answer.refresh_token,
+        user,
+      };
     }
     switch (answer.error) {
       case 'authorization_pending':
@@ -70,7 +78,7 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
   throw new StudioError('The code expired before it was used; start again.');
 }
 
-type TokenAnswer = { access_token: string; expires_in: number } | { error: string; error_description?: string };
+type TokenAnswer = { access_token: string; expires_in: number; refresh_token?: string } | { error: string; error_description?: string };
 
 async function tokenRequest(url: string, fields: Record<string, string>, signal?: AbortSignal): Promise<TokenAnswer> {
   const response = await post(url, fields, signal);

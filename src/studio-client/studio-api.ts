@@ -40,6 +40,9 @@ export interface TokenResponse {
   accessToken: string;
   tokenType: 'Bearer';
   expiresIn: number;
+  /** Absent from environments without refreshable tokens; then the client logs in again at expiry. */
+  refreshToken?: string;
+  refreshExpiresIn?: number;
   user: DesktopUser;
 }
 

@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { deleteCredentials, credentialsPath, loadCredentials, saveCredentials } from './credentials.js';
-import { callApi, isStudioClient, STUDIO_TITLES, StudioError, type DesktopUser } from './studio-api.js';
 import { deviceLogin, type DeviceClient } from './device-login.js';
+import { isStudioClient, STUDIO_TITLES, StudioError, type DesktopUser } from './studio-api.js';
 import { studioLogin } from './studio-login.js';
+import { callWithFreshToken } from './studio-session.js';
 
 /** Everything the command line touches, so tests drive the same code with their own browser and output. */
 export interface StudioIo {
@@ -20,7 +21,7 @@ const USAGE = `Usage:
   npm run studio -- whoami
   npm run studio -- logout
 
-The token is kept in ${'$'}STUDIO_CREDENTIALS_FILE, by default ~/.config/frontdoor-studio/credentials.json.`;
+The tokens are kept (and refreshed by themselves) in ${'$'}STUDIO_CREDENTIALS_FILE, by default ~/.config/frontdoor-studio/credentials.json.`;
 
 /** The reference desktop client's command line; answers the process exit code. */
 export async function runStudio(argv: string[], io: StudioIo): Promise<number> {
@@ -92,6 +93,8 @@ async function login(values: { environment?: string; client?: string; device?: b
     client: result.client,
     accessToken: result.accessToken,
     expiresAt: result.expiresAt,
+    refreshToken: result.refreshToken,
+    refreshExpiresAt: result.refreshExpiresIn ? new Date(Date.now() + result.refreshExpiresIn * 1000).toISOString() : undefined,
     user: result.user,
   });
   io.out(`Logged in as ${result.user.displayName} (${result.user.email})`);
@@ -109,13 +112,14 @@ async function loginWithDevice(values: { environment: string; client?: string },
 }
 
 async function whoami(io: StudioIo): Promise<number> {
-  const stored = await loadCredentials(credentialsPath(io.env));
+  const file = credentialsPath(io.env);
+  const stored = await loadCredentials(file);
   if (!stored) {
     io.err('Not logged in. Log in with: npm run studio -- login --environment <url>');
     return 1;
   }
   try {
-    const me = await callApi<DesktopUser>(`${stored.environment}/api/desktop/me`, { token: stored.accessToken, signal: io.signal });
+    const me = await callWithFreshToken<DesktopUser>('/api/desktop/me', stored, { file, signal: io.signal });
     io.out(`Logged in as ${me.displayName} (${me.email}) to ${stored.environment} with ${stored.client === 'cli' ? 'the command-line tool' : STUDIO_TITLES[stored.client]}`);
     return 0;
   } catch (error) {
@@ -135,7 +139,7 @@ async function logout(io: StudioIo): Promise<number> {
     return 0;
   }
   try {
-    await callApi<void>(`${stored.environment}/api/desktop/logout`, { method: 'POST', token: stored.accessToken, signal: io.signal });
+    await callWithFreshToken<void>('/api/desktop/logout', stored, { file: path, method: 'POST', signal: io.signal });
   } catch (error) {
     // 401: the token is no longer valid anyway. Anything else: keep it, so the logout can be retried.
     if (!(error instanceof StudioError && error.status === 401)) throw error;

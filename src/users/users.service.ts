@@ -73,6 +73,12 @@ export class UsersService {
     return same ? { ok: true, user, linked: false } : { ok: false, reason: 'subject-conflict' };
   }
 
+  /** The user a provider's subject is linked to, if any (back-channel logout names users this way). */
+  async findByIdentity(identity: { providerId: string; issuer: string; subject: string }): Promise<User | null> {
+    const linked = await this.identities.findOne({ where: identity, relations: { user: true } });
+    return linked?.user ?? null;
+  }
+
   findByEmail(email: string): Promise<User | null> {
     return this.users.findOneBy({ email: email.trim().toLowerCase() });
   }

@@ -49,7 +49,21 @@ export interface RogueOp {
   email: string;
   emailVerified: boolean | undefined;
   extraClaims: Record<string, unknown>;
+  /** The `sid` of the last ID token issued. */
+  lastSid?: string;
+  /** Signs a back-channel logout token as this provider would (or, with `forge`, as an attacker). */
+  signLogoutToken(claims: JWTPayload, options?: LogoutTokenOptions): Promise<string>;
 }
+
+export interface LogoutTokenOptions {
+  alg?: SigningAlg;
+  /** `impostor`: an unpublished key under a published kid; `none`: unsigned; `hs256`: the client secret as HMAC key. */
+  forge?: 'impostor' | 'none' | 'hs256';
+  /** The header's typ; `null` leaves it out. Defaults to `logout+jwt`. */
+  typ?: string | null;
+}
+
+export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
 type SigningAlg = 'RS256' | 'ES256';
 
@@ -112,6 +126,7 @@ class RogueOpServer implements RogueOp {
   email = 'rogue@example.com';
   emailVerified: boolean | undefined = true;
   extraClaims: Record<string, unknown> = {};
+  lastSid?: string;
 
   private readonly server: Server;
   private acceptedSecrets: string[];
@@ -150,6 +165,25 @@ class RogueOpServer implements RogueOp {
 
   async rotateKeys(): Promise<void> {
     this.keys = await generateKeySet();
+  }
+
+  async signLogoutToken(claims: JWTPayload, options: LogoutTokenOptions = {}): Promise<string> {
+    const alg = options.alg ?? 'RS256';
+    const typ = options.typ === undefined ? 'logout+jwt' : options.typ;
+    const key = alg === 'RS256' ? this.keys.rs256 : this.keys.es256;
+    const header = (base: Record<string, unknown>) => (typ === null ? base : { ...base, typ });
+    switch (options.forge) {
+      case 'none':
+        return `${base64url(JSON.stringify(header({ alg: 'none' })))}.${base64url(JSON.stringify(claims))}.`;
+      case 'hs256':
+        return new SignJWT(claims).setProtectedHeader(header({ alg: 'HS256' }) as { alg: string }).sign(new TextEncoder().encode(this.options.clientSecret));
+      case 'impostor': {
+        const impostor = alg === 'RS256' ? this.impostorKeys.rs256 : this.impostorKeys.es256;
+        return new SignJWT(claims).setProtectedHeader(header({ alg, kid: key.kid }) as { alg: string }).sign(impostor.privateKey);
+      }
+      default:
+        return new SignJWT(claims).setProtectedHeader(header({ alg, kid: key.kid }) as { alg: string }).sign(key.privateKey);
+    }
   }
 
   acceptSecrets(secrets: string[]): void {
@@ -306,6 +340,7 @@ class RogueOpServer implements RogueOp {
 
   private idTokenClaims(grant: CodeGrant): JWTPayload {
     const now = epochSeconds();
+    this.lastSid = grant.sid;
     const claims: JWTPayload = {
       iss: this.issuer,
       sub: this.subject,

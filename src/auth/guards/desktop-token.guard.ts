@@ -5,12 +5,14 @@ import type { User } from '../../users/user.entity.js';
 import { bearerToken } from './bearer-token.js';
 
 /**
- * How desktop bearer tokens are checked. The module that issues them provides it, so the auth
- * module keeps knowing nothing about Studios.
+ * How desktop bearer tokens are checked and ended. The module that issues them provides it, so the
+ * auth module keeps knowing nothing about Studios.
  */
 export abstract class DesktopTokenVerifier {
   /** The active user behind a valid, unexpired desktop token; undefined otherwise. */
   abstract verify(token: string): Promise<User | undefined>;
+  /** Ends every desktop token (and refresh family) of a user, e.g. on a back-channel logout. */
+  abstract revokeAllForUser(userId: string): Promise<number>;
 }
 
 /** Routes marked `@DesktopApi()`: a desktop token only; no session, no admin API token. */

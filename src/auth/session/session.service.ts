@@ -2,8 +2,10 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import type { User } from '../../users/user.entity.js';
+import { currentRequest } from '../../observability/request-context.js';
 import { ActiveUsersService } from './active-users.service.js';
 import { SESSION_STORE } from './session.constants.js';
+import type { SessionRecord } from './session.entity.js';
 import type { TypeOrmSessionStore } from './typeorm-session.store.js';
 
 export const SESSION_COOKIE = 'frontdoor.sid';
@@ -48,6 +50,8 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
     req.session.idToken = login.idToken;
     req.session.providerSid = login.providerSid;
     req.session.authenticatedAt = Date.now();
+    req.session.ip = currentRequest()?.ip;
+    req.session.userAgent = currentRequest()?.userAgent;
     await new Promise<void>((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
   }
 
@@ -72,11 +76,35 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
     return ended;
   }
 
-  /** Deactivation: every session of the user ends, here and on every other instance, before this returns. */
+  /*
+   * Every way a session ends from outside goes through the methods below (and the store's destroy
+   * methods): each returns once the session is refused here and on every other instance.
+   */
+
+  /** Deactivation or the admin's "end all": every session of the user ends. */
   async endAllForUser(userId: string): Promise<number> {
     const ended = await this.store.destroyForUser(userId);
     this.users.forget(userId);
     return ended;
+  }
+
+  /** Ends one session by its public id (the admin's revoke); undefined when there is none. */
+  endById(id: string, userId?: string): Promise<{ userId: string | null } | undefined> {
+    return this.store.destroyById(id, userId);
+  }
+
+  /** Back-channel logout naming the provider's session. Returns the users whose sessions ended. */
+  endByProviderSession(providerId: string, providerSid: string): Promise<string[]> {
+    return this.store.destroyByProviderSid(providerId, providerSid);
+  }
+
+  /** Back-channel logout naming only the subject: every session of that user through that provider. */
+  endForUserAtProvider(userId: string, providerId: string): Promise<string[]> {
+    return this.store.destroyForUserAndProvider(userId, providerId);
+  }
+
+  listForUser(userId: string): Promise<SessionRecord[]> {
+    return this.store.listForUser(userId);
   }
 
   private destroy(req: Request): Promise<void> {

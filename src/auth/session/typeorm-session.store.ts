@@ -71,7 +71,21 @@ export class TypeOrmSessionStore extends session.Store {
 
   override set(sid: string, data: session.SessionData, callback?: Callback): void {
     this.repository
-      .upsert({ sid, data: data as never, expiresAt: this.expiry(data), userId: data.userId ?? null }, ['sid'])
+      .upsert(
+        {
+          sid,
+          data: data as never,
+          expiresAt: this.expiry(data),
+          userId: data.userId ?? null,
+          lastSeenAt: new Date(),
+          providerId: data.providerId ?? null,
+          providerSid: data.providerSid?.slice(0, 255) ?? null,
+          ip: data.ip ?? null,
+          userAgent: data.userAgent ?? null,
+          breakGlass: data.breakGlass ?? false,
+        },
+        ['sid'],
+      )
       .then(
         () => {
           this.cache?.listener.announce('s', sessionKey(sid));
@@ -87,7 +101,7 @@ export class TypeOrmSessionStore extends session.Store {
     this.repository
       .createQueryBuilder()
       .update(SessionRecord)
-      .set({ expiresAt })
+      .set({ expiresAt, lastSeenAt: () => 'now()' })
       .where('sid = :sid AND expires_at < :threshold', { sid, threshold: new Date(expiresAt.getTime() - TOUCH_GRANULARITY_MS) })
       .execute()
       .then(
@@ -102,27 +116,59 @@ export class TypeOrmSessionStore extends session.Store {
   }
 
   /**
-   * Every way a session ends goes through here or `destroyForUser`: the row goes, this instance
-   * forgets it at once, the database trigger tells the other instances, and the call returns once
-   * the announcement has gone round (RevocationListener.barrier).
+   * Every way a session ends goes through here or the `destroy…` methods below: the rows go, this
+   * instance forgets them at once, the database trigger tells the other instances, and the call
+   * returns once the announcement has gone round (RevocationListener.barrier).
    */
   override destroy(sid: string, callback?: Callback): void {
-    this.repository
-      .delete({ sid })
-      .then(async (result) => {
-        this.cache?.listener.announce('s', sessionKey(sid));
-        if (result.affected) await this.cache?.listener.barrier();
-      })
-      .then(() => callback?.(), (error) => callback?.(error));
+    this.deleteSessions('sid = :sid', { sid }).then(
+      (ended) => {
+        // Gone already (another instance ended it and its announcement is on the way): forget it here too.
+        if (ended.length === 0) this.cache?.listener.announce('s', sessionKey(sid));
+        callback?.();
+      },
+      (error) => callback?.(error),
+    );
   }
 
-  /** Ends every session of a user at once (deactivation). */
+  /** Ends every session of a user at once (deactivation, admin "end all"). */
   async destroyForUser(userId: string): Promise<number> {
-    const result = await this.repository.createQueryBuilder().delete().where('user_id = :userId', { userId }).returning('sid').execute();
-    const ended = (result.raw as Array<{ sid: string }>).map((row) => row.sid);
-    for (const sid of ended) this.cache?.listener.announce('s', sessionKey(sid));
+    return (await this.deleteSessions('user_id = :userId', { userId })).length;
+  }
+
+  /** Ends one session by its public id; the user id, when given, must match. */
+  async destroyById(id: string, userId?: string): Promise<{ userId: string | null } | undefined> {
+    const [ended] = await this.deleteSessions(userId ? 'id = :id AND user_id = :userId' : 'id = :id', userId ? { id, userId } : { id });
+    return ended ? { userId: ended.userId } : undefined;
+  }
+
+  /** Back-channel logout by the provider's session id. Returns the users whose sessions ended. */
+  async destroyByProviderSid(providerId: string, providerSid: string): Promise<string[]> {
+    return usersOf(await this.deleteSessions('provider_id = :providerId AND provider_sid = :providerSid', { providerId, providerSid }));
+  }
+
+  /** Back-channel logout by subject alone: every session the user has through that provider. */
+  async destroyForUserAndProvider(userId: string, providerId: string): Promise<string[]> {
+    return usersOf(await this.deleteSessions('user_id = :userId AND provider_id = :providerId', { userId, providerId }));
+  }
+
+  /** A user's signed-in sessions, newest first; the cookie id is never selected. */
+  listForUser(userId: string): Promise<SessionRecord[]> {
+    return this.repository
+      .createQueryBuilder('s')
+      .select(['s.id', 's.createdAt', 's.lastSeenAt', 's.expiresAt', 's.ip', 's.userAgent', 's.providerId', 's.breakGlass'])
+      .where('s.user_id = :userId AND s.expires_at > now()', { userId })
+      .orderBy('s.created_at', 'DESC')
+      .limit(500)
+      .getMany();
+  }
+
+  private async deleteSessions(where: string, params: Record<string, string>): Promise<Array<{ sid: string; userId: string | null }>> {
+    const result = await this.repository.createQueryBuilder().delete().where(where, params).returning('sid, user_id').execute();
+    const ended = (result.raw as Array<{ sid: string; user_id: string | null }>).map((row) => ({ sid: row.sid, userId: row.user_id }));
+    for (const { sid } of ended) this.cache?.listener.announce('s', sessionKey(sid));
     if (ended.length > 0) await this.cache?.listener.barrier();
-    return ended.length;
+    return ended;
   }
 
   async deleteExpired(): Promise<number> {
@@ -153,4 +199,8 @@ export class TypeOrmSessionStore extends session.Store {
     const absolute = data.authenticatedAt ? data.authenticatedAt + this.absoluteTimeoutMs : Infinity;
     return new Date(Math.min(idle, absolute));
   }
+}
+
+function usersOf(ended: Array<{ userId: string | null }>): string[] {
+  return [...new Set(ended.map((row) => row.userId).filter((id): id is string => !!id))];
 }

@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import OpenIDConnectStrategy from 'passport-openidconnect';
 import type { JWTPayload } from 'jose';
 import { boundOAuth2Client } from '../../common/http-timeout.js';
-import type { OidcIdentityProvider, OidcMetadata } from '../../identity-providers/oidc-identity-provider.js';
+import type { OidcIdentityProvider, OidcMetadata, OidcProviderSettings } from '../../identity-providers/oidc-identity-provider.js';
 import { IdTokenRejectedError } from '../../identity-providers/oidc-identity-provider.js';
 import type { LoginStateCookie } from './login-state.cookie.js';
 import { OidcStateStore } from './oidc-state.store.js';
@@ -52,8 +52,9 @@ export function createOidcStrategy(provider: OidcIdentityProvider, metadata: Oid
         skipUserProfile: !metadata.userinfo_endpoint,
       } as unknown as OpenIDConnectStrategy.StrategyOptions);
       const oauth2 = (this as unknown as { _oauth2: OAuth2Client })._oauth2;
+      // Bounded first, measured around it: a call that times out is observed as failed, with its duration.
       boundOAuth2Client(oauth2, provider.httpTimeoutMs);
-      hardenOAuth2Client(oauth2, store);
+      hardenOAuth2Client(oauth2, store, settings.observeCall);
     }
 
     override authorizationParams(options: Partial<AuthorizationOptions>): object {
@@ -85,15 +86,21 @@ export function createOidcStrategy(provider: OidcIdentityProvider, metadata: Oid
  * the token request carries the PKCE verifier of the code being exchanged, and a userinfo body
  * that is not JSON becomes an error (the library would otherwise throw in a callback and crash).
  */
-function hardenOAuth2Client(client: OAuth2Client, store: OidcStateStore): void {
+function hardenOAuth2Client(client: OAuth2Client, store: OidcStateStore, observe: OidcProviderSettings['observeCall']): void {
   const exchange = client.getOAuthAccessToken.bind(client);
   client.getOAuthAccessToken = (code, params, callback) => {
     const verifier = store.takeCodeVerifier(code);
-    exchange(code, verifier ? { ...params, code_verifier: verifier } : params, callback);
+    const started = performance.now();
+    exchange(code, verifier ? { ...params, code_verifier: verifier } : params, (error, ...rest) => {
+      observe?.('token', (performance.now() - started) / 1000, !error);
+      (callback as (...args: unknown[]) => void)(error, ...rest);
+    });
   };
   const get = client.get.bind(client);
   client.get = (url, accessToken, callback) => {
+    const started = performance.now();
     get(url, accessToken, (error, body, res) => {
+      observe?.('userinfo', (performance.now() - started) / 1000, !error);
       if (!error && !isJsonObject(body)) return callback({ statusCode: 502, data: 'userinfo response is not a JSON object' });
       callback(error, body, res);
     });

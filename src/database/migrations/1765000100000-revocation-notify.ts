@@ -5,7 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * database itself: whichever code path (or script) deletes a session, changes a user or revokes a
  * desktop token, every instance's short-lived caches hear of it at commit. Payloads carry digests
  * and ids only, never a session id or token: `s:<sha-256 of the session id>`, `u:<user id>`, `t:<token sha-256>`.
- * A touch that only moves a session's expiry forward announces nothing.
+ * Bookkeeping writes announce nothing: a session's expiry moving forward and its last-seen time, a
+ * desktop token's last_used_at.
  */
 export class RevocationNotify1765000100000 implements MigrationInterface {
   name = 'RevocationNotify1765000100000';
@@ -18,8 +19,11 @@ export class RevocationNotify1765000100000 implements MigrationInterface {
           PERFORM pg_notify('frontdoor_revocations', 's:' || encode(sha256(convert_to(OLD.sid, 'UTF8')), 'hex'));
           RETURN OLD;
         END IF;
-        -- A touch only moves the expiry forward; a shortened expiry or other data is news.
-        IF OLD.data IS DISTINCT FROM NEW.data OR OLD.user_id IS DISTINCT FROM NEW.user_id OR NEW.expires_at < OLD.expires_at THEN
+        -- A touch or the once-a-minute rewrite of an active session only moves its expiry forward and
+        -- notes when it was last seen (the cookie's own expiry is in data too): not news. A shortened
+        -- expiry, another user or any other data is.
+        IF (OLD.data - 'cookie' - 'lastSeenAt') IS DISTINCT FROM (NEW.data - 'cookie' - 'lastSeenAt')
+           OR OLD.user_id IS DISTINCT FROM NEW.user_id OR NEW.expires_at < OLD.expires_at THEN
           PERFORM pg_notify('frontdoor_revocations', 's:' || encode(sha256(convert_to(OLD.sid, 'UTF8')), 'hex'));
         END IF;
         RETURN NEW;
@@ -42,13 +46,19 @@ export class RevocationNotify1765000100000 implements MigrationInterface {
         PERFORM pg_notify('frontdoor_revocations', 't:' || OLD.token_hash);
         RETURN NULL;
       END $$`);
+    // Writing last_used_at (once a minute per token in use) is bookkeeping, not news.
     await runner.query(`
-      CREATE TRIGGER desktop_tokens_notify AFTER UPDATE OR DELETE ON desktop_tokens
+      CREATE TRIGGER desktop_tokens_notify_delete AFTER DELETE ON desktop_tokens
       FOR EACH ROW EXECUTE FUNCTION frontdoor_notify_desktop_token()`);
+    await runner.query(`
+      CREATE TRIGGER desktop_tokens_notify_update AFTER UPDATE ON desktop_tokens
+      FOR EACH ROW WHEN ((to_jsonb(OLD) - 'last_used_at') IS DISTINCT FROM (to_jsonb(NEW) - 'last_used_at'))
+      EXECUTE FUNCTION frontdoor_notify_desktop_token()`);
   }
 
   async down(runner: QueryRunner): Promise<void> {
-    await runner.query(`DROP TRIGGER desktop_tokens_notify ON desktop_tokens`);
+    await runner.query(`DROP TRIGGER desktop_tokens_notify_update ON desktop_tokens`);
+    await runner.query(`DROP TRIGGER desktop_tokens_notify_delete ON desktop_tokens`);
     await runner.query(`DROP FUNCTION frontdoor_notify_desktop_token()`);
     await runner.query(`DROP TRIGGER users_notify ON users`);
     await runner.query(`DROP FUNCTION frontdoor_notify_user()`);

@@ -23,8 +23,14 @@ export class DesktopTokenResponseDto {
   @ApiProperty({ enum: ['Bearer'], example: 'Bearer' })
   tokenType: 'Bearer';
 
-  @ApiProperty({ example: 43200, description: 'Seconds until the token expires.' })
+  @ApiProperty({ example: 3600, description: 'Seconds until the access token expires.' })
   expiresIn: number;
+
+  @ApiProperty({ example: 'fdsr_c2VjcmV0LXJlZnJlc2gtdG9rZW4tZXhhbXBsZS12YWx1ZQ', description: 'Opaque, works once at POST /api/desktop/token/refresh.' })
+  refreshToken: string;
+
+  @ApiProperty({ example: 2592000, description: 'Seconds the refresh token stays usable; each refresh starts it again.' })
+  refreshExpiresIn: number;
 
   @ApiProperty({ type: DesktopUserDto })
   user: DesktopUserDto;

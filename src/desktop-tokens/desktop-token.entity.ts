@@ -1,8 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
 import { User } from '../users/user.entity.js';
-import type { TokenClient } from './studio-clients.js';
+import type { TokenClient } from '../desktop-handoff/studio-clients.js';
 
-/** Bearer tokens of the desktop Studios; only the SHA-256 of the token is kept. */
+/** Access tokens of the desktop Studios; only the SHA-256 of the token is kept. */
 @Entity({ name: 'desktop_tokens' })
 export class DesktopToken {
   @PrimaryGeneratedColumn('uuid')
@@ -16,6 +16,7 @@ export class DesktopToken {
   @JoinColumn({ name: 'user_id' })
   user: Relation<User>;
 
+  /** `service-studio`, `integration-studio`, or `cli` (a command-line tool through the device flow). */
   @Column({ type: 'varchar', length: 32 })
   client: TokenClient;
 
@@ -24,12 +25,21 @@ export class DesktopToken {
   @Column({ name: 'handoff_id', type: 'uuid', nullable: true })
   handoffId: string | null;
 
+  /** The refresh-token family this access token belongs to; ending the family ends the token. */
+  @Index('desktop_tokens_family_id_idx')
+  @Column({ name: 'family_id', type: 'uuid', nullable: true })
+  familyId: string | null;
+
   @Index('desktop_tokens_token_hash_key', { unique: true })
   @Column({ name: 'token_hash', type: 'char', length: 64 })
   tokenHash: string;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
+
+  /** Written at most once a minute per token, so a busy Studio does not turn reads into writes. */
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt: Date | null;
 
   @Index('desktop_tokens_expires_at_idx')
   @Column({ name: 'expires_at', type: 'timestamptz' })

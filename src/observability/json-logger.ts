@@ -1,0 +1,92 @@
+import type { LoggerService } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { currentRequest } from './request-context.js';
+
+export type LogLevelName = 'error' | 'warn' | 'log' | 'debug';
+
+const PINO_LEVEL: Record<LogLevelName, string> = { error: 'error', warn: 'warn', log: 'info', debug: 'debug' };
+
+/**
+ * Nest's logger, written as JSON lines by pino. Every line made while a request is handled carries
+ * its request id, read from the async request context rather than passed by hand.
+ */
+export class JsonLogger implements LoggerService {
+  readonly pino: PinoLogger;
+
+  constructor(level: LogLevelName, destination?: DestinationStream) {
+    this.pino = pino(
+      {
+        level: PINO_LEVEL[level],
+        base: undefined,
+        timestamp: pino.stdTimeFunctions.isoTime,
+        formatters: { level: (label) => ({ level: label }) },
+        mixin: () => {
+          const request = currentRequest();
+          return request ? { requestId: request.requestId } : {};
+        },
+      },
+      destination ?? pino.destination({ sync: true }),
+    );
+  }
+
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+
+  error(message: unknown, ...rest: unknown[]): void {
+    // Nest passes (message, stack, context) for errors.
+    const [stack, context] = rest.length >= 2 ? rest : [undefined, rest[0]];
+    this.pino.error({ context: typeof context === 'string' ? context : undefined, ...(typeof stack === 'string' ? { stack } : {}) }, text(message));
+  }
+
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  /**
+   * One line per request once it is answered. The path only, never the query string: callback and
+   * redirect URLs carry one-time codes and state there.
+   */
+  requestLine = (req: Request, res: Response, next: NextFunction): void => {
+    // Below the level that writes these lines, a request costs nothing here.
+    if (!this.pino.isLevelEnabled('info')) return next();
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      this.pino.info(
+        {
+          context: 'HTTP',
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
+        },
+        'request',
+      );
+    });
+    next();
+  };
+
+  private write(level: 'info' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, rest: unknown[]): void {
+    const context = rest.length > 0 && typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
+    this.pino[level]({ context }, text(message));
+  }
+}
+
+function text(message: unknown): string {
+  if (typeof message === 'string') return message;
+  if (message instanceof Error) return message.message;
+  return JSON.stringify(message);
+}
