@@ -12,7 +12,7 @@ import type { User } from '../users/user.entity.js';
 import { ActiveUsersService } from '../auth/session/active-users.service.js';
 import { AccessTokenCache } from './access-token.cache.js';
 import type { DesktopToken } from './desktop-token.entity.js';
-import { DesktopTokensRepository } from './desktop-tokens.repository.js';
+import { DesktopTokensRepository, type NewTokenPair } from './desktop-tokens.repository.js';
 
 const ACCESS_PREFIX = 'fdst';
 const REFRESH_PREFIX = 'fdsr';
@@ -60,16 +60,11 @@ export class DesktopTokensService implements DesktopTokenVerifier {
   /** A new family with its first pair. `manager` lets it join the caller's transaction (the redemption's). */
   async issue(grant: IssueGrant, manager?: EntityManager): Promise<IssuedTokens> {
     const user = await this.activeUser(grant.userId);
-    const work = async (tx: EntityManager) => {
-      const familyId = await this.repository.createFamily(tx, {
-        userId: user.id,
-        client: grant.client,
-        providerId: grant.providerId,
-        expiresAt: this.refreshExpiry(),
-      });
-      return this.newPair(tx, { familyId, user, client: grant.client, handoffId: grant.handoffId });
-    };
-    return manager ? work(manager) : this.repository.transaction(work);
+    const { tokens, pair } = this.newSecrets({ user, client: grant.client, handoffId: grant.handoffId });
+    const family = { providerId: grant.providerId, expiresAt: this.refreshExpiry() };
+    if (manager) await this.repository.insertFamilyWithPair(manager, family, pair);
+    else await this.repository.transaction((tx) => this.repository.insertFamilyWithPair(tx, family, pair));
+    return tokens;
   }
 
   /** Rotates a refresh token into a new pair; see the class comment for what reuse does. */
@@ -147,25 +142,33 @@ export class DesktopTokensService implements DesktopTokenVerifier {
   }
 
   private async newPair(tx: EntityManager, pair: { familyId: string; user: User; client: TokenClient; handoffId?: string }): Promise<IssuedTokens> {
+    const issued = this.newSecrets(pair);
+    await this.repository.insertPair(tx, { ...issued.pair, familyId: pair.familyId });
+    return issued.tokens;
+  }
+
+  /** A fresh access and refresh token: their clear values for the answer, their digests for the rows. */
+  private newSecrets(pair: { user: User; client: TokenClient; handoffId?: string }): { tokens: IssuedTokens; pair: Omit<NewTokenPair, 'familyId'> } {
     const expiresIn = this.config.desktop.tokenTtlSeconds;
     const accessToken = newSecret(ACCESS_PREFIX);
     const refreshToken = newSecret(REFRESH_PREFIX);
-    await this.repository.insertPair(tx, {
-      familyId: pair.familyId,
-      userId: pair.user.id,
-      client: pair.client,
-      handoffId: pair.handoffId,
-      accessHash: sha256Hex(accessToken),
-      accessExpiresAt: new Date(Date.now() + expiresIn * 1000),
-      refreshHash: sha256Hex(refreshToken),
-    });
     return {
-      accessToken,
-      tokenType: 'Bearer',
-      expiresIn,
-      refreshToken,
-      refreshExpiresIn: this.config.desktop.refreshTtlSeconds,
-      user: { id: pair.user.id, email: pair.user.email, displayName: pair.user.displayName },
+      tokens: {
+        accessToken,
+        tokenType: 'Bearer',
+        expiresIn,
+        refreshToken,
+        refreshExpiresIn: this.config.desktop.refreshTtlSeconds,
+        user: { id: pair.user.id, email: pair.user.email, displayName: pair.user.displayName },
+      },
+      pair: {
+        userId: pair.user.id,
+        client: pair.client,
+        handoffId: pair.handoffId,
+        accessHash: sha256Hex(accessToken),
+        accessExpiresAt: new Date(Date.now() + expiresIn * 1000),
+        refreshHash: sha256Hex(refreshToken),
+      },
     };
   }
 
