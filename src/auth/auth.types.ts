@@ -21,6 +21,8 @@ declare module 'express-session' {
     /** The provider's session id, when it sends one. */
     providerSid?: string;
     authenticatedAt: number;
+    /** When the session was last used, to the minute: changing it is what re-sends the cookie and pushes the idle expiry. */
+    lastSeenAt?: number;
     /** Where the sign-in came from, shown to admins in the session list. */
     ip?: string;
     userAgent?: string;

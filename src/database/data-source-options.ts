@@ -22,6 +22,7 @@ import { SessionsAndRefreshTokens1764700000000 } from './migrations/176470000000
 import { DeviceAuthorization1764900000000 } from './migrations/1764900000000-device-authorization.js';
 import { AssertionSigningKeys1764900100000 } from './migrations/1764900100000-assertion-signing-keys.js';
 import { DeviceAuthorizationProvider1765000000000 } from './migrations/1765000000000-device-authorization-provider.js';
+import { RevocationNotify1765000100000 } from './migrations/1765000100000-revocation-notify.js';
 
 export const ENTITIES = [
   User,
@@ -49,6 +50,7 @@ export const MIGRATIONS = [
   DeviceAuthorization1764900000000,
   AssertionSigningKeys1764900100000,
   DeviceAuthorizationProvider1765000000000,
+  RevocationNotify1765000100000,
 ];
 
 /** How long to wait for a connection, and for one statement; a stopped or frozen database then fails fast. */
