@@ -1,5 +1,6 @@
 // Shared helpers for the benchmarks (plain ESM JavaScript: they run against the compiled service in dist/).
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import autocannon from 'autocannon';
@@ -180,10 +181,25 @@ export async function measureCases(cases, { seconds = BENCH_SECONDS, connections
     for (const c of cases) await sample({ ...c, seconds: warmupSeconds, connections });
   }
   const samples = cases.map(() => []);
+  const cpuMs = cases.map(() => 0);
   for (let round = 0; round < rounds; round++) {
-    for (const [index, c] of cases.entries()) samples[index].push(await sample({ ...c, seconds: seconds / rounds, connections }));
+    for (const [index, c] of cases.entries()) {
+      const before = c.pid ? cpuTimeMs(c.pid) : 0;
+      samples[index].push(await sample({ ...c, seconds: seconds / rounds, connections }));
+      if (c.pid) cpuMs[index] += cpuTimeMs(c.pid) - before;
+    }
   }
-  return samples.map(summarize);
+  return samples.map((s, index) => {
+    const summary = summarize(s);
+    // CPU time the serving process spent per answer: unlike req/s, barely moved by other load on the machine.
+    return cases[index].pid ? { ...summary, cpuUsPerRequest: (cpuMs[index] * 1000) / summary.requests } : summary;
+  });
+}
+
+/** User plus system CPU time of a process so far, in milliseconds (Linux /proc, 10 ms ticks). */
+export function cpuTimeMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 async function sample({ url, headers = {}, expectStatus, seconds, connections }) {

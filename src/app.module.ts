@@ -7,6 +7,7 @@ import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { ConsolesModule } from './consoles/consoles.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
+import { ExpiredRowsPruner } from './database/prune-expired.js';
 import { DesktopHandoffModule } from './desktop-handoff/desktop-handoff.module.js';
 import { DeviceAuthorizationModule } from './device-authorization/device-authorization.module.js';
 import { ForwardAuthModule } from './forward-auth/forward-auth.module.js';
@@ -44,6 +45,7 @@ export class AppModule {
         DeviceAuthorizationModule,
         ForwardAuthModule,
       ],
+      providers: [ExpiredRowsPruner],
     };
   }
 }

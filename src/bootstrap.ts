@@ -16,6 +16,7 @@ import type { ProviderStatus } from './identity-providers/identity-provider.js';
 import { IdentityProviderRegistry } from './identity-providers/identity-provider.registry.js';
 import { JsonLogger } from './observability/json-logger.js';
 import { requestContext } from './observability/request-context.js';
+import { exceptProbes } from './health/probe-paths.js';
 import { openDatabase } from './database/embedded-postgres.js';
 import { DEV_IDP_ACCOUNTS } from './dev-idp/dev-idp-accounts.js';
 import type { DevIdp } from './dev-idp/dev-idp.js';
@@ -66,14 +67,18 @@ export async function startService(env: Record<string, string | undefined>, opti
     app.set('trust proxy', config.trustProxy);
     app.disable('x-powered-by');
     // Before the body parsers, so a body they refuse still gets a request id and its log line.
-    app.use(requestContext, jsonLogger.requestLine);
+    // Not on the probes, which orchestrators poll many times a second.
+    app.use(exceptProbes(requestContext), exceptProbes(jsonLogger.requestLine));
     // `verify` is passed through to body-parser at run time; Nest's option type leaves it out.
     app.useBodyParser('json', { limit: BODY_SIZE_LIMIT, verify: refuseDeepJson } as { limit: string });
     app.useBodyParser('urlencoded', { limit: BODY_SIZE_LIMIT, extended: true });
+    // Pages and answers are per user and per request: hashing each body for a conditional GET costs more than it saves.
+    app.set('etag', false);
     // A logout token in a body the parsers refuse still gets back-channel logout's own answer (CONTRACT).
     app.use(BACKCHANNEL_LOGOUT_PATH, backchannelBodyErrors);
     // The provider's origin: Log out's answer redirects there (its end-session endpoint).
-    app.use(securityHeaders({ https: config.publicUrl.protocol === 'https:', formTargets: [new URL(resolved.oidc.issuer).origin] }));
+    const headers = securityHeaders({ https: config.publicUrl.protocol === 'https:', formTargets: [new URL(resolved.oidc.issuer).origin] });
+    app.use(exceptProbes(headers));
     app.useGlobalFilters(new AppExceptionFilter());
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
     setUpSwagger(app);

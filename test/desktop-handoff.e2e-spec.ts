@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTokensService } from '../src/auth/api-tokens.service.js';
+import { RevocationListener } from '../src/auth/session/revocation-listener.js';
+import { ExpiredRowsPruner } from '../src/database/prune-expired.js';
 import type { Handoff } from '../src/studio-client/studio-api.js';
 import { runStudio } from '../src/studio-client/studio-cli.js';
 import { studioLogin, type StudioLoginOptions } from '../src/studio-client/studio-login.js';
@@ -118,6 +120,23 @@ describe('desktop handoff (Service Studio, Integration Studio)', () => {
   });
   afterAll(async () => {
     await env?.close();
+  });
+
+  describe('expired rows', () => {
+    it('go in the background a day after they expired, not in the requests that create rows', async () => {
+      const { handoff: old } = await startHandoff();
+      const { handoff: recent } = await startHandoff();
+      await env.db.query(`UPDATE handoff_tickets SET expires_at = now() - interval '25 hours' WHERE id = $1`, [old.id]);
+      await env.db.query(`UPDATE handoff_tickets SET expires_at = now() - interval '1 hour' WHERE id = $1`, [recent.id]);
+      const kept = async (id: string) => (await env.db.query(`SELECT id FROM handoff_tickets WHERE id = $1`, [id])).length === 1;
+      await startHandoff();
+      expect(await kept(old.id)).toBe(true);
+      expect(await env.service.app.get(ExpiredRowsPruner).run()).toBeGreaterThanOrEqual(1);
+      expect(await kept(old.id)).toBe(false);
+      // Expired within the last day: still there for support questions, and refused like any expired one.
+      expect(await kept(recent.id)).toBe(true);
+      expect(await (await api(`/api/desktop/handoffs/${recent.id}`)).json()).toMatchObject({ status: 'expired' });
+    });
   });
 
   describe('the whole login', () => {
@@ -609,6 +628,8 @@ describe('desktop handoff (Service Studio, Integration Studio)', () => {
     it('stops working when it expires', async () => {
       const token = await desktopToken(DEVELOPER);
       await env.db.query("UPDATE desktop_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1", [sha256Hex(token)]);
+      // Changed behind the service's back: wait until it has heard the database's announcement.
+      await env.service.app.get(RevocationListener).barrier();
       expect((await api('/api/desktop/me', { bearer: token })).status).toBe(401);
     });
 

@@ -109,6 +109,9 @@ describe('a database that is frozen or stopped', () => {
       LOG_LEVEL: 'error',
       DATABASE_CONNECT_TIMEOUT_MS: '1000',
       DATABASE_STATEMENT_TIMEOUT_MS: '1500',
+      // Every request here must reach the database: a session served in the last few seconds would
+      // otherwise come from the short-lived cache (test/session-revocation.e2e-spec.ts covers it).
+      SESSION_CACHE_SECONDS: '0',
     });
     const { ApiTokensService } = await import('../src/auth/api-tokens.service.js');
     adminToken = (await service.app.get(ApiTokensService).create('admin@example.com')).token;
@@ -398,7 +401,9 @@ describe('start-up', () => {
     const env = await startTestService({ PORT: String(port), PUBLIC_URL: `https://localhost:${port}` });
     try {
       expect(env.service.warnings.join('\n')).toContain('TRUST_PROXY');
-      expect((await fetch(`http://localhost:${port}/healthz`)).headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+      expect((await fetch(`http://localhost:${port}/auth/signed-out`)).headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+      // Probes answer load balancers, not browsers: no page headers.
+      expect((await fetch(`http://localhost:${port}/healthz`)).headers.get('strict-transport-security')).toBeNull();
     } finally {
       await env.close();
     }

@@ -51,6 +51,9 @@ describe('a real PostgreSQL frozen with SIGSTOP', () => {
       LOG_LEVEL: 'error',
       DATABASE_CONNECT_TIMEOUT_MS: '1000',
       DATABASE_STATEMENT_TIMEOUT_MS: '1500',
+      // Every request here must reach the database: a session served in the last few seconds would
+      // otherwise come from the short-lived cache (test/session-revocation.e2e-spec.ts covers it).
+      SESSION_CACHE_SECONDS: '0',
     });
     const { ApiTokensService } = await import('../src/auth/api-tokens.service.js');
     adminToken = (await service.app.get(ApiTokensService).create('admin@example.com')).token;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/admin/admin-cli.js';
+import { RevocationListener } from '../src/auth/session/revocation-listener.js';
 import { startService } from '../src/bootstrap.js';
 import { ConfigError } from '../src/config/app-config.js';
 import { ensureEmbeddedPostgres } from '../src/database/embedded-postgres.js';
@@ -28,6 +29,14 @@ describe('session lifetime', () => {
     return { browser, userId: row.id };
   }
 
+  /**
+   * Changes made behind the service's back reach its session cache through the database's
+   * announcement; this returns once the service has heard everything committed so far.
+   */
+  function heardByService(): Promise<void> {
+    return env.service.app.get(RevocationListener).barrier();
+  }
+
   /** The store's key: the signed cookie value `s:<sid>.<signature>`. */
   function storedSid(browser: TestBrowser): string {
     return decodeURIComponent(browser.cookie('localhost', 'frontdoor.sid')!).slice(2).split('.')[0];
@@ -35,8 +44,7 @@ describe('session lifetime', () => {
 
   it('sets the idle timeout on the cookie and in the store', async () => {
     const { browser, userId } = await signedIn();
-    const response = await browser.request(`${env.url}/servicecenter`);
-    const cookie = response.headers.getSetCookie().find((line) => line.startsWith('frontdoor.sid='))!;
+    const cookie = browser.setCookieLine('localhost', 'frontdoor.sid')!;
     const expires = Date.parse(/Expires=([^;]+)/i.exec(cookie)![1]);
     expect(expires - Date.now()).toBeGreaterThan(590_000);
     expect(expires - Date.now()).toBeLessThan(610_000);
@@ -48,21 +56,39 @@ describe('session lifetime', () => {
     const { browser } = await signedIn();
     const sid = storedSid(browser);
     await env.db.query(`UPDATE sessions SET expires_at = now() + interval '100 seconds' WHERE sid = $1`, [sid]);
+    await heardByService();
     // The page is read to its end: the session is stored before the response ends.
-    expect((await browser.open(`${env.url}/servicecenter`)).status).toBe(200);
+    const used = await browser.open(`${env.url}/servicecenter`);
+    expect(used.status).toBe(200);
+    // The cookie is re-sent with the later expiry together with the row.
+    const cookie = used.headers.getSetCookie().find((line) => line.startsWith('frontdoor.sid='))!;
+    expect(Date.parse(/Expires=([^;]+)/i.exec(cookie)![1]) - Date.now()).toBeGreaterThan(590_000);
     const [row] = await env.db.query<{ left: number }>('SELECT extract(epoch FROM expires_at - now()) AS left FROM sessions WHERE sid = $1', [sid]);
     expect(Number(row.left)).toBeGreaterThan(500);
+  });
+
+  it('writes neither the cookie nor the row on a request that would move the idle expiry by less than a minute', async () => {
+    const { browser } = await signedIn();
+    const sid = storedSid(browser);
+    const [before] = await env.db.query<{ expires_at: Date }>('SELECT expires_at FROM sessions WHERE sid = $1', [sid]);
+    const used = await browser.open(`${env.url}/servicecenter`);
+    expect(used.status).toBe(200);
+    expect(used.headers.getSetCookie()).toEqual([]);
+    const [after] = await env.db.query<{ expires_at: Date }>('SELECT expires_at FROM sessions WHERE sid = $1', [sid]);
+    expect(after.expires_at).toEqual(before.expires_at);
   });
 
   it('asks for a login again once the session sat idle too long', async () => {
     const { browser, userId } = await signedIn();
     await env.db.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1`, [userId]);
+    await heardByService();
     expect((await browser.request(`${env.url}/servicecenter`)).status).toBe(302);
   });
 
   it('asks for a login again past the absolute lifetime, however active the session', async () => {
     const { browser, userId } = await signedIn();
     await env.db.query(`UPDATE sessions SET data = jsonb_set(data, '{authenticatedAt}', to_jsonb((extract(epoch FROM now()) * 1000 - 3601000)::bigint)) WHERE user_id = $1`, [userId]);
+    await heardByService();
     const response = await browser.request(`${env.url}/servicecenter`);
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toMatch(/^\/auth\/login/);

@@ -1,6 +1,7 @@
 import { Global, Inject, Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
+import type { NextFunction, Request, Response } from 'express';
 import session from 'express-session';
 import type { Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -19,10 +20,15 @@ import { CsrfService } from './csrf.service.js';
 import { AccessGuard } from './guards/access.guard.js';
 import { LoginEvents } from './login-events.js';
 import { LoginService } from './login.service.js';
+import { ActiveUsersService } from './session/active-users.service.js';
+import { RevocationListener } from './session/revocation-listener.js';
 import { SESSION_STORE } from './session/session.constants.js';
 import { SessionRecord } from './session/session.entity.js';
 import { SESSION_COOKIE, SessionService } from './session/session.service.js';
 import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
+
+/** Routes that never read or write a session. */
+export const ROUTES_WITHOUT_SESSION = ['healthz', 'readyz', 'api/desktop/{*path}', 'api/docs-json', 'oauth/{*path}', '.well-known/{*path}'];
 
 @Global()
 @Module({
@@ -31,10 +37,12 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
   providers: [
     {
       provide: SESSION_STORE,
-      inject: [APP_CONFIG, getRepositoryToken(SessionRecord)],
-      useFactory: (config: AppConfig, repository: Repository<SessionRecord>) =>
-        new TypeOrmSessionStore(repository, config.session.absoluteTimeoutSeconds * 1000),
+      inject: [APP_CONFIG, getRepositoryToken(SessionRecord), RevocationListener],
+      useFactory: (config: AppConfig, repository: Repository<SessionRecord>, listener: RevocationListener) =>
+        new TypeOrmSessionStore(repository, config.session.absoluteTimeoutSeconds * 1000, { listener, ttlMs: config.session.cacheSeconds * 1000 }),
     },
+    RevocationListener,
+    ActiveUsersService,
     SessionService,
     CsrfService,
     ApiTokensService,
@@ -46,7 +54,7 @@ import { TypeOrmSessionStore } from './session/typeorm-session.store.js';
     BreakGlassService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [SessionService, CsrfService, ApiTokensService, LoginEvents, UsersModule],
+  exports: [SessionService, ActiveUsersService, RevocationListener, CsrfService, ApiTokensService, LoginEvents, UsersModule],
 })
 export class AuthModule implements NestModule {
   constructor(
@@ -55,6 +63,7 @@ export class AuthModule implements NestModule {
   ) {}
 
   configure(consumer: MiddlewareConsumer): void {
+    const idleTimeoutMs = this.config.session.idleTimeoutSeconds * 1000;
     consumer
       .apply(
         session({
@@ -64,19 +73,28 @@ export class AuthModule implements NestModule {
           resave: false,
           // Anonymous visitors get no session row until a login starts.
           saveUninitialized: false,
-          rolling: true,
+          // Not on every answer: the cookie is re-sent (with its later idle expiry) when the session is
+          // saved, which the middleware below causes once a minute per active session.
+          rolling: false,
           // Undefined follows the app's `trust proxy` setting (a list of addresses included).
           proxy: this.config.trustProxy === false ? false : undefined,
           cookie: {
             httpOnly: true,
             sameSite: 'lax',
             secure: this.config.session.secureCookie,
-            maxAge: this.config.session.idleTimeoutSeconds * 1000,
+            maxAge: idleTimeoutMs,
             path: '/',
             domain: this.config.forwardAuth.cookieDomain,
           },
         }),
+        (req: Request, _res: Response, next: NextFunction) => {
+          if (req.session && this.store.dueForIdleRefresh(req.session, idleTimeoutMs)) req.session.lastSeenAt = Date.now();
+          next();
+        },
       )
+      // Only routes that can use a session pay for one (cookie parsing, signature, store lookup):
+      // probes and the desktop token API never do. Every other route, including ones added later, gets it.
+      .exclude(...ROUTES_WITHOUT_SESSION)
       .forRoutes('*');
   }
 }

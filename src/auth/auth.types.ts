@@ -33,6 +33,8 @@ declare module 'express-session' {
     /** The provider's session id, when it sends one. */
     providerSid?: string;
     authenticatedAt: number;
+    /** When the session was last used, to the minute: changing it is what re-sends the cookie and pushes the idle expiry. */
+    lastSeenAt?: number;
     /** The row's expiry when it was loaded (the store's own bookkeeping). */
     storedExpiresAt?: number;
     /** Pending authorization requests, per provider, by state handle. */

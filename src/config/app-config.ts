@@ -30,6 +30,8 @@ export interface AppConfig {
     idleTimeoutSeconds: number;
     absoluteTimeoutSeconds: number;
     secureCookie: boolean;
+    /** How long a session, user or desktop token read from the database may be served from memory; 0 turns caching off. */
+    cacheSeconds: number;
   };
   desktop: { handoffTtlSeconds: number; tokenTtlSeconds: number; refreshTtlSeconds: number; backchannelLogout: 'revoke' | 'keep' };
   audit: { retentionDays: number };
@@ -139,6 +141,7 @@ export function loadConfig(env: Env): AppConfig {
       idleTimeoutSeconds: integer(env, 'SESSION_IDLE_TIMEOUT_SECONDS', 30 * 60, problems, { min: 60 }),
       absoluteTimeoutSeconds: integer(env, 'SESSION_ABSOLUTE_TIMEOUT_SECONDS', 12 * 3600, problems, { min: 60 }),
       secureCookie: publicUrl.protocol === 'https:',
+      cacheSeconds: integer(env, 'SESSION_CACHE_SECONDS', 5, problems, { min: 0, max: 60 }),
     },
     desktop: {
       handoffTtlSeconds: integer(env, 'HANDOFF_TTL_SECONDS', 600, problems, { min: 30, max: 3600 }),

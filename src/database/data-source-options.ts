@@ -25,6 +25,7 @@ import { AssertionSigningKeys1764900100000 } from './migrations/1764900100000-as
 import { DeviceAuthorizationProvider1765000000000 } from './migrations/1765000000000-device-authorization-provider.js';
 import { BreakGlass1764800000000 } from './migrations/1764800000000-break-glass.js';
 import { ProviderTestResults1765100000000 } from './migrations/1765100000000-provider-test-results.js';
+import { RevocationNotify1765000100000 } from './migrations/1765000100000-revocation-notify.js';
 
 export const ENTITIES = [
   User,
@@ -54,6 +55,7 @@ export const MIGRATIONS = [
   DeviceAuthorization1764900000000,
   AssertionSigningKeys1764900100000,
   DeviceAuthorizationProvider1765000000000,
+  RevocationNotify1765000100000,
   ProviderTestResults1765100000000,
 ];
 

@@ -8,7 +8,6 @@ import { DomainException } from '../common/domain.exception.js';
 import { ProviderHealthService } from '../identity-providers/provider-health.service.js';
 import { s256, sameDigest, sha256Hex } from '../common/secrets.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { pruneExpired } from '../database/prune-expired.js';
 import { RateLimitService } from '../limits/rate-limit.service.js';
 import type { User } from '../users/user.entity.js';
 import { DesktopTokensService } from '../desktop-tokens/desktop-tokens.service.js';
@@ -18,7 +17,7 @@ import type { DesktopTokenResponseDto } from './dto/desktop-token.dto.js';
 import type { EnvironmentDto } from './dto/environment.dto.js';
 import type { HandoffCreatedDto, HandoffStatusDto } from './dto/handoff.dto.js';
 import type { RedeemHandoffDto } from './dto/redeem-handoff.dto.js';
-import { DENIAL_MESSAGES, effectiveStatus, GRANT_REFUSALS, HANDOFF_PAGE } from './handoff-status.js';
+import { changedMeanwhile, DENIAL_MESSAGES, effectiveStatus, GRANT_REFUSALS, HANDOFF_PAGE, refuseInBrowser } from './handoff-status.js';
 import { HandoffTicket, type HandoffDeniedReason } from './handoff-ticket.entity.js';
 import { isS256Challenge, verifierMatches } from './pkce.js';
 import { checkRedirectUri } from './redirect-uri.js';
@@ -31,7 +30,6 @@ const POLL_INTERVAL_SECONDS = 2;
 
 /** What the browser page shows once the ticket is bound to its user. */
 export interface BrowserHandoff {
-  ticket: HandoffTicket;
   studio: StudioDefinition;
   /** The redirect URI with `handoff` and the fresh one-time code; it exists in clear only here. */
   openUrl: string;
@@ -99,7 +97,6 @@ export class DesktopHandoffService implements OnModuleInit {
       expiresAt,
     });
     const id = String(identifiers[0].id);
-    await pruneExpired(this.tickets.manager, 'handoff_tickets');
     this.logger.log(`req=${requestId} handoff ${id} created for ${input.client}`);
     this.metrics.handoffs.inc({ status: 'created' });
     await this.audit.record({ type: 'handoff.created', details: { handoffId: id, client: input.client } });
@@ -129,7 +126,7 @@ export class DesktopHandoffService implements OnModuleInit {
   /** The page before the click: who signs in to which Studio. Reads only; nothing is minted by a GET. */
   async showInBrowser({ id, user }: Omit<BrowserRequest, 'requestId'>): Promise<{ ticket: HandoffTicket; studio: StudioDefinition }> {
     const ticket = await this.find(id);
-    this.refuseInBrowser(ticket, user);
+    refuseInBrowser(ticket, user);
     return { ticket, studio: STUDIOS[ticket.client] };
   }
 
@@ -138,30 +135,39 @@ export class DesktopHandoffService implements OnModuleInit {
    * code. Clicking again replaces the code for the same user; another user never takes it over.
    */
   async openInBrowser({ id, user, requestId, providerId }: BrowserRequest): Promise<BrowserHandoff> {
-    const ticket = await this.find(id);
-    this.refuseInBrowser(ticket, user);
     const code = randomBytes(32).toString('base64url');
-    const codeExpiresAt = new Date(Math.min(Date.now() + CODE_TTL_MS, ticket.expiresAt.getTime()));
-    const result = await this.tickets
-      .createQueryBuilder()
-      .update(HandoffTicket)
-      .set({ status: 'authenticated', userId: user.id, providerId: providerId ?? null, codeHash: sha256Hex(code), codeExpiresAt, authenticatedAt: () => 'COALESCE(authenticated_at, now())' })
-      .where('id = :id AND expires_at > now()', { id: ticket.id })
-      .andWhere("(status = 'pending' OR (status = 'authenticated' AND user_id = :userId))", { userId: user.id })
-      .execute();
-    if (!result.affected) throw this.changedMeanwhile(await this.find(id), user);
-    this.logger.log(`req=${requestId} handoff ${ticket.id} authenticated for user ${user.id}`);
+    // One statement claims the ticket and mints the code; only a refusal reads the ticket, to say why.
+    const result = UUID.test(id)
+      ? await this.tickets
+          .createQueryBuilder()
+          .update(HandoffTicket)
+          .set({
+            status: 'authenticated',
+            userId: user.id,
+            providerId: providerId ?? null,
+            codeHash: sha256Hex(code),
+            codeExpiresAt: () => 'LEAST(:codeExpiresAt, expires_at)',
+            authenticatedAt: () => 'COALESCE(authenticated_at, now())',
+          })
+          .where('id = :id AND expires_at > now()', { id, codeExpiresAt: new Date(Date.now() + CODE_TTL_MS) })
+          .andWhere("(status = 'pending' OR (status = 'authenticated' AND user_id = :userId))", { userId: user.id })
+          .returning('client, redirect_uri, code_expires_at')
+          .execute()
+      : undefined;
+    const claimed = (result?.raw as Array<{ client: StudioClient; redirect_uri: string; code_expires_at: Date }> | undefined)?.[0];
+    if (!claimed) throw changedMeanwhile(await this.find(id), user);
+    this.logger.log(`req=${requestId} handoff ${id} authenticated for user ${user.id}`);
     this.metrics.handoffs.inc({ status: 'authenticated' });
-    await this.audit.record({ type: 'handoff.authenticated', userId: user.id, email: user.email, details: { handoffId: ticket.id, client: ticket.client } });
-    const openUrl = new URL(ticket.redirectUri);
-    openUrl.searchParams.set('handoff', ticket.id);
+    await this.audit.record({ type: 'handoff.authenticated', userId: user.id, email: user.email, details: { handoffId: id, client: claimed.client } });
+    const openUrl = new URL(claimed.redirect_uri);
+    openUrl.searchParams.set('handoff', id);
     openUrl.searchParams.set('code', code);
-    return { ticket, studio: STUDIOS[ticket.client], openUrl: openUrl.toString(), codeExpiresAt };
+    return { studio: STUDIOS[claimed.client], openUrl: openUrl.toString(), codeExpiresAt: claimed.code_expires_at };
   }
 
   async cancel({ id, user, requestId }: BrowserRequest): Promise<StudioDefinition> {
     const ticket = await this.find(id);
-    this.refuseInBrowser(ticket, user);
+    refuseInBrowser(ticket, user);
     const result = await this.tickets
       .createQueryBuilder()
       .update(HandoffTicket)
@@ -169,7 +175,7 @@ export class DesktopHandoffService implements OnModuleInit {
       .where('id = :id AND expires_at > now()', { id: ticket.id })
       .andWhere("(status = 'pending' OR (status = 'authenticated' AND user_id = :userId))", { userId: user.id })
       .execute();
-    if (!result.affected) throw this.changedMeanwhile(await this.find(id), user);
+    if (!result.affected) throw changedMeanwhile(await this.find(id), user);
     this.logger.log(`req=${requestId} handoff ${ticket.id} cancelled by user ${user.id}`);
     this.metrics.handoffs.inc({ status: 'denied' });
     await this.audit.record({ type: 'handoff.cancelled', userId: user.id, email: user.email, details: { handoffId: ticket.id, client: ticket.client } });
@@ -237,37 +243,49 @@ export class DesktopHandoffService implements OnModuleInit {
     }
   }
 
+  /**
+   * The conditional UPDATE comes first and alone decides (status, expiry, code, verifier and an
+   * active user in its WHERE), so of concurrent redemptions one wins, and a good one costs one
+   * transaction of two statements. It compares SHA-256 digests, never the code itself; only when
+   * it changes nothing is the ticket read, to say why and to count a wrong code against it.
+   */
   private async redeemOnce({ id, grant, requestId }: { id: string; grant: RedeemHandoffDto; requestId: string }): Promise<DesktopTokenResponseDto> {
+    const codeHash = sha256Hex(grant.code);
+    const issued = UUID.test(id)
+      ? await this.dataSource.transaction(async (manager) => {
+          const result = await manager
+            .createQueryBuilder()
+            .update(HandoffTicket)
+            .set({ status: 'redeemed', redeemedAt: () => 'now()', codeHash: null })
+            .where('id = :id', { id })
+            .andWhere("status = 'authenticated' AND expires_at > now() AND code_expires_at > now()")
+            .andWhere('code_hash = :codeHash AND code_challenge = :challenge', { codeHash, challenge: s256(grant.codeVerifier) })
+            .andWhere('user_id IN (SELECT id FROM users WHERE active)')
+            .returning('user_id, client, provider_id')
+            .execute();
+          const won = (result.raw as { user_id: string; client: StudioClient; provider_id: string | null }[])[0];
+          if (!won) return undefined;
+          const tokens = await this.tokens.issue({ userId: won.user_id, client: won.client, handoffId: id, providerId: won.provider_id ?? undefined }, manager);
+          this.logger.log(`req=${requestId} handoff ${id} redeemed: desktop token for user ${won.user_id} (${won.client})`);
+          return tokens;
+        })
+      : undefined;
+    if (issued) return issued;
+    throw await this.whyNotRedeemed(id, codeHash, grant.codeVerifier);
+  }
+
+  /** The precise refusal of a redemption that changed nothing; a wrong code or verifier counts against the handoff. */
+  private async whyNotRedeemed(id: string, codeHash: string, codeVerifier: string): Promise<DomainException> {
     const ticket = await this.find(id, true);
     const status = effectiveStatus(ticket);
-    if (status !== 'authenticated') throw invalidGrant(GRANT_REFUSALS[status]);
+    if (status !== 'authenticated') return invalidGrant(GRANT_REFUSALS[status]);
     if (!ticket.codeHash || !ticket.codeExpiresAt || ticket.codeExpiresAt.getTime() <= Date.now()) {
-      throw invalidGrant('The one-time code has expired; open the sign-in page in the browser again');
+      return invalidGrant('The one-time code has expired; open the sign-in page in the browser again');
     }
-    const codeHash = sha256Hex(grant.code);
     // Constant-time comparisons: response timing must not tell a guesser how close a code was.
-    if (!sameDigest(codeHash, ticket.codeHash) || !verifierMatches(grant.codeVerifier, ticket.codeChallenge)) {
-      throw await this.wrongAttempt(ticket);
-    }
-    if (!ticket.user?.active) throw invalidGrant('The account of this handoff is deactivated');
-
-    return this.dataSource.transaction(async (manager) => {
-      const result = await manager
-        .createQueryBuilder()
-        .update(HandoffTicket)
-        .set({ status: 'redeemed', redeemedAt: () => 'now()', codeHash: null })
-        .where('id = :id', { id: ticket.id })
-        .andWhere("status = 'authenticated' AND expires_at > now() AND code_expires_at > now()")
-        .andWhere('code_hash = :codeHash AND code_challenge = :challenge', { codeHash, challenge: s256(grant.codeVerifier) })
-        .andWhere('user_id IN (SELECT id FROM users WHERE active)')
-        .returning('user_id, client, provider_id')
-        .execute();
-      const won = (result.raw as { user_id: string; client: StudioClient; provider_id: string | null }[])[0];
-      if (!won) throw invalidGrant('This handoff was already redeemed, or expired meanwhile');
-      const issued = await this.tokens.issue({ userId: won.user_id, client: won.client, handoffId: ticket.id, providerId: won.provider_id ?? undefined }, manager);
-      this.logger.log(`req=${requestId} handoff ${ticket.id} redeemed: desktop token for user ${won.user_id} (${won.client})`);
-      return issued;
-    });
+    if (!sameDigest(codeHash, ticket.codeHash) || !verifierMatches(codeVerifier, ticket.codeChallenge)) return this.wrongAttempt(ticket);
+    if (!ticket.user?.active) return invalidGrant('The account of this handoff is deactivated');
+    return invalidGrant('This handoff was already redeemed, or expired meanwhile');
   }
 
   private async find(id: string, withUser = false): Promise<HandoffTicket> {
@@ -279,34 +297,6 @@ export class DesktopHandoffService implements OnModuleInit {
       });
     }
     return ticket;
-  }
-
-  /** Readable refusals for the browser page: expired, used, cancelled, or someone else's. */
-  private refuseInBrowser(ticket: HandoffTicket, user: User): void {
-    const { title } = STUDIOS[ticket.client];
-    const again = { detail: `Go back to ${title} and connect to the environment again.` };
-    switch (effectiveStatus(ticket)) {
-      case 'expired':
-        throw new DomainException('handoff_expired', HttpStatus.GONE, `This sign-in to ${title} has expired.`, { title: 'This sign-in has expired', ...again });
-      case 'redeemed':
-        throw new DomainException('handoff_used', HttpStatus.GONE, `This sign-in to ${title} was already completed.`, { title: 'This sign-in was already used', ...again });
-      case 'denied':
-        throw new DomainException('handoff_denied', HttpStatus.GONE, `This sign-in to ${title} was refused: ${DENIAL_MESSAGES[ticket.deniedReason ?? 'cancelled']}`, {
-          title: ticket.deniedReason && ticket.deniedReason !== 'cancelled' ? 'This sign-in was refused' : 'This sign-in was cancelled',
-          ...again,
-        });
-    }
-    if (ticket.userId && ticket.userId !== user.id) {
-      throw new DomainException('handoff_other_user', HttpStatus.FORBIDDEN, `This sign-in to ${title} is already in progress for another account.`, {
-        title: 'This sign-in belongs to another account',
-        detail: `Sign in with the account that started it, or start again from ${title}.`,
-      });
-    }
-  }
-
-  private changedMeanwhile(ticket: HandoffTicket, user: User): DomainException {
-    this.refuseInBrowser(ticket, user);
-    return new DomainException('handoff_changed', HttpStatus.CONFLICT, 'This sign-in changed meanwhile. Reload the page.', { title: 'Please reload' });
   }
 }
 

@@ -4,6 +4,7 @@ import { DesktopTokenVerifier } from '../auth/guards/desktop-token.guard.js';
 import { DesktopRefreshToken } from './desktop-refresh-token.entity.js';
 import { DesktopTokenFamily } from './desktop-token-family.entity.js';
 import { DesktopToken } from './desktop-token.entity.js';
+import { AccessTokenCache } from './access-token.cache.js';
 import { DesktopTokensController } from './desktop-tokens.controller.js';
 import { DesktopTokensRepository } from './desktop-tokens.repository.js';
 import { DesktopTokensService } from './desktop-tokens.service.js';
@@ -16,7 +17,7 @@ import { DesktopTokensService } from './desktop-tokens.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([DesktopToken, DesktopTokenFamily, DesktopRefreshToken])],
   controllers: [DesktopTokensController],
-  providers: [DesktopTokensRepository, DesktopTokensService, { provide: DesktopTokenVerifier, useExisting: DesktopTokensService }],
+  providers: [DesktopTokensRepository, AccessTokenCache, DesktopTokensService, { provide: DesktopTokenVerifier, useExisting: DesktopTokensService }],
   exports: [DesktopTokensService, DesktopTokenVerifier],
 })
 export class DesktopTokensModule {}

@@ -9,9 +9,10 @@ import { newSecret, sha256Hex } from '../common/secrets.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../observability/metrics.service.js';
 import type { User } from '../users/user.entity.js';
-import { UsersService } from '../users/users.service.js';
+import { ActiveUsersService } from '../auth/session/active-users.service.js';
+import { AccessTokenCache } from './access-token.cache.js';
 import type { DesktopToken } from './desktop-token.entity.js';
-import { DesktopTokensRepository } from './desktop-tokens.repository.js';
+import { DesktopTokensRepository, type NewTokenPair } from './desktop-tokens.repository.js';
 
 const ACCESS_PREFIX = 'fdst';
 const REFRESH_PREFIX = 'fdsr';
@@ -49,25 +50,21 @@ export class DesktopTokensService implements DesktopTokenVerifier {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: DesktopTokensRepository,
-    private readonly users: UsersService,
+    private readonly users: ActiveUsersService,
     private readonly providers: IdentityProviderRegistry,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
+    private readonly accessTokens: AccessTokenCache,
   ) {}
 
   /** A new family with its first pair. `manager` lets it join the caller's transaction (the redemption's). */
   async issue(grant: IssueGrant, manager?: EntityManager): Promise<IssuedTokens> {
     const user = await this.activeUser(grant.userId);
-    const work = async (tx: EntityManager) => {
-      const familyId = await this.repository.createFamily(tx, {
-        userId: user.id,
-        client: grant.client,
-        providerId: grant.providerId,
-        expiresAt: this.refreshExpiry(),
-      });
-      return this.newPair(tx, { familyId, user, client: grant.client, handoffId: grant.handoffId });
-    };
-    return manager ? work(manager) : this.repository.transaction(work);
+    const { tokens, pair } = this.newSecrets({ user, client: grant.client, handoffId: grant.handoffId });
+    const family = { providerId: grant.providerId, expiresAt: this.refreshExpiry() };
+    if (manager) await this.repository.insertFamilyWithPair(manager, family, pair);
+    else await this.repository.transaction((tx) => this.repository.insertFamilyWithPair(tx, family, pair));
+    return tokens;
   }
 
   /** Rotates a refresh token into a new pair; see the class comment for what reuse does. */
@@ -76,8 +73,8 @@ export class DesktopTokensService implements DesktopTokenVerifier {
     if (!row) return this.refuse('unknown_refresh_token', 'The refresh token is unknown, expired or revoked');
     if (row.usedAt) return this.reuseDetected(row.familyId, row.userId);
     if (row.familyExpiresAt.getTime() <= Date.now()) return this.refuse('refresh_token_expired', 'The refresh token has expired; sign in again', row.userId);
-    const user = await this.users.findById(row.userId);
-    if (!user?.active) return this.refuse('user_inactive', 'The account is deactivated', row.userId);
+    const user = await this.users.find(row.userId);
+    if (!user) return this.refuse('user_inactive', 'The account is deactivated', row.userId);
     if (row.providerId && !(await this.providerEnabled(row.providerId))) {
       return this.refuse('provider_disabled', 'The identity provider of this sign-in is no longer enabled; sign in again', row.userId);
     }
@@ -90,6 +87,8 @@ export class DesktopTokensService implements DesktopTokenVerifier {
       return this.newPair(tx, { familyId: row.familyId, user, client: row.client });
     });
     if (!rotated) return this.reuseDetected(row.familyId, row.userId);
+    // The family's earlier access token was deleted with the rotation: no instance serves it after this.
+    await this.accessTokens.settled();
     this.metrics.refreshes.inc({ outcome: 'refreshed' });
     await this.audit.record({ type: 'token.refreshed', userId: user.id, email: user.email, providerId: row.providerId ?? undefined, details: { client: row.client, familyId: row.familyId } });
     return rotated;
@@ -98,30 +97,44 @@ export class DesktopTokensService implements DesktopTokenVerifier {
   /**
    * The lookup is by SHA-256 digest through a unique index, so the digest of a guess reveals
    * nothing about a stored token. The user must still be active: deactivation stops tokens at once.
+   * Both are served from short-lived caches that every revocation clears on every instance.
    */
   async verify(token: string): Promise<User | undefined> {
     if (!token.startsWith(`${ACCESS_PREFIX}_`)) return undefined;
-    const found = await this.repository.findActiveAccessToken(sha256Hex(token));
-    if (!found) return undefined;
-    if (!found.lastUsedAt || Date.now() - found.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
-      await this.repository.touch(found.id).catch((error: Error) => this.logger.warn(`last_used_at not written: ${error.message}`));
+    const grant = await this.accessTokens.find(sha256Hex(token));
+    if (!grant) return undefined;
+    const user = await this.users.find(grant.userId);
+    if (user && (grant.lastUsedAt === undefined || Date.now() - grant.lastUsedAt > LAST_USED_GRANULARITY_MS)) {
+      // Noted before the write, so the calls right behind this one do not write as well.
+      grant.lastUsedAt = Date.now();
+      await this.repository.touch(grant.id).catch((error: Error) => this.logger.warn(`last_used_at not written: ${error.message}`));
     }
-    return found.user;
+    return user;
   }
+
+  /*
+   * Every revocation below deletes rows and returns once every instance refuses the tokens
+   * (AccessTokenCache.settled): the next call anywhere is refused, cached copies included.
+   */
 
   /** The Studio's own sign-out: the access token and the refresh family behind it end. */
   async revoke(token: string, user?: User): Promise<boolean> {
     const revoked = await this.repository.deleteByAccessHash(sha256Hex(token));
+    if (revoked) await this.accessTokens.settled();
     if (revoked && user) await this.audit.record({ type: 'logout', userId: user.id, email: user.email, details: { via: 'desktop-token' } });
     return revoked;
   }
 
-  revokeById(id: string): Promise<{ userId: string } | undefined> {
-    return this.repository.deleteById(id);
+  async revokeById(id: string): Promise<{ userId: string } | undefined> {
+    const revoked = await this.repository.deleteById(id);
+    if (revoked) await this.accessTokens.settled();
+    return revoked;
   }
 
-  revokeAllForUser(userId: string): Promise<number> {
-    return this.repository.deleteAllForUser(userId);
+  async revokeAllForUser(userId: string): Promise<number> {
+    const revoked = await this.repository.deleteAllForUser(userId);
+    if (revoked > 0) await this.accessTokens.settled();
+    return revoked;
   }
 
   listForUser(userId: string): Promise<DesktopToken[]> {
@@ -129,25 +142,33 @@ export class DesktopTokensService implements DesktopTokenVerifier {
   }
 
   private async newPair(tx: EntityManager, pair: { familyId: string; user: User; client: TokenClient; handoffId?: string }): Promise<IssuedTokens> {
+    const issued = this.newSecrets(pair);
+    await this.repository.insertPair(tx, { ...issued.pair, familyId: pair.familyId });
+    return issued.tokens;
+  }
+
+  /** A fresh access and refresh token: their clear values for the answer, their digests for the rows. */
+  private newSecrets(pair: { user: User; client: TokenClient; handoffId?: string }): { tokens: IssuedTokens; pair: Omit<NewTokenPair, 'familyId'> } {
     const expiresIn = this.config.desktop.tokenTtlSeconds;
     const accessToken = newSecret(ACCESS_PREFIX);
     const refreshToken = newSecret(REFRESH_PREFIX);
-    await this.repository.insertPair(tx, {
-      familyId: pair.familyId,
-      userId: pair.user.id,
-      client: pair.client,
-      handoffId: pair.handoffId,
-      accessHash: sha256Hex(accessToken),
-      accessExpiresAt: new Date(Date.now() + expiresIn * 1000),
-      refreshHash: sha256Hex(refreshToken),
-    });
     return {
-      accessToken,
-      tokenType: 'Bearer',
-      expiresIn,
-      refreshToken,
-      refreshExpiresIn: this.config.desktop.refreshTtlSeconds,
-      user: { id: pair.user.id, email: pair.user.email, displayName: pair.user.displayName },
+      tokens: {
+        accessToken,
+        tokenType: 'Bearer',
+        expiresIn,
+        refreshToken,
+        refreshExpiresIn: this.config.desktop.refreshTtlSeconds,
+        user: { id: pair.user.id, email: pair.user.email, displayName: pair.user.displayName },
+      },
+      pair: {
+        userId: pair.user.id,
+        client: pair.client,
+        handoffId: pair.handoffId,
+        accessHash: sha256Hex(accessToken),
+        accessExpiresAt: new Date(Date.now() + expiresIn * 1000),
+        refreshHash: sha256Hex(refreshToken),
+      },
     };
   }
 
@@ -166,8 +187,8 @@ export class DesktopTokensService implements DesktopTokenVerifier {
   }
 
   private async activeUser(userId: string): Promise<User> {
-    const user = await this.users.findById(userId);
-    if (!user?.active) throw invalidGrant('The account is deactivated');
+    const user = await this.users.find(userId);
+    if (!user) throw invalidGrant('The account is deactivated');
     return user;
   }
 
@@ -177,6 +198,7 @@ export class DesktopTokensService implements DesktopTokenVerifier {
 
   private async reuseDetected(familyId: string, userId: string): Promise<never> {
     await this.repository.deleteFamily(familyId);
+    await this.accessTokens.settled();
     this.metrics.reuseDetections.inc();
     this.metrics.refreshes.inc({ outcome: 'reuse_detected' });
     this.logger.warn(`refresh token reused: family ${familyId} of user ${userId} ended`);

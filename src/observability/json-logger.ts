@@ -61,6 +61,8 @@ export class JsonLogger implements LoggerService {
    * redirect URLs carry one-time codes and state there.
    */
   requestLine = (req: Request, res: Response, next: NextFunction): void => {
+    // Below the level that writes these lines, a request costs nothing here.
+    if (!this.pino.isLevelEnabled('info')) return next();
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       this.pino.info(

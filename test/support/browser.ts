@@ -20,6 +20,8 @@ export interface Page {
 interface StoredCookie {
   value: string;
   expires?: number;
+  /** The Set-Cookie line it came from, attributes included. */
+  line?: string;
 }
 
 export class TestBrowser {
@@ -66,6 +68,11 @@ export class TestBrowser {
     return this.jar.get(hostname)?.get(name)?.value;
   }
 
+  /** The Set-Cookie line that last set this cookie (HttpOnly, SameSite, Expires and so on). */
+  setCookieLine(hostname: string, name: string): string | undefined {
+    return this.jar.get(hostname)?.get(name)?.line;
+  }
+
   setCookie(hostname: string, name: string, value: string): void {
     if (!this.jar.has(hostname)) this.jar.set(hostname, new Map());
     this.jar.get(hostname)!.set(name, { value });
@@ -97,7 +104,7 @@ export class TestBrowser {
       const maxAgeAttr = attributes.find((a) => a.toLowerCase().startsWith('max-age='));
       const expires = maxAgeAttr ? Date.now() + Number(maxAgeAttr.slice(8)) * 1000 : expiresAttr ? Date.parse(expiresAttr.slice(8)) : undefined;
       if (expires !== undefined && expires <= Date.now()) cookies.delete(name);
-      else cookies.set(name, { value, expires });
+      else cookies.set(name, { value, expires, line });
     }
   }
 }

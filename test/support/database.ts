@@ -26,9 +26,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await pool.end();
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
-      // pg's pool.end() resolves before its sockets have closed; a FORCE drop that cuts one of them
-      // makes that client throw "terminating connection" with no listener left. Wait for them first.
-      for (let i = 0; i < 40; i++) {
+      // A pool's end() resolves before its sockets have closed: give connections that are already
+      // closing a moment, so FORCE does not cut one mid-goodbye and raise an error in its owner.
+      for (let waited = 0; waited < 3_000; waited += 50) {
         const [{ n }] = (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name])).rows;
         if (n === 0) break;
         await new Promise((resolve) => setTimeout(resolve, 50));

@@ -16,6 +16,9 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Deny by default: a route is open only when its decorator says so. */
 @Injectable()
 export class AccessGuard implements CanActivate {
+  /** A route's rule never changes, so it is looked up in the decorators' metadata once per handler. */
+  private readonly rules = new WeakMap<object, AccessRule>();
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly reflector: Reflector,
@@ -24,11 +27,16 @@ export class AccessGuard implements CanActivate {
     private readonly csrf: CsrfService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_METADATA, [context.getHandler(), context.getClass()]) ?? {};
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const rule = this.ruleOf(context);
+    // Answered without a promise: open routes (health probes above all) should cost next to nothing here.
     if (rule.public) return true;
     // The route's own DesktopTokenGuard (attached by the same decorator) does the checking.
     if (rule.desktopToken) return true;
+    return this.check(context, rule);
+  }
+
+  private async check(context: ExecutionContext, rule: AccessRule): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request>();
     const principal = await this.authenticate(req, rule);
     if (!principal) {
@@ -53,6 +61,16 @@ export class AccessGuard implements CanActivate {
     }
     req.principal = principal;
     return true;
+  }
+
+  private ruleOf(context: ExecutionContext): AccessRule {
+    const handler = context.getHandler();
+    let rule = this.rules.get(handler);
+    if (!rule) {
+      rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_METADATA, [handler, context.getClass()]) ?? {};
+      this.rules.set(handler, rule);
+    }
+    return rule;
   }
 
   private async authenticate(req: Request, rule: AccessRule): Promise<Principal | undefined> {

@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import type { User } from '../../users/user.entity.js';
-import { UsersService } from '../../users/users.service.js';
 import { currentRequest } from '../../observability/request-context.js';
+import { ActiveUsersService } from './active-users.service.js';
 import { SESSION_STORE } from './session.constants.js';
 import type { SessionRecord } from './session.entity.js';
 import type { TypeOrmSessionStore } from './typeorm-session.store.js';
@@ -36,7 +36,7 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(SESSION_STORE) private readonly store: TypeOrmSessionStore,
-    private readonly users: UsersService,
+    private readonly users: ActiveUsersService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -76,8 +76,8 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
     if (!session?.userId) return undefined;
     const tooOld =
       !session.authenticatedAt || Date.now() - session.authenticatedAt > this.config.session.absoluteTimeoutSeconds * 1000 || (session.endsAt !== undefined && Date.now() >= session.endsAt);
-    const user = tooOld ? null : await this.users.findById(session.userId);
-    if (!user?.active) {
+    const user = tooOld ? undefined : await this.users.find(session.userId);
+    if (!user) {
       await this.destroy(req);
       return undefined;
     }
@@ -93,12 +93,15 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /*
-   * Every way a session ends from outside goes through the methods below (and the store's
-   * destroy methods), so that any later cache of sessions has one place to invalidate.
+   * Every way a session ends from outside goes through the methods below (and the store's destroy
+   * methods): each returns once the session is refused here and on every other instance.
    */
 
-  endAllForUser(userId: string): Promise<number> {
-    return this.store.destroyForUser(userId);
+  /** Deactivation or the admin's "end all": every session of the user ends. */
+  async endAllForUser(userId: string): Promise<number> {
+    const ended = await this.store.destroyForUser(userId);
+    this.users.forget(userId);
+    return ended;
   }
 
   /** Ends one session by its public id (the admin's revoke); undefined when there is none. */

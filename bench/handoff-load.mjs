@@ -1,57 +1,42 @@
-// What a complete desktop handoff costs: create (the Studio), the handoff page with a session (the
-// browser), redeem (the Studio), end to end, beside GET /healthz measured in the same run by the
-// same client at the same concurrency, so the ratio means something on any machine.
-// Loopback only; every loop is bounded by time and stops by itself.
+// Load of complete desktop handoffs: create (the Studio), the handoff page with a session and the
+// Open … Studio click (the browser), redeem (the Studio), end to end. Loopback only; every loop is
+// bounded by time and stops by itself.
 import { createHash, randomBytes } from 'node:crypto';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { BENCH_SECONDS, inWorker, percentile, startBenchService, table } from './support.mjs';
+import { inWorker, percentile } from './support.mjs';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY) > 0 ? Number(process.env.BENCH_CONCURRENCY) : 8;
-const SECONDS = Number(process.env.BENCH_SECONDS) > 0 ? BENCH_SECONDS : 10;
 /** Never contacted: the bench reads the code from the Open button's redirect, as the browser would follow it. */
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const WORKER_KIND = 'frontdoor-bench-handoff';
 /** A failing service must not turn a loop into a busy spin of errors. */
 const MAX_ERRORS = 50;
 
-export default async function run({ log }) {
-  const { base, sessionCookie: cookie, close } = await startBenchService();
-  try {
-    await completeHandoff(base, cookie);
-
-    log(`concurrency ${CONCURRENCY}, ${SECONDS} s per case, load from a worker thread, service on ${base}`);
-    const baseline = await inWorker({ kind: 'healthz', base, cookie, seconds: SECONDS, concurrency: CONCURRENCY }, import.meta.url, WORKER_KIND);
-    const handoffs = await inWorker({ kind: 'handoff', base, cookie, seconds: SECONDS, concurrency: CONCURRENCY }, import.meta.url, WORKER_KIND);
-    for (const [name, result] of [['healthz', baseline], ['handoff', handoffs]]) {
-      if (result.errors > 0) throw new Error(`${name}: ${result.errors} failed iteration(s); the first: ${result.firstError}`);
-    }
-    const ratio = handoffs.perSecond / baseline.perSecond;
-    log('');
-    log(
-      table(
-        ['case', 'per second', 'p50 ms', 'p99 ms', 'vs healthz'],
-        [
-          ['(a) GET /healthz', baseline.perSecond.toFixed(0), baseline.p50.toFixed(2), baseline.p99.toFixed(2), '1.00x'],
-          ['(b) full handoff (create, page, redeem)', handoffs.perSecond.toFixed(1), handoffs.p50.toFixed(2), handoffs.p99.toFixed(2), `${ratio.toFixed(3)}x`],
-        ],
-      ),
-    );
-    log(`one complete handoff costs as much service time as about ${(1 / ratio).toFixed(0)} GET /healthz`);
-    return { concurrency: CONCURRENCY, seconds: SECONDS, baseline, handoffs, ratio };
-  } finally {
-    await close();
-  }
+/**
+ * Complete handoffs from `concurrency` loops in a worker thread for `seconds`; each step is timed
+ * on its own, so the note can say where a handoff's time goes.
+ */
+export function measureHandoffs({ base, cookie, seconds, concurrency = CONCURRENCY }) {
+  return inWorker({ kind: 'handoff', base, cookie, seconds, concurrency }, import.meta.url, WORKER_KIND);
 }
 
 /** One Studio login end to end, as the Studio and the signed-in browser do it. */
-async function completeHandoff(base, cookie) {
+export async function completeHandoff(base, cookie, steps) {
   const codeVerifier = randomBytes(32).toString('base64url');
   const codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
+  let mark = performance.now();
+  const lap = (name) => {
+    const now = performance.now();
+    steps?.[name].push(now - mark);
+    mark = now;
+  };
   const handoff = await postJson(`${base}/api/desktop/handoffs`, { client: 'service-studio', codeChallenge, codeChallengeMethod: 'S256', redirectUri: REDIRECT_URI }, 201);
+  lap('create');
   const page = await fetch(`${base}/desktop/handoff/${handoff.id}`, { headers: { cookie }, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
   const body = await page.text();
   const csrf = /<form id="open-form"[^>]*>\s*<input type="hidden" name="_csrf" value="([^"]*)"/.exec(body)?.[1];
   if (page.status !== 200 || !csrf) throw new Error(`handoff page: HTTP ${page.status} without an Open Service Studio button`);
+  lap('page');
   // The click: a form POST that mints the code and redirects to the Studio.
   const open = await fetch(`${base}/desktop/handoff/${handoff.id}/open`, {
     method: 'POST',
@@ -64,8 +49,11 @@ async function completeHandoff(base, cookie) {
   const location = open.headers.get('location');
   if (open.status !== 303 || !location) throw new Error(`Open Service Studio: HTTP ${open.status} without a redirect`);
   const code = new URL(location).searchParams.get('code');
+  lap('open');
   const token = await postJson(`${base}/api/desktop/handoffs/${handoff.id}/token`, { code, codeVerifier }, 200);
   if (!token.accessToken) throw new Error('the redemption answered no token');
+  lap('redeem');
+  return token.accessToken;
 }
 
 async function postJson(url, body, expectStatus) {
@@ -88,7 +76,8 @@ async function healthz(base) {
 
 /** `concurrency` loops, each running one iteration after another until the time is up. */
 async function loadLoop({ kind, base, cookie, seconds, concurrency }) {
-  const iteration = kind === 'healthz' ? () => healthz(base) : () => completeHandoff(base, cookie);
+  const steps = { create: [], page: [], open: [], redeem: [] };
+  const iteration = kind === 'healthz' ? () => healthz(base) : () => completeHandoff(base, cookie, steps);
   const latencies = [];
   let errors = 0;
   let firstError;
@@ -109,7 +98,8 @@ async function loadLoop({ kind, base, cookie, seconds, concurrency }) {
   await Promise.all(Array.from({ length: concurrency }, loop));
   const elapsedSeconds = (performance.now() - startedAt) / 1000;
   latencies.sort((a, b) => a - b);
-  return { count: latencies.length, perSecond: latencies.length / elapsedSeconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, firstError };
+  const stepP50 = Object.fromEntries(Object.entries(steps).map(([name, values]) => [name, percentile(values.sort((a, b) => a - b), 50)]));
+  return { count: latencies.length, perSecond: latencies.length / elapsedSeconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), stepP50, errors, firstError };
 }
 
 if (!isMainThread && workerData?.kind === WORKER_KIND) parentPort.postMessage(await loadLoop(workerData.options));

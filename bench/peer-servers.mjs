@@ -1,0 +1,87 @@
+// The two routes our guarded console page is compared with, each in its own process so that it
+// gets a core of its own like the service does:
+//   node bench/peer-servers.mjs peer   express-openid-connect 3.4 (encrypted-cookie sessions) protecting the page
+//   node bench/peer-servers.mjs bare   a bare NestJS route serving the same page, no authentication at all
+//                                      (and bare twins of /healthz and /api/desktop/me's JSON)
+// Both render the page with the service's own HTML helpers, so every server sends the same bytes of work.
+// Prints "listening <port>" on stdout once it answers.
+import 'reflect-metadata';
+import { page, html } from '../dist/common/html.js';
+
+const [mode] = process.argv.slice(2);
+const port = Number(process.env.PORT);
+
+/** The Service Center page as the service renders it for a signed-in developer. */
+function consolePage(user, originalUrl) {
+  return page({
+    title: 'Service Center',
+    header: html`<span>${user.displayName} &lt;${user.email}&gt;
+    <form class="inline" method="post" action="/auth/logout"><button type="submit" class="secondary">Log out</button></form></span>`,
+    body: html`<h1>Service Center</h1>
+        <p>Manage and monitor this environment.</p>
+        <dl>
+          <dt>Signed in as</dt><dd id="signed-in-user">${user.displayName}</dd>
+          <dt>Email</dt><dd>${user.email}</dd>
+          <dt>Roles</dt><dd>${user.roles.join(', ')}</dd>
+          <dt>Page</dt><dd><code>${originalUrl}</code></dd>
+        </dl>`,
+  });
+}
+
+if (mode === 'peer') {
+  const { default: express } = await import('express');
+  const { auth } = await import('express-openid-connect');
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    auth({
+      issuerBaseURL: process.env.ISSUER,
+      baseURL: process.env.PUBLIC_URL,
+      clientID: process.env.CLIENT_ID,
+      clientSecret: process.env.CLIENT_SECRET,
+      clientAuthMethod: 'client_secret_post',
+      secret: process.env.COOKIE_SECRET,
+      authRequired: true,
+      idpLogout: false,
+      authorizationParams: { response_type: 'code', response_mode: 'query', scope: 'openid profile email' },
+      httpTimeout: 5000,
+    }),
+  );
+  app.get('/servicecenter', (req, res) => {
+    const claims = req.oidc.user;
+    res.type('html').send(consolePage({ displayName: claims.name ?? claims.email, email: claims.email, roles: ['developer'] }, req.originalUrl));
+  });
+  app.listen(port, '127.0.0.1', () => console.log(`listening ${port}`));
+} else if (mode === 'bare') {
+  const { Controller, Get, Module, Req } = await import('@nestjs/common');
+  const { NestFactory } = await import('@nestjs/core');
+  const user = { displayName: 'Dev Eloper', email: 'dev@example.com', roles: ['developer'] };
+  const me = { id: '00000000-0000-4000-8000-000000000000', email: user.email, displayName: user.displayName };
+  class PageController {
+    show(req) {
+      return consolePage(user, req.originalUrl);
+    }
+    health() {
+      return { status: 'ok' };
+    }
+    me() {
+      return me;
+    }
+  }
+  // Decorators applied by hand: this file is plain JavaScript.
+  const route = (path, method) => Reflect.decorate([Get(path)], PageController.prototype, method, Object.getOwnPropertyDescriptor(PageController.prototype, method));
+  route('servicecenter', 'show');
+  route('healthz', 'health');
+  route('me', 'me');
+  Req()(PageController.prototype, 'show', 0);
+  const BarePageController = Reflect.decorate([Controller()], PageController);
+  class BareModule {}
+  const App = Reflect.decorate([Module({ controllers: [BarePageController] })], BareModule);
+  const app = await NestFactory.create(App, { logger: ['error'] });
+  app.getHttpAdapter().getInstance().disable('x-powered-by');
+  await app.listen(port, '127.0.0.1');
+  console.log(`listening ${port}`);
+} else {
+  console.error('usage: node bench/peer-servers.mjs peer|bare');
+  process.exit(2);
+}

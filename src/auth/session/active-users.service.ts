@@ -1,0 +1,48 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import type { User } from '../../users/user.entity.js';
+import { UsersService } from '../../users/users.service.js';
+import { RevocationListener } from './revocation-listener.js';
+import { TtlCache } from './ttl-cache.js';
+
+const MAX_CACHED_USERS = 10_000;
+
+/**
+ * The user behind a session or a desktop token, checked on every guarded request, read from the
+ * database at most once per few seconds per user. Any change to a user's row (deactivation, roles)
+ * is announced by the database and drops the cached copy on every instance.
+ */
+@Injectable()
+export class ActiveUsersService {
+  private readonly cached: TtlCache<User>;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly users: UsersService,
+    private readonly listener: RevocationListener,
+  ) {
+    this.cached = new TtlCache(config.session.cacheSeconds * 1000, MAX_CACHED_USERS);
+    listener.on('u', (id) => this.cached.delete(id));
+    listener.onReset(() => this.cached.clear());
+  }
+
+  /** The user if it exists and is active; callers get their own copy, never the cached object. */
+  async find(id: string): Promise<User | undefined> {
+    const hit = this.cached.get(id);
+    if (hit) return copy(hit);
+    const mark = this.listener.snapshot();
+    const user = await this.users.findById(id);
+    if (!user?.active) return undefined;
+    if (this.listener.unchanged(mark)) this.cached.set(id, copy(user));
+    return user;
+  }
+
+  /** This instance forgets the user at once; the database tells the others. */
+  forget(id: string): void {
+    this.listener.announce('u', id);
+  }
+}
+
+function copy(user: User): User {
+  return Object.assign(Object.create(Object.getPrototypeOf(user) as object) as User, user, { roles: [...user.roles] });
+}
