@@ -51,13 +51,18 @@ export class AdminSessionsService {
     await this.audit.record({ type: 'admin.session.revoked', actorId: actor.id, userId, email: user.email, details: { scope: 'all', sessions, desktopTokens: tokens } });
   }
 
-  async endSession(id: string, actor: User): Promise<void> {
-    const ended = await this.sessions.endById(id);
+  /** Ends one console session; with `ownerId` (a user's page), only if it is that user's. */
+  async endSession(id: string, actor: User, ownerId?: string): Promise<void> {
+    const ended = await this.sessions.endById(id, ownerId);
     if (!ended) throw new DomainException('session_not_found', HttpStatus.NOT_FOUND, `No session with id ${id}`);
     await this.audit.record({ type: 'admin.session.revoked', actorId: actor.id, userId: ended.userId ?? undefined, details: { scope: 'console-session', sessionId: id } });
   }
 
-  async revokeDesktopToken(id: string, actor: User): Promise<void> {
+  /** Revokes one desktop token; with `ownerId` (a user's page), only if it is that user's. */
+  async revokeDesktopToken(id: string, actor: User, ownerId?: string): Promise<void> {
+    if (ownerId && !(await this.desktopTokens.listForUser(ownerId)).some((token) => token.id === id)) {
+      throw new DomainException('desktop_token_not_found', HttpStatus.NOT_FOUND, `No desktop token with id ${id}`);
+    }
     const revoked = await this.desktopTokens.revokeById(id);
     if (!revoked) throw new DomainException('desktop_token_not_found', HttpStatus.NOT_FOUND, `No desktop token with id ${id}`);
     await this.audit.record({ type: 'admin.session.revoked', actorId: actor.id, userId: revoked.userId, details: { scope: 'desktop-token', desktopTokenId: id } });

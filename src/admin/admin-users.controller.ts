@@ -43,6 +43,7 @@ export class AdminUsersController {
   @Patch(':id')
   @ApiOkResponse({ type: UserDto })
   @ApiNotFoundResponse()
+  @ApiConflictResponse({ description: 'The change would leave no active admin.' })
   async update(@Param('id', uuid) id: string, @Body() body: UpdateUserDto, @Req() req: Request): Promise<UserDto> {
     return UserDto.from(await this.admin.update(id, body, req.principal!.user));
   }
@@ -50,6 +51,7 @@ export class AdminUsersController {
   @Delete(':id')
   @ApiOkResponse({ type: UserDto, description: 'The user is deactivated (kept, with active false); their sessions end at once.' })
   @ApiNotFoundResponse()
+  @ApiConflictResponse({ description: 'The user is the last active admin.' })
   async deactivate(@Param('id', uuid) id: string, @Req() req: Request): Promise<UserDto> {
     return UserDto.from(await this.admin.deactivate(id, req.principal!.user));
   }

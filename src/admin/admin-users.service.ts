@@ -3,10 +3,13 @@ import { AuditService } from '../audit/audit.service.js';
 import { SessionService } from '../auth/session/session.service.js';
 import { DesktopTokensService } from '../desktop-tokens/desktop-tokens.service.js';
 import type { User } from '../users/user.entity.js';
-import { UsersService } from '../users/users.service.js';
-import type { CreateUserDto, UpdateUserDto } from './dto/user.dto.js';
+import { UsersService, type NewUser, type UserChanges } from '../users/users.service.js';
 
-/** User administration: the users module's rules plus what ends with a user's access. */
+/**
+ * User administration: the users module's rules plus what ends with a user's access, and the
+ * audit trail of each change. The admin API and LifeTime's pages both go through here; a user's
+ * sessions and tokens are AdminSessionsService's.
+ */
 @Injectable()
 export class AdminUsersService {
   private readonly logger = new Logger(AdminUsersService.name);
@@ -18,23 +21,21 @@ export class AdminUsersService {
     private readonly audit: AuditService,
   ) {}
 
-  async create(input: CreateUserDto, actor: User): Promise<User> {
+  async create(input: NewUser, actor: User): Promise<User> {
     const user = await this.users.create(input);
     await this.audit.record({ type: 'admin.user.created', actorId: actor.id, userId: user.id, email: user.email, details: { roles: user.roles } });
     return user;
   }
 
-  async update(id: string, changes: UpdateUserDto, actor: User): Promise<User> {
+  async update(id: string, changes: UserChanges, actor: User): Promise<User> {
     const user = await this.users.update(id, changes);
     if (changes.active === false) await this.endAccess(user, actor);
-    else await this.audit.record({ type: 'admin.user.updated', actorId: actor.id, userId: user.id, email: user.email, details: { changed: Object.keys(changes), roles: user.roles, active: user.active } });
+    else await this.audit.record({ type: 'admin.user.updated', actorId: actor.id, userId: user.id, email: user.email, details: describeChanges(changes) });
     return user;
   }
 
-  async deactivate(id: string, actor: User): Promise<User> {
-    const user = await this.users.update(id, { active: false });
-    await this.endAccess(user, actor);
-    return user;
+  deactivate(id: string, actor: User): Promise<User> {
+    return this.update(id, { active: false }, actor);
   }
 
   private async endAccess(user: User, actor: User): Promise<void> {
@@ -44,4 +45,12 @@ export class AdminUsersService {
     this.logger.log(`user ${user.id} deactivated by ${actor.id}; ${ended} session(s) ended, ${revoked} desktop token(s) revoked`);
     await this.audit.record({ type: 'admin.user.deactivated', actorId: actor.id, userId: user.id, email: user.email, details: { sessions: ended, desktopTokens: revoked } });
   }
+}
+
+function describeChanges(changes: UserChanges): Record<string, string | boolean | string[]> {
+  const details: Record<string, string | boolean | string[]> = { changed: Object.keys(changes) };
+  if (changes.displayName !== undefined) details.displayName = changes.displayName;
+  if (changes.roles !== undefined) details.roles = changes.roles;
+  if (changes.active !== undefined) details.active = changes.active;
+  return details;
 }

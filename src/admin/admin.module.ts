@@ -8,6 +8,6 @@ import { AdminUsersService } from './admin-users.service.js';
 @Module({
   controllers: [AdminUsersController, AdminSessionsController, AdminIdentityProvidersController],
   providers: [AdminUsersService, AdminSessionsService],
-  exports: [AdminSessionsService],
+  exports: [AdminUsersService, AdminSessionsService],
 })
 export class AdminModule {}

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { DomainException } from '../common/domain.exception.js';
@@ -8,6 +8,9 @@ import { RateLimited } from '../limits/rate-limit.guard.js';
 import { chooserPage } from './chooser-page.js';
 import { CsrfService } from './csrf.service.js';
 import { Public } from './decorators.js';
+import { safeReturnTo } from './return-to.js';
+import { SessionService } from './session/session.service.js';
+import { anotherAccountLink } from './switch-account.js';
 import { LoginService } from './login.service.js';
 
 /** Remembers the provider a browser signed in with last, so it skips the chooser next time. */
@@ -22,6 +25,7 @@ export class AuthController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly login: LoginService,
+    private readonly sessions: SessionService,
     private readonly csrf: CsrfService,
   ) {}
 
@@ -33,6 +37,7 @@ export class AuthController {
     @Query('returnTo') rawReturnTo: unknown,
     @Query('email') email: unknown,
     @Query('choose') forceChooser: unknown,
+    @Query('prompt') prompt: unknown,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
@@ -46,9 +51,12 @@ export class AuthController {
       throw new DomainException('no_provider', HttpStatus.SERVICE_UNAVAILABLE, 'No identity provider is enabled in this environment.', {
         title: 'Sign-in is unavailable',
         detail: 'Tell the platform team: an identity provider must be enabled.',
+        actions: this.config.breakGlass.enabled
+          ? html`<p class="muted">Platform administrators can still reach LifeTime to repair sign-in: <a href="/auth/break-glass">break-glass sign-in</a>.</p>`
+          : undefined,
       });
     }
-    if (decision.kind === 'start') return this.login.start(decision.providerId, returnTo, req, res, decision.loginHint);
+    if (decision.kind === 'start') return this.login.start(decision.providerId, returnTo, req, res, { loginHint: decision.loginHint, ...loginPrompt(prompt) });
     const providers = this.login.providers();
     res
       .status(HttpStatus.OK)
@@ -58,6 +66,7 @@ export class AuthController {
         chooserPage({
           providers,
           returnTo,
+          ...loginPrompt(prompt),
           notice: decision.notice,
           email: typeof email === 'string' ? email : undefined,
           emailRouting: providers.some((provider) => provider.emailDomains.length > 0),
@@ -72,11 +81,25 @@ export class AuthController {
     @Param('providerId') providerId: string,
     @Query('returnTo') returnTo: unknown,
     @Query('login_hint') loginHint: unknown,
+    @Query('prompt') prompt: unknown,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
     const hint = typeof loginHint === 'string' && loginHint.length <= LOGIN_HINT_MAX ? loginHint : undefined;
-    return this.login.start(providerId, returnTo, req, res, hint);
+    return this.login.start(providerId, returnTo, req, res, { loginHint: hint, ...loginPrompt(prompt) });
+  }
+
+  /** **Use another account**: ends this session, then a login at which the provider asks for the account again. */
+  @Public()
+  @Post('switch-account')
+  @HttpCode(303)
+  async switchAccount(@Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const next = `/auth/login?prompt=login&returnTo=${encodeURIComponent(safeReturnTo(body?.returnTo))}`;
+    // No stored session: nothing to end and nothing to forge, as for Log out.
+    if (!req.session?.userId) return res.redirect(303, next);
+    this.csrf.verify(req);
+    await this.sessions.end(req, res);
+    res.redirect(303, next);
   }
 
   @Public()
@@ -120,9 +143,15 @@ export class AuthController {
         <p>Your session in this environment has ended.</p>
         <p><a class="button" href="/servicecenter">Sign in to Service Center</a>
         <a class="button secondary" href="/lifetime">Sign in to LifeTime</a></p>
-        ${several ? html`<p class="muted"><a href="/auth/login?choose=1&amp;returnTo=%2Fservicecenter">Sign in with another provider</a></p>` : ''}`,
+        ${several ? html`<p class="muted"><a href="/auth/login?choose=1&amp;returnTo=%2Fservicecenter">Sign in with another provider</a></p>` : ''}
+        <p class="muted">Not you, or need a different account? ${anotherAccountLink('/')}</p>`,
     });
   }
+}
+
+/** Only `prompt=login` is passed on; anything else is ignored. */
+function loginPrompt(prompt: unknown): { prompt?: 'login' } {
+  return prompt === 'login' ? { prompt: 'login' } : {};
 }
 
 function readCookie(req: Request, name: string): string | undefined {

@@ -9,6 +9,9 @@ import { UsersModule } from '../users/users.module.js';
 import { ApiToken } from './api-token.entity.js';
 import { ApiTokensService } from './api-tokens.service.js';
 import { AuthController } from './auth.controller.js';
+import { BreakGlassAttemptsRepository } from './break-glass/break-glass-attempts.repository.js';
+import { BreakGlassController } from './break-glass/break-glass.controller.js';
+import { BreakGlassService } from './break-glass/break-glass.service.js';
 import { BackchannelLogoutController } from './backchannel/backchannel-logout.controller.js';
 import { BackchannelLogoutService } from './backchannel/backchannel-logout.service.js';
 import { LogoutTokenJti } from './backchannel/logout-token-jti.entity.js';
@@ -30,7 +33,7 @@ export const ROUTES_WITHOUT_SESSION = ['healthz', 'readyz', 'api/desktop/{*path}
 @Global()
 @Module({
   imports: [UsersModule, TypeOrmModule.forFeature([SessionRecord, ApiToken, LogoutTokenJti])],
-  controllers: [AuthController, BackchannelLogoutController],
+  controllers: [AuthController, BackchannelLogoutController, BreakGlassController],
   providers: [
     {
       provide: SESSION_STORE,
@@ -47,6 +50,8 @@ export const ROUTES_WITHOUT_SESSION = ['healthz', 'readyz', 'api/desktop/{*path}
     LogoutTokenJtisRepository,
     BackchannelLogoutService,
     LoginEvents,
+    BreakGlassAttemptsRepository,
+    BreakGlassService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
   exports: [SessionService, ActiveUsersService, RevocationListener, CsrfService, ApiTokensService, LoginEvents, UsersModule],

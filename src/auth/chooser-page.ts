@@ -7,11 +7,14 @@ export interface ChooserPageOptions {
   /** Show the email box only when at least one provider lists email domains. */
   emailRouting: boolean;
   email?: string;
+  /** `login` when switching accounts: passed on so the provider asks for the account again. */
+  prompt?: 'login';
 }
 
 /** The sign-in chooser: one button per enabled provider, and an email box that finds the right one. */
 export function chooserPage(options: ChooserPageOptions): string {
   const returnTo = encodeURIComponent(options.returnTo);
+  const prompt = options.prompt ? `&prompt=${options.prompt}` : '';
   return page({
     title: 'Sign in',
     body: html`<h1>Sign in</h1>
@@ -19,6 +22,7 @@ export function chooserPage(options: ChooserPageOptions): string {
       ${options.emailRouting
         ? html`<form method="get" action="/auth/login" id="email-routing">
             <input type="hidden" name="returnTo" value="${options.returnTo}">
+            ${options.prompt ? html`<input type="hidden" name="prompt" value="${options.prompt}">` : ''}
             <p><label for="email">Work email</label><br>
               <input id="email" name="email" type="email" autocomplete="username" value="${options.email ?? ''}" required>
               <button type="submit">Continue</button></p>
@@ -27,7 +31,7 @@ export function chooserPage(options: ChooserPageOptions): string {
         : html`<p class="muted">Choose how to sign in:</p>`}
       <ul class="providers">
         ${options.providers.map(
-          (provider) => html`<li><a class="button provider" data-provider="${provider.id}" href="/auth/login/${encodeURIComponent(provider.id)}?returnTo=${returnTo}">Sign in with ${provider.displayName}</a></li>`,
+          (provider) => html`<li><a class="button provider" data-provider="${provider.id}" href="/auth/login/${encodeURIComponent(provider.id)}?returnTo=${returnTo}${prompt}">Sign in with ${provider.displayName}</a></li>`,
         )}
       </ul>`,
   });

@@ -12,6 +12,8 @@ export interface AccessRule {
   apiTokens?: boolean;
   /** A browser without a session is sent to the login instead of getting 401. */
   browserLogin?: boolean;
+  /** A break-glass session (local password, LifeTime only) may use this route. */
+  breakGlass?: boolean;
   /** Desktop Studio tokens only; checked by DesktopTokenGuard, which `@DesktopApi()` attaches. */
   desktopToken?: boolean;
 }
@@ -21,6 +23,9 @@ export const Public = () => SetMetadata(ACCESS_METADATA, { public: true } satisf
 
 /** Browser pages: a signed-in session, or a redirect to the identity provider. */
 export const BrowserSession = () => SetMetadata(ACCESS_METADATA, { browserLogin: true } satisfies AccessRule);
+
+/** LifeTime's pages: an admin's session, including a break-glass one; without a session, the login. */
+export const LifeTimePage = () => SetMetadata(ACCESS_METADATA, { browserLogin: true, roles: ['admin'], breakGlass: true } satisfies AccessRule);
 
 /** Admin API: an admin API token or an admin's same-origin session. */
 export const AdminApi = () =>

@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../observability/metrics.service.js';
 import { DomainException } from '../common/domain.exception.js';
+import { html } from '../common/html.js';
 import { s256 } from '../common/secrets.js';
 import { asProviderCallError, ProviderCallError, providerFailure } from '../common/http-timeout.js';
 import type { User } from '../users/user.entity.js';
@@ -15,8 +16,10 @@ import { IdentityProviderRegistry } from '../identity-providers/identity-provide
 import { ProviderHealthService } from '../identity-providers/provider-health.service.js';
 import { LoginEvents } from './login-events.js';
 import { chooseProvider, type ChooserDecision } from './provider-chooser.js';
+import { CsrfService } from './csrf.service.js';
 import { safeReturnTo } from './return-to.js';
 import { SessionService } from './session/session.service.js';
+import { anotherAccountLink, switchAccountForm } from './switch-account.js';
 import type { AuthorizationOptions, VerifiedOidcLogin } from './strategies/oidc.strategy.js';
 import type { LoginAppState } from './strategies/oidc-state.store.js';
 
@@ -39,6 +42,7 @@ export class LoginService {
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
     private readonly events: LoginEvents,
+    private readonly csrf: CsrfService,
     private readonly health: ProviderHealthService,
   ) {}
 
@@ -52,21 +56,30 @@ export class LoginService {
     return chooseProvider(this.registry.all(), input);
   }
 
-  /** Redirects the browser to the provider's authorization endpoint. */
-  async start(providerId: string, rawReturnTo: unknown, req: Request, res: Response, loginHint?: string): Promise<void> {
+  /**
+   * Redirects the browser to the provider's authorization endpoint. `prompt: 'login'` makes the
+   * provider ask for the account again even when it has a session (switching accounts).
+   */
+  async start(providerId: string, rawReturnTo: unknown, req: Request, res: Response, extra: { loginHint?: string; prompt?: 'login' } = {}): Promise<void> {
     const provider = this.registry.get(providerId);
-    const strategy = await this.registry.strategy(provider);
+    const strategy = await this.registry.strategy(provider).catch((error: unknown) => {
+      throw this.withBreakGlassLink(error);
+    });
     // The browser would otherwise be sent on to a provider that cannot answer it, and wait there.
     const answering = await this.health.answering(provider);
     if (!answering.ok) {
-      throw new DomainException('provider_unavailable', HttpStatus.SERVICE_UNAVAILABLE, `The identity provider ${provider.displayName} is not answering right now.`, {
+      throw this.withBreakGlassLink(new DomainException('provider_unavailable', HttpStatus.SERVICE_UNAVAILABLE, `The identity provider ${provider.displayName} is not answering right now.`, {
         title: 'Sign-in is unavailable',
         detail: 'Try again in a moment. If it keeps happening, tell the platform team.',
         logDetail: answering.reason,
-      });
+      }));
     }
     const returnTo = this.returnTarget(rawReturnTo);
-    const options: AuthorizationOptions = { state: { returnTo }, ...(loginHint ? { loginHint } : {}) };
+    const options: AuthorizationOptions = {
+      state: { returnTo },
+      ...(extra.loginHint ? { loginHint: extra.loginHint } : {}),
+      ...(extra.prompt ? { prompt: extra.prompt } : {}),
+    };
     if (provider.supportsPkce) {
       // RFC 7636: 32 random bytes give a 43-character verifier; only its S256 hash travels.
       const codeVerifier = randomBytes(32).toString('base64url');
@@ -138,7 +151,7 @@ export class LoginService {
     const account = stringClaim(claims.email) ?? stringClaim(claims.preferred_username) ?? String(claims.sub);
     if (!resolution.ok) {
       await this.events.refused({ returnTo: safeReturnTo(returnTo), reason: 'not_registered' });
-      const refusal = this.notRegistered(req, account, resolution);
+      const refusal = this.notRegistered(req, account, resolution, safeReturnTo(returnTo));
       refusedAccount.set(refusal, account);
       throw refusal;
     }
@@ -168,6 +181,15 @@ export class LoginService {
     const provider = this.registry.find(ended.providerId);
     if (provider) await provider.status();
     return provider?.logoutUrl({ idTokenHint: ended.idToken, postLogoutRedirectUri: signedOut }) ?? '/auth/signed-out';
+  }
+
+  /** "Sign-in is unavailable" points admins to the break-glass page, where it is turned on. */
+  private withBreakGlassLink(error: unknown): unknown {
+    if (!(error instanceof DomainException) || error.code !== 'provider_unavailable' || !this.config.breakGlass.enabled) return error;
+    return new DomainException(error.code, error.status, error.message, {
+      ...error.options,
+      actions: html`<p class="muted">Platform administrators can still reach LifeTime to repair sign-in: <a href="/auth/break-glass">break-glass sign-in</a>.</p>`,
+    });
   }
 
   private runCallback(strategy: passport.Strategy, req: Request): Promise<PassportOutcome> {
@@ -218,12 +240,14 @@ export class LoginService {
     });
   }
 
-  private notRegistered(req: Request, account: string, resolution: Exclude<LoginResolution, { ok: true }>): DomainException {
+  private notRegistered(req: Request, account: string, resolution: Exclude<LoginResolution, { ok: true }>, returnTo: string): DomainException {
     this.logger.warn(`req=${req.id} login refused (${resolution.reason})`);
     return new DomainException('not_registered', HttpStatus.FORBIDDEN, `The account ${account} is not registered in this environment.`, {
       title: 'Not registered in this environment',
-      detail: 'Ask a platform administrator to add you as a user of this environment, then sign in again.',
+      detail: 'Ask a platform administrator to add you as a user of this environment, then sign in again, or sign in with another account.',
       logDetail: resolution.reason,
+      // Without a stored session there is nothing local to end: straight to a login that asks again.
+      actions: req.session?.userId ? switchAccountForm(this.csrf.token(req), returnTo) : anotherAccountLink(returnTo),
     });
   }
 }

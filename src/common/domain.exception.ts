@@ -1,4 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
+import type { Html } from './html.js';
 
 export interface DomainExceptionOptions {
   /** The page's heading (browser routes). */
@@ -11,6 +12,8 @@ export interface DomainExceptionOptions {
   details?: string[];
   /** Sent as `Retry-After` (rate limits, a database that is down). */
   retryAfterSeconds?: number;
+  /** Links or forms shown under the message on the page (browser routes). */
+  actions?: Html;
 }
 
 /**

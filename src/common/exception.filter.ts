@@ -51,6 +51,7 @@ export class AppExceptionFilter implements ExceptionFilter {
 
     const described = describeError(exception);
     const { status, body, title, detail } = described;
+    const actions = exception instanceof DomainException ? exception.options.actions : undefined;
     const line = `req=${req.id} ${req.method} ${req.path} -> ${status} ${body.error}: ${body.message}${body.details ? ` (${body.details.join('; ')})` : ''}`;
     if (status < 500 || exception instanceof DomainException || described.logDetail) {
       // A client error or a known failure: one line, never a stack trace.
@@ -76,6 +77,7 @@ export class AppExceptionFilter implements ExceptionFilter {
           body: html`<h1>${title}</h1>
             <div class="error"><p>${body.message}</p>${body.details ? html`<ul>${body.details.map((d) => html`<li>${d}</li>`)}</ul>` : ''}</div>
             ${detail ? html`<p class="muted">${detail}</p>` : ''}
+            ${actions ?? ''}
             <p><a href="/">Back to the start page</a></p>`,
         }),
       );

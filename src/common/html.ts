@@ -48,9 +48,26 @@ const STYLE = `
   code { background: #eef1f6; padding: .1rem .3rem; border-radius: 4px; }
   dl { display: grid; grid-template-columns: max-content auto; gap: .4rem 1rem; }
   dt { font-weight: 600; }
+  .banner-danger { background: #c62828; color: #fff; padding: .7rem 1rem; border-radius: 6px; margin-bottom: 1rem; }
+  .flash { padding: .6rem 1rem; border-radius: 6px; margin: 1rem 0; }
+  .flash.success { background: #e3f4e6; border-left: 4px solid #2e7d32; }
+  .flash.error { background: #fdecea; border-left: 4px solid #c62828; }
+  nav.tabs { display: flex; gap: 1rem; border-bottom: 1px solid #dde2ec; margin-bottom: 1.2rem; padding-bottom: .5rem; }
+  nav.tabs a { text-decoration: none; }
+  nav.tabs a.current { font-weight: 700; color: #1d2433; }
+  table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
+  th, td { text-align: left; padding: .45rem .5rem; border-bottom: 1px solid #e6e9f0; vertical-align: top; }
+  th { font-size: .85rem; color: #5a6478; }
+  input[type=text], input[type=email], input[type=password], input[type=search], select { font: inherit; padding: .45rem .6rem; border: 1px solid #c5ccd9; border-radius: 6px; }
+  button.danger { background: #c62828; }
+  .tag { display: inline-block; background: #eef1f6; border-radius: 4px; padding: 0 .4rem; font-size: .85rem; }
+  .tag.off { background: #fdecea; color: #8e1c1c; }
+  form.filters { display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: flex-end; margin-bottom: 1rem; }
+  #audit-events { font-size: .85rem; table-layout: fixed; }
+  #audit-events td { overflow-wrap: anywhere; }
   ul.providers { list-style: none; padding: 0; }
   ul.providers li { margin: .6rem 0; }
-  input[type=email] { font: inherit; padding: .5rem; border: 1px solid #c5cbd8; border-radius: 6px; min-width: 18rem; }
+  #email-routing input[type=email] { min-width: 18rem; }
 `;
 
 export interface PageOptions {
@@ -59,8 +76,10 @@ export interface PageOptions {
   header?: Html;
   /** Extra inline script, allowed by a per-page CSP nonce-less hash-free policy only where given. */
   script?: string;
-  /** The per-response nonce of the page's Content-Security-Policy (`script-src 'nonce-…'`), put on `script`. */
+  /** The per-response nonce of the page's Content-Security-Policy (`script-src 'nonce-…'`), put on `script` and `scriptSrc`. */
   scriptNonce?: string;
+  /** A script file of this service to load (it runs only with `scriptNonce`). */
+  scriptSrc?: string;
 }
 
 export function page(options: PageOptions): string {
@@ -76,7 +95,7 @@ export function page(options: PageOptions): string {
 <header><strong>Identity front door</strong>${options.header?.value ?? ''}</header>
 <main>
 ${options.body.value}
-</main>${options.script ? `\n<script${options.scriptNonce ? ` nonce="${escapeHtml(options.scriptNonce)}"` : ''}>${options.script}</script>` : ''}
+</main>${options.script ? `\n<script${options.scriptNonce ? ` nonce="${escapeHtml(options.scriptNonce)}"` : ''}>${options.script}</script>` : ''}${options.scriptSrc && options.scriptNonce ? `\n<script src="${escapeHtml(options.scriptSrc)}" nonce="${escapeHtml(options.scriptNonce)}"></script>` : ''}
 </body>
 </html>`;
 }

@@ -13,6 +13,13 @@ describe('loadConfig', () => {
     expect(config.desktop.handoffTtlSeconds).toBe(600);
   });
 
+  it('reads the break-glass settings: on for 15 minutes by default, false turns it off, bad values refused', () => {
+    expect(loadConfig({}).breakGlass).toEqual({ enabled: true, sessionSeconds: 900 });
+    expect(loadConfig({ BREAK_GLASS_ENABLED: 'false', BREAK_GLASS_SESSION_SECONDS: '300' }).breakGlass).toEqual({ enabled: false, sessionSeconds: 300 });
+    expect(() => loadConfig({ BREAK_GLASS_ENABLED: 'no' })).toThrow('BREAK_GLASS_ENABLED must be true or false');
+    expect(() => loadConfig({ BREAK_GLASS_SESSION_SECONDS: '5' })).toThrow('BREAK_GLASS_SESSION_SECONDS must be an integer >= 60');
+  });
+
   it('stops production start-up with one line naming everything missing', () => {
     let error: unknown;
     try {

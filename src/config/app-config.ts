@@ -35,6 +35,8 @@ export interface AppConfig {
   };
   desktop: { handoffTtlSeconds: number; tokenTtlSeconds: number; refreshTtlSeconds: number; backchannelLogout: 'revoke' | 'keep' };
   audit: { retentionDays: number };
+  /** Local password sign-in for admins to LifeTime when the identity provider is down. */
+  breakGlass: { enabled: boolean; sessionSeconds: number };
   /** When set, /metrics answers only to this bearer token; otherwise only to loopback callers. */
   metricsToken?: string;
   device: { codeTtlSeconds: number; pollIntervalSeconds: number; guessLimitPerAddress: number; guessLimitPerSession: number };
@@ -55,8 +57,6 @@ export interface RateLimitSettings {
   loginPerMinute: number;
   handoffsPerMinute: number;
   redeemAttempts: number;
-  breakGlassPerAccount: number;
-  breakGlassPerAddress: number;
 }
 
 /** A web app behind a reverse proxy that asks this service who may enter (forward auth). */
@@ -103,6 +103,8 @@ export function loadConfig(env: Env): AppConfig {
   }
   const sessionSecret = env.SESSION_SECRET?.trim() || undefined;
   if (sessionSecret && sessionSecret.length < 16) problems.push('SESSION_SECRET must be at least 16 characters');
+  const breakGlassEnabled = env.BREAK_GLASS_ENABLED?.trim().toLowerCase() || 'true';
+  if (!['true', 'false'].includes(breakGlassEnabled)) problems.push(`BREAK_GLASS_ENABLED must be true or false, not "${env.BREAK_GLASS_ENABLED}"`);
   const backchannelDesktop = env.BACKCHANNEL_LOGOUT_DESKTOP?.trim() || 'revoke';
   if (backchannelDesktop !== 'revoke' && backchannelDesktop !== 'keep') problems.push(`BACKCHANNEL_LOGOUT_DESKTOP must be "revoke" or "keep", not "${backchannelDesktop}"`);
   const encryptionKey = env.ENCRYPTION_KEY?.trim() ? parseEncryptionKey(env.ENCRYPTION_KEY) : undefined;
@@ -147,6 +149,10 @@ export function loadConfig(env: Env): AppConfig {
       refreshTtlSeconds: integer(env, 'DESKTOP_REFRESH_TTL_SECONDS', 30 * 24 * 3600, problems, { min: 60 }),
       backchannelLogout: backchannelDesktop as 'revoke' | 'keep',
     },
+    breakGlass: {
+      enabled: breakGlassEnabled !== 'false',
+      sessionSeconds: integer(env, 'BREAK_GLASS_SESSION_SECONDS', 15 * 60, problems, { min: 60, max: 12 * 3600 }),
+    },
     audit: { retentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90, problems, { min: 1 }) },
     metricsToken: env.METRICS_TOKEN?.trim() || undefined,
     device: {
@@ -171,8 +177,6 @@ export function loadConfig(env: Env): AppConfig {
       loginPerMinute: integer(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 30, problems, { min: 1 }),
       handoffsPerMinute: integer(env, 'RATE_LIMIT_HANDOFFS_PER_MINUTE', 20, problems, { min: 1 }),
       redeemAttempts: integer(env, 'RATE_LIMIT_REDEEM_ATTEMPTS', 5, problems, { min: 1, max: 100 }),
-      breakGlassPerAccount: integer(env, 'RATE_LIMIT_BREAK_GLASS_PER_ACCOUNT', 5, problems, { min: 1 }),
-      breakGlassPerAddress: integer(env, 'RATE_LIMIT_BREAK_GLASS_PER_ADDRESS', 20, problems, { min: 1 }),
     },
     logLevel: logLevel as AppConfig['logLevel'],
   };

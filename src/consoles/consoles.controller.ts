@@ -1,25 +1,36 @@
 import { Controller, Get, HttpStatus, NotFoundException, Req } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { CSRF_FIELD, CsrfService } from '../auth/csrf.service.js';
+import { CsrfService } from '../auth/csrf.service.js';
 import { BrowserSession, Public } from '../auth/decorators.js';
+import { SessionService } from '../auth/session/session.service.js';
+import { switchAccountForm } from '../auth/switch-account.js';
 import { DomainException } from '../common/domain.exception.js';
 import { html, page, type Html } from '../common/html.js';
 import type { User } from '../users/user.entity.js';
+import { csrfField, signedInAs } from './console-layout.js';
 import { CONSOLE_ROUTES, CONSOLES, consoleForPath, type ConsoleDefinition } from './consoles.js';
 
 @ApiExcludeController()
 @Controller()
 export class ConsolesController {
-  constructor(private readonly csrf: CsrfService) {}
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly csrf: CsrfService,
+  ) {}
 
+  /** The start page; with a session it says who is signed in and offers Log out. */
   @Public()
   @Get()
-  home(): string {
+  async home(@Req() req: Request): Promise<string> {
+    const user = await this.sessions.currentUser(req);
     return page({
       title: 'Identity front door',
       body: html`<h1>Management consoles</h1>
-        <p class="muted">Sign in with your company account.</p>
+        ${user
+          ? html`<p id="signed-in-as">Signed in as <strong>${user.displayName}</strong> (${user.email}).</p>
+              <form method="post" action="/auth/logout">${csrfField(this.csrf.token(req))}<button type="submit" class="secondary">Log out</button></form>`
+          : html`<p class="muted">Sign in with your company account.</p>`}
         <ul>${CONSOLES.map((c) => html`<li><a href="/${c.path}">${c.title}</a> – ${c.description}</li>`)}</ul>
         <p class="muted">Administrators: the API is described at <a href="/api/docs">/api/docs</a>.</p>`,
     });
@@ -35,6 +46,7 @@ export class ConsolesController {
       throw new DomainException('forbidden', HttpStatus.FORBIDDEN, `${definition.title} needs the ${definition.role} role, which ${user.email} does not have.`, {
         title: `You cannot open ${definition.title}`,
         detail: 'Ask a platform administrator for access, or sign out and use another account.',
+        actions: switchAccountForm(this.csrf.token(req), req.originalUrl),
       });
     }
     return page({
@@ -57,9 +69,4 @@ export class ConsolesController {
 function otherConsoles(current: ConsoleDefinition, user: User): Html | '' {
   const others = CONSOLES.filter((c) => c !== current && (!c.role || user.roles.includes(c.role)));
   return others.length ? html`<p class="muted">Other consoles: ${others.map((c) => html`<a href="/${c.path}">${c.title}</a> `)}</p>` : '';
-}
-
-function signedInAs(user: User, csrfToken: string): Html {
-  return html`<span>${user.displayName} &lt;${user.email}&gt;
-    <form class="inline" method="post" action="/auth/logout"><input type="hidden" name="${CSRF_FIELD}" value="${csrfToken}"><button type="submit" class="secondary">Log out</button></form></span>`;
 }

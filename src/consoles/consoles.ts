@@ -7,15 +7,17 @@ export interface ConsoleDefinition {
   description: string;
   /** The role a user needs; undefined means any active user. */
   role?: Role;
+  /** The console has its own controller and pages (LifeTime); the generic placeholder page skips it. */
+  ownPages?: boolean;
 }
 
 export const CONSOLES: readonly ConsoleDefinition[] = [
   { path: 'servicecenter', title: 'Service Center', description: 'Manage and monitor this environment.' },
-  { path: 'lifetime', title: 'LifeTime', description: 'Manage the infrastructure, teams and application lifecycle.', role: 'admin' },
+  { path: 'lifetime', title: 'LifeTime', description: 'Manage the infrastructure, teams and application lifecycle.', role: 'admin', ownPages: true },
 ];
 
 /** Express route patterns for every console and every path below it. */
-export const CONSOLE_ROUTES = CONSOLES.flatMap((console) => [`/${console.path}`, `/${console.path}/*rest`]);
+export const CONSOLE_ROUTES = CONSOLES.filter((console) => !console.ownPages).flatMap((console) => [`/${console.path}`, `/${console.path}/*rest`]);
 
 export function consoleForPath(path: string): ConsoleDefinition | undefined {
   const first = path.split('/')[1]?.toLowerCase();

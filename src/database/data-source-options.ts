@@ -10,6 +10,7 @@ import { HandoffTicket } from '../desktop-handoff/handoff-ticket.entity.js';
 import { DeviceAuthorization } from '../device-authorization/device-authorization.entity.js';
 import { SigningKey } from '../forward-auth/signing-key.entity.js';
 import { IdentityProviderRecord } from '../identity-providers/identity-provider.entity.js';
+import { ProviderTestRecord } from '../identity-providers/provider-test-result.entity.js';
 import { LinkedIdentity } from '../users/linked-identity.entity.js';
 import { User } from '../users/user.entity.js';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema.js';
@@ -22,6 +23,8 @@ import { SessionsAndRefreshTokens1764700000000 } from './migrations/176470000000
 import { DeviceAuthorization1764900000000 } from './migrations/1764900000000-device-authorization.js';
 import { AssertionSigningKeys1764900100000 } from './migrations/1764900100000-assertion-signing-keys.js';
 import { DeviceAuthorizationProvider1765000000000 } from './migrations/1765000000000-device-authorization-provider.js';
+import { BreakGlass1764800000000 } from './migrations/1764800000000-break-glass.js';
+import { ProviderTestResults1765100000000 } from './migrations/1765100000000-provider-test-results.js';
 import { RevocationNotify1765000100000 } from './migrations/1765000100000-revocation-notify.js';
 
 export const ENTITIES = [
@@ -36,6 +39,7 @@ export const ENTITIES = [
   DesktopRefreshToken,
   LogoutTokenJti,
   IdentityProviderRecord,
+  ProviderTestRecord,
   DeviceAuthorization,
   SigningKey,
 ];
@@ -47,10 +51,12 @@ export const MIGRATIONS = [
   HandoffDeniedReason1764500000001,
   IdentityProviders1764600000000,
   SessionsAndRefreshTokens1764700000000,
+  BreakGlass1764800000000,
   DeviceAuthorization1764900000000,
   AssertionSigningKeys1764900100000,
   DeviceAuthorizationProvider1765000000000,
   RevocationNotify1765000100000,
+  ProviderTestResults1765100000000,
 ];
 
 /** How long to wait for a connection, and for one statement; a stopped or frozen database then fails fast. */

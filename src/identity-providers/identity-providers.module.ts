@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { LoginStateCookie } from '../auth/strategies/login-state.cookie.js';
 import { MetricsService } from '../observability/metrics.service.js';
+import { UsersModule } from '../users/users.module.js';
 import { IdentityProviderRecord } from './identity-provider.entity.js';
 import { IdentityProviderRegistry } from './identity-provider.registry.js';
 import { IdentityProvidersRepository } from './identity-providers.repository.js';
@@ -12,6 +13,8 @@ import type { OidcConnection } from './oidc-connection.js';
 import { ProviderHealthService } from './provider-health.service.js';
 import { ProviderSecrets } from './provider-secrets.js';
 import { ProviderSyncService } from './provider-sync.service.js';
+import { ProviderTestRecord } from './provider-test-result.entity.js';
+import { SignInFallback } from './sign-in-fallback.js';
 import { ENVIRONMENT_PROVIDER_ID, providerCallbackUrl } from './provider-urls.js';
 import { developmentKey } from './secret-box.js';
 
@@ -25,7 +28,7 @@ export class IdentityProvidersModule {
   static forRoot(connection: OidcConnection): DynamicModule {
     return {
       module: IdentityProvidersModule,
-      imports: [TypeOrmModule.forFeature([IdentityProviderRecord])],
+      imports: [TypeOrmModule.forFeature([IdentityProviderRecord, ProviderTestRecord]), UsersModule],
       providers: [
         {
           provide: IdentityProviderRegistry,
@@ -45,6 +48,7 @@ export class IdentityProvidersModule {
         IdentityProvidersRepository,
         ProviderSyncService,
         ProviderHealthService,
+        SignInFallback,
         IdentityProvidersService,
       ],
       exports: [IdentityProviderRegistry, ProviderHealthService, IdentityProvidersService],

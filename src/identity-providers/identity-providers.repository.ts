@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
 import { IdentityProviderRecord } from './identity-provider.entity.js';
+import type { ProbeResult } from './provider-probe.js';
+import { ProviderTestRecord } from './provider-test-result.entity.js';
 
 /** The channel every instance listens on; the payload is the changed provider's id. */
 export const PROVIDER_CHANGES_CHANNEL = 'identity_provider_changes';
@@ -12,7 +14,10 @@ export type ProviderRowChanges = Partial<Omit<IdentityProviderRecord, 'id' | 'cr
 /** Queries on the provider table; each change also notifies the other instances in the same transaction. */
 @Injectable()
 export class IdentityProvidersRepository {
-  constructor(@InjectRepository(IdentityProviderRecord) private readonly rows: Repository<IdentityProviderRecord>) {}
+  constructor(
+    @InjectRepository(IdentityProviderRecord) private readonly rows: Repository<IdentityProviderRecord>,
+    @InjectRepository(ProviderTestRecord) private readonly tests: Repository<ProviderTestRecord>,
+  ) {}
 
   list(): Promise<IdentityProviderRecord[]> {
     return this.rows.find({ order: { displayName: 'ASC', id: 'ASC' } });
@@ -69,6 +74,23 @@ export class IdentityProvidersRepository {
 
   count(): Promise<number> {
     return this.rows.count();
+  }
+
+  /** Replaces the provider's last Test result. */
+  async saveTest(providerId: string, result: ProbeResult): Promise<void> {
+    await this.tests.upsert({ providerId, ok: result.ok, steps: result.steps, testedAt: new Date() }, ['providerId']);
+  }
+
+  lastTests(): Promise<ProviderTestRecord[]> {
+    return this.tests.find();
+  }
+
+  lastTest(providerId: string): Promise<ProviderTestRecord | null> {
+    return this.tests.findOne({ where: { providerId } });
+  }
+
+  async deleteTest(providerId: string): Promise<void> {
+    await this.tests.delete({ providerId });
   }
 }
 

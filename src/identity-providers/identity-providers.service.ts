@@ -7,10 +7,12 @@ import type { ProviderSource } from './identity-provider.js';
 import { IdentityProviderRegistry } from './identity-provider.registry.js';
 import { IdentityProvidersRepository, type ProviderRowChanges } from './identity-providers.repository.js';
 import { ProviderHealthService } from './provider-health.service.js';
-import { probeProvider, type ProbeResult } from './provider-probe.js';
+import { discoverProvider, probeProvider, type DiscoveredDetails, type ProbeResult, type ProbeStep } from './provider-probe.js';
 import { checkProviderFields, checkProviderId, type ProviderFields } from './provider-rules.js';
 import { ProviderSecrets } from './provider-secrets.js';
 import { ProviderSyncService } from './provider-sync.service.js';
+import type { ProviderTestRecord } from './provider-test-result.entity.js';
+import { SignInFallback } from './sign-in-fallback.js';
 import { ENVIRONMENT_PROVIDER_ID, providerBackchannelLogoutUrl, providerCallbackUrl } from './provider-urls.js';
 
 /** A provider as administrators see it; never its client secret. */
@@ -29,6 +31,8 @@ export interface ProviderView {
   backchannelLogoutUri: string;
   createdAt?: Date;
   updatedAt?: Date;
+  /** The last Test of this provider, by anyone on any instance; absent before the first. */
+  lastTest?: { ok: boolean; at: Date; steps: ProbeStep[] };
 }
 
 export interface NewProvider extends Partial<Omit<ProviderFields, 'displayName' | 'issuer' | 'clientId'>> {
@@ -55,20 +59,30 @@ export class IdentityProvidersService {
     private readonly secrets: ProviderSecrets,
     private readonly health: ProviderHealthService,
     private readonly audit: AuditService,
+    private readonly fallback: SignInFallback,
   ) {}
 
   async list(): Promise<ProviderView[]> {
+    const [rows, tests] = await Promise.all([this.repository.list(), this.repository.lastTests()]);
+    const lastTests = new Map(tests.map((test) => [test.providerId, test]));
     const environment = this.environmentView();
-    const stored = (await this.repository.list()).map((row) => this.view(row));
-    return environment ? [environment, ...stored] : stored;
+    const views = [...(environment ? [environment] : []), ...rows.map((row) => this.view(row))];
+    return views.map((view) => withLastTest(view, lastTests.get(view.id)));
   }
 
   async get(id: string): Promise<ProviderView> {
-    if (id === ENVIRONMENT_PROVIDER_ID) {
-      const environment = this.environmentView();
-      if (environment) return environment;
-    }
-    return this.view(await this.row(id));
+    const environment = id === ENVIRONMENT_PROVIDER_ID ? this.environmentView() : undefined;
+    const view = environment ?? this.view(await this.row(id));
+    return withLastTest(view, await this.repository.lastTest(id));
+  }
+
+  /**
+   * "Get details" of a form: the Test's discovery steps for an issuer URL, and what the discovery
+   * document tells (exact issuer, scopes, match claim). Nothing is saved.
+   */
+  async discover(issuer: string): Promise<ProbeResult & { details: DiscoveredDetails }> {
+    const fields = checkProviderFields({ displayName: 'Draft', clientId: 'draft', issuer, scopes: ['openid'], matchClaim: 'email', emailDomains: [], enabled: true });
+    return discoverProvider(fields.issuer, { timeoutMs: this.config.oidc.httpTimeoutMs });
   }
 
   async create(input: NewProvider, actorId?: string): Promise<ProviderView> {
@@ -98,6 +112,7 @@ export class IdentityProvidersService {
     if (id === ENVIRONMENT_PROVIDER_ID) throw this.environmentReadOnly();
     const current = await this.row(id);
     const fields = checkProviderFields({ ...this.fieldsOf(current), ...defined(changes) });
+    if (current.enabled && !fields.enabled) await this.fallback.assertAnotherWayIn(id, 'disable');
     const update: ProviderRowChanges = {
       displayName: fields.displayName,
       issuer: fields.issuer,
@@ -118,7 +133,10 @@ export class IdentityProvidersService {
 
   async delete(id: string, actorId?: string): Promise<void> {
     if (id === ENVIRONMENT_PROVIDER_ID) throw this.environmentReadOnly();
+    const current = await this.row(id);
+    if (current.enabled) await this.fallback.assertAnotherWayIn(id, 'delete');
     if (!(await this.repository.delete(id))) throw this.notFound(id);
+    await this.repository.deleteTest(id);
     await this.sync.reload(id);
     await this.audit.record({ type: 'admin.provider.deleted', actorId, providerId: id });
     this.logger.log(`identity provider ${id} deleted${actorId ? ` by ${actorId}` : ''}`);
@@ -141,6 +159,7 @@ export class IdentityProvidersService {
       // The result stands for readiness only if it tested the version this instance signs in with.
       if (registered && registered.version === row.version) this.health.remember(registered, result);
     }
+    await this.repository.saveTest(id, result);
     await this.recordTest(id, result, actorId);
     return result;
   }
@@ -224,6 +243,10 @@ export class IdentityProvidersService {
       `The "${ENVIRONMENT_PROVIDER_ID}" identity provider comes from the environment (OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET); change those variables and restart instead, or add another provider with its own id.`,
     );
   }
+}
+
+function withLastTest(view: ProviderView, test: ProviderTestRecord | null | undefined): ProviderView {
+  return test ? { ...view, lastTest: { ok: test.ok, at: test.testedAt, steps: test.steps } } : view;
 }
 
 /** Leaves out fields given as undefined, so they do not override defaults or stored values. */

@@ -59,10 +59,48 @@ interface ProbeContext {
  */
 export async function probeProvider(target: ProbeTarget, options: { timeoutMs: number }): Promise<ProbeResult> {
   const context: ProbeContext = { target, timeoutMs: options.timeoutMs };
+  return runSteps(context, STEPS);
+}
+
+/** What "Get details" could read from a provider's discovery document, to fill a form with. */
+export interface DiscoveredDetails {
+  /** The issuer exactly as the provider names itself. */
+  issuer?: string;
+  /** openid, plus profile and email where the provider offers them. */
+  scopes?: string[];
+  matchClaim?: 'email' | 'preferred_username';
+  /** The provider answers RP-initiated logout (end_session_endpoint). */
+  endSession?: boolean;
+}
+
+/**
+ * The Test's discovery steps alone (discovery, issuer, endpoints, jwks), for an issuer URL typed
+ * into a form: no client is needed, and the document's values are returned to fill the form.
+ */
+export async function discoverProvider(issuerUrl: string, options: { timeoutMs: number }): Promise<ProbeResult & { details: DiscoveredDetails }> {
+  const context: ProbeContext = { target: { issuer: issuerUrl, clientId: '', callbackUrl: '' }, timeoutMs: options.timeoutMs };
+  const result = await runSteps(context, STEPS.filter((step) => step !== 'client'));
+  const metadata = context.metadata;
+  if (!metadata) return { ...result, details: {} };
+  const supported = (field: string): string[] | undefined => (Array.isArray(metadata[field]) ? (metadata[field] as unknown[]).filter((v): v is string => typeof v === 'string') : undefined);
+  const scopesSupported = supported('scopes_supported');
+  const claimsSupported = supported('claims_supported');
+  return {
+    ...result,
+    details: {
+      issuer: typeof metadata.issuer === 'string' && isHttpUrl(metadata.issuer) ? metadata.issuer : undefined,
+      scopes: ['openid', ...['profile', 'email'].filter((scope) => !scopesSupported || scopesSupported.includes(scope))],
+      matchClaim: !claimsSupported || claimsSupported.includes('email') ? 'email' : claimsSupported.includes('preferred_username') ? 'preferred_username' : undefined,
+      endSession: isHttpUrl(metadata.end_session_endpoint),
+    },
+  };
+}
+
+async function runSteps(context: ProbeContext, names: ProbeStepName[]): Promise<ProbeResult> {
   const checks: Record<ProbeStepName, Check> = { discovery, issuer, endpoints, jwks, client };
   const steps: ProbeStep[] = [];
   let failed: ProbeStepName | undefined;
-  for (const step of STEPS) {
+  for (const step of names) {
     if (failed) {
       steps.push({ step, ok: false, code: 'skipped', message: `Not run because the ${failed} step failed.`, durationMs: 0 });
       continue;

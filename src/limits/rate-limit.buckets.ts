@@ -13,7 +13,7 @@ export interface BucketDefinition {
   describes: string;
 }
 
-export type RateLimitBucket = 'login' | 'handoff-create' | 'handoff-redeem' | 'break-glass-account' | 'break-glass-address';
+export type RateLimitBucket = 'login' | 'handoff-create' | 'handoff-redeem';
 
 export function bucketDefinitions(settings: RateLimitSettings, handoffTtlSeconds: number): Record<RateLimitBucket, BucketDefinition> {
   return {
@@ -22,7 +22,5 @@ export function bucketDefinitions(settings: RateLimitSettings, handoffTtlSeconds
     'handoff-create': { points: settings.handoffsPerMinute, durationSeconds: 60, describes: 'Studio logins started from your address' },
     // Wrong codes for one handoff: past them the handoff is denied for good (see DesktopHandoffService).
     'handoff-redeem': { points: settings.redeemAttempts, durationSeconds: handoffTtlSeconds, describes: 'wrong codes for this Studio login' },
-    'break-glass-account': { points: settings.breakGlassPerAccount, durationSeconds: 15 * 60, blockSeconds: 15 * 60, describes: 'password attempts for this account' },
-    'break-glass-address': { points: settings.breakGlassPerAddress, durationSeconds: 15 * 60, blockSeconds: 15 * 60, describes: 'password attempts from your address' },
   };
 }

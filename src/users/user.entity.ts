@@ -23,6 +23,10 @@ export class User {
   @Column({ type: 'boolean', default: true })
   active: boolean;
 
+  /** Argon2id hash of the local break-glass password (admins only); never loaded unless asked for. */
+  @Column({ name: 'break_glass_password_hash', type: 'varchar', length: 255, nullable: true, select: false })
+  breakGlassPasswordHash?: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -26,7 +26,15 @@ export interface NewUser {
   roles?: Role[];
 }
 
+export interface UserChanges {
+  displayName?: string;
+  roles?: Role[];
+  active?: boolean;
+}
+
 const UNIQUE_VIOLATION = '23505';
+/** Advisory lock key that serialises changes which could remove the last admin. */
+const ADMIN_CHANGES_LOCK = 7_640_800_001;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 @Injectable()
@@ -87,8 +95,42 @@ export class UsersService {
     return this.users.findOneBy({ id });
   }
 
-  list(): Promise<User[]> {
-    return this.users.find({ order: { createdAt: 'ASC' } });
+  /** The user with this email and their break-glass password hash, which is otherwise never loaded. */
+  findWithBreakGlassHash(email: string): Promise<User | null> {
+    return this.users
+      .createQueryBuilder('u')
+      .addSelect('u.breakGlassPasswordHash')
+      .where('u.email = :email', { email: email.trim().toLowerCase() })
+      .getOne();
+  }
+
+  async setBreakGlassPasswordHash(userId: string, hash: string): Promise<void> {
+    await this.users.update({ id: userId }, { breakGlassPasswordHash: hash });
+  }
+
+  /** Whether some active admin can still sign in with a break-glass password. */
+  hasBreakGlassAdmin(): Promise<boolean> {
+    return this.users
+      .createQueryBuilder('u')
+      .where('u.active')
+      .andWhere(`'admin' = ANY(u.roles)`)
+      .andWhere('u.break_glass_password_hash IS NOT NULL')
+      .getExists();
+  }
+
+  /** All users, or those whose email or name contains `search` (any case). */
+  list(filter: { search?: string } = {}): Promise<User[]> {
+    const query = this.users.createQueryBuilder('u').orderBy('u.created_at', 'ASC');
+    const search = filter.search?.trim().slice(0, 200);
+    if (search) {
+      const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query.where('(u.email ILIKE :pattern OR u.display_name ILIKE :pattern)', { pattern });
+    }
+    return query.getMany();
+  }
+
+  identitiesOf(userId: string): Promise<LinkedIdentity[]> {
+    return this.identities.find({ where: { userId }, order: { linkedAt: 'ASC' } });
   }
 
   async get(id: string): Promise<User> {
@@ -114,13 +156,38 @@ export class UsersService {
     }
   }
 
-  async update(id: string, changes: { displayName?: string; roles?: Role[]; active?: boolean }): Promise<User> {
-    const user = await this.get(id);
-    if (changes.displayName !== undefined) user.displayName = changes.displayName.trim();
-    if (changes.roles !== undefined) user.roles = [...new Set(changes.roles)];
-    if (changes.active !== undefined) user.active = changes.active;
-    return this.users.save(user);
+  /**
+   * Changes a user. The environment must keep one active admin: a change that would leave none is
+   * refused with 409. Changes that touch admins run one at a time (a transaction-scoped advisory
+   * lock), so two admins demoting each other at the same moment cannot both win.
+   */
+  async update(id: string, changes: UserChanges): Promise<User> {
+    return this.users.manager.transaction(async (manager) => {
+      // Bounded: a change waits at most a few seconds for another admin change to finish.
+      await manager.query(`SET LOCAL lock_timeout = '5s'`);
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [ADMIN_CHANGES_LOCK]);
+      const repository = manager.getRepository(User);
+      const user = await repository.findOneBy({ id });
+      if (!user) throw new DomainException('user_not_found', HttpStatus.NOT_FOUND, `No user with id ${id}`);
+      const wasActiveAdmin = isActiveAdmin(user);
+      if (changes.displayName !== undefined) user.displayName = changes.displayName.trim();
+      if (changes.roles !== undefined) user.roles = [...new Set(changes.roles)];
+      if (changes.active !== undefined) user.active = changes.active;
+      if (wasActiveAdmin && !isActiveAdmin(user)) {
+        const others = await repository.createQueryBuilder('u').where('u.active').andWhere(`'admin' = ANY(u.roles)`).andWhere('u.id <> :id', { id }).getCount();
+        if (others === 0) {
+          throw new DomainException('last_admin', HttpStatus.CONFLICT, `${user.email} is the last active admin of this environment and cannot be ${changes.active === false ? 'deactivated' : 'demoted'}. Give another user the admin role first.`, {
+            title: 'The last admin must stay',
+          });
+        }
+      }
+      return repository.save(user);
+    });
   }
+}
+
+function isActiveAdmin(user: User): boolean {
+  return user.active && user.roles.includes('admin');
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -78,6 +78,29 @@ export class TestIdentityProviderDto extends OmitType(CreateIdentityProviderDto,
   displayName?: string;
 }
 
+export class ProbeStepDto implements ProbeStep {
+  @ApiProperty({ enum: ['discovery', 'issuer', 'endpoints', 'jwks', 'client'], example: 'client' }) step: ProbeStepName;
+  @ApiProperty({ example: false }) ok: boolean;
+  @ApiProperty({
+    example: 'client_rejected',
+    description:
+      'Stable code: discovery_ok|discovery_unreachable|discovery_timeout|discovery_redirect|discovery_http_error|discovery_not_json, issuer_ok|issuer_mismatch, endpoints_ok|endpoints_missing, jwks_ok|jwks_unreachable|jwks_timeout|jwks_http_error|jwks_not_json|jwks_no_usable_key, client_ok|client_no_secret|client_rejected|client_not_allowed|client_invalid_request|client_unexpected_response|client_unreachable|client_timeout, skipped.',
+  })
+  code: string;
+  @ApiProperty({ example: 'The token endpoint refused client "front-door" (invalid_client): the client id or the secret is wrong, or the secret has expired. Copy both again from the provider\'s app registration.' })
+  message: string;
+  @ApiProperty({ example: 42 }) durationMs: number;
+}
+
+export class ProbeResultDto implements ProbeResult {
+  @ApiProperty({ example: false }) ok: boolean;
+  @ApiProperty({ type: [ProbeStepDto], description: 'Always the five steps, in order; those after a failure are `skipped`.' }) steps: ProbeStepDto[];
+}
+
+export class LastTestDto extends ProbeResultDto {
+  @ApiProperty({ example: '2026-11-28T07:30:00.000Z' }) at: Date;
+}
+
 export class IdentityProviderDto {
   @ApiProperty({ example: 'acme-entra' }) id: string;
   @ApiProperty({ example: 'Acme (Entra ID)' }) displayName: string;
@@ -94,6 +117,8 @@ export class IdentityProviderDto {
   @ApiProperty({ example: 'https://identity.example.com/auth/backchannel-logout/acme-entra' }) backchannelLogoutUri: string;
   @ApiPropertyOptional() createdAt?: Date;
   @ApiPropertyOptional() updatedAt?: Date;
+  @ApiPropertyOptional({ type: () => LastTestDto, description: 'The last Test of this provider (by anyone, on any instance); absent before the first.' })
+  lastTest?: LastTestDto;
 
   /** Copies the listed fields only, so nothing else (never a secret) can reach a response. */
   static from(view: ProviderView): IdentityProviderDto {
@@ -112,25 +137,7 @@ export class IdentityProviderDto {
       backchannelLogoutUri: view.backchannelLogoutUri,
       ...(view.createdAt ? { createdAt: view.createdAt } : {}),
       ...(view.updatedAt ? { updatedAt: view.updatedAt } : {}),
+      ...(view.lastTest ? { lastTest: { ok: view.lastTest.ok, at: view.lastTest.at, steps: view.lastTest.steps } } : {}),
     };
   }
-}
-
-export class ProbeStepDto implements ProbeStep {
-  @ApiProperty({ enum: ['discovery', 'issuer', 'endpoints', 'jwks', 'client'], example: 'client' }) step: ProbeStepName;
-  @ApiProperty({ example: false }) ok: boolean;
-  @ApiProperty({
-    example: 'client_rejected',
-    description:
-      'Stable code: discovery_ok|discovery_unreachable|discovery_timeout|discovery_redirect|discovery_http_error|discovery_not_json, issuer_ok|issuer_mismatch, endpoints_ok|endpoints_missing, jwks_ok|jwks_unreachable|jwks_timeout|jwks_http_error|jwks_not_json|jwks_no_usable_key, client_ok|client_no_secret|client_rejected|client_not_allowed|client_invalid_request|client_unexpected_response|client_unreachable|client_timeout, skipped.',
-  })
-  code: string;
-  @ApiProperty({ example: 'The token endpoint refused client "front-door" (invalid_client): the client id or the secret is wrong, or the secret has expired. Copy both again from the provider\'s app registration.' })
-  message: string;
-  @ApiProperty({ example: 42 }) durationMs: number;
-}
-
-export class ProbeResultDto implements ProbeResult {
-  @ApiProperty({ example: false }) ok: boolean;
-  @ApiProperty({ type: [ProbeStepDto], description: 'Always the five steps, in order; those after a failure are `skipped`.' }) steps: ProbeStepDto[];
 }

@@ -5,6 +5,8 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { DomainException, LoginRequiredException } from '../../common/domain.exception.js';
 import { ApiTokensService } from '../api-tokens.service.js';
 import type { Principal } from '../auth.types.js';
+import { CsrfService } from '../csrf.service.js';
+import { switchAccountForm } from '../switch-account.js';
 import { ACCESS_METADATA, type AccessRule } from '../decorators.js';
 import { SessionService } from '../session/session.service.js';
 import { bearerToken } from './bearer-token.js';
@@ -22,6 +24,7 @@ export class AccessGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly sessions: SessionService,
     private readonly apiTokens: ApiTokensService,
+    private readonly csrf: CsrfService,
   ) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
@@ -40,10 +43,20 @@ export class AccessGuard implements CanActivate {
       if (rule.browserLogin) throw new LoginRequiredException(req.originalUrl);
       throw new DomainException('unauthenticated', HttpStatus.UNAUTHORIZED, 'Sign in, or send an API token in the Authorization header');
     }
+    if (principal.breakGlass && !rule.breakGlass) {
+      throw new DomainException('break_glass_session', HttpStatus.FORBIDDEN, 'This session was opened with a break-glass password, which opens LifeTime only. Sign in through the identity provider for everything else.', {
+        title: 'LifeTime only',
+        detail: 'Fix the sign-in set-up in LifeTime, log out, then sign in through the identity provider.',
+      });
+    }
     const missing = (rule.roles ?? []).filter((role) => !principal.user.roles.includes(role));
     if (missing.length > 0) {
       throw new DomainException('forbidden', HttpStatus.FORBIDDEN, `This needs the ${missing.join(', ')} role, which ${principal.user.email} does not have.`, {
         title: 'Access denied',
+        ...(rule.browserLogin && {
+          detail: 'Ask a platform administrator for access, or sign out and use another account.',
+          actions: switchAccountForm(this.csrf.token(req), req.originalUrl),
+        }),
       });
     }
     req.principal = principal;
@@ -73,7 +86,7 @@ export class AccessGuard implements CanActivate {
       // A session cookie may change data only from pages of this origin (cross-site request forgery).
       throw new DomainException('cross_origin', HttpStatus.FORBIDDEN, 'Session-authenticated changes must come from this origin');
     }
-    return { user, via: 'session' };
+    return { user, via: 'session', breakGlass: req.session.breakGlass === true };
   }
 
   private sameOrigin(req: Request): boolean {

@@ -10,6 +10,16 @@ import type { TypeOrmSessionStore } from './typeorm-session.store.js';
 
 export const SESSION_COOKIE = 'frontdoor.sid';
 
+/** A console session as an admin sees it; `id` is the SHA-256 of the session id, never the id itself. */
+export interface SessionLogin {
+  user: User;
+  providerId?: string;
+  idToken?: string;
+  providerSid?: string;
+  /** A break-glass session: LifeTime only, ending after this many seconds. */
+  breakGlassSeconds?: number;
+}
+
 export interface EndedSession {
   providerId?: string;
   idToken?: string;
@@ -41,7 +51,7 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /** A fresh session id at login, so an id planted before login (fixation) is worth nothing. */
-  async establish(req: Request, login: { user: User; providerId: string; idToken: string; providerSid?: string }): Promise<void> {
+  async establish(req: Request, login: SessionLogin): Promise<void> {
     const pending = req.session.oidc;
     await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
     if (pending && Object.keys(pending).length > 0) req.session.oidc = pending;
@@ -50,8 +60,13 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
     req.session.idToken = login.idToken;
     req.session.providerSid = login.providerSid;
     req.session.authenticatedAt = Date.now();
-    req.session.ip = currentRequest()?.ip;
-    req.session.userAgent = currentRequest()?.userAgent;
+    if (login.breakGlassSeconds !== undefined) {
+      req.session.breakGlass = true;
+      req.session.endsAt = req.session.authenticatedAt + login.breakGlassSeconds * 1000;
+    }
+    const context = currentRequest();
+    req.session.ip = context?.ip;
+    req.session.userAgent = context?.userAgent;
     await new Promise<void>((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
   }
 
@@ -59,7 +74,8 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
   async currentUser(req: Request): Promise<User | undefined> {
     const session = req.session;
     if (!session?.userId) return undefined;
-    const tooOld = !session.authenticatedAt || Date.now() - session.authenticatedAt > this.config.session.absoluteTimeoutSeconds * 1000;
+    const tooOld =
+      !session.authenticatedAt || Date.now() - session.authenticatedAt > this.config.session.absoluteTimeoutSeconds * 1000 || (session.endsAt !== undefined && Date.now() >= session.endsAt);
     const user = tooOld ? undefined : await this.users.find(session.userId);
     if (!user) {
       await this.destroy(req);

@@ -197,7 +197,8 @@ export class TypeOrmSessionStore extends session.Store {
   private expiry(data: session.SessionData): Date {
     const idle = data.cookie?.expires ? new Date(data.cookie.expires).getTime() : Date.now() + 24 * 3600 * 1000;
     const absolute = data.authenticatedAt ? data.authenticatedAt + this.absoluteTimeoutMs : Infinity;
-    return new Date(Math.min(idle, absolute));
+    // A break-glass session carries its own, shorter end.
+    return new Date(Math.min(idle, absolute, data.endsAt ?? Infinity));
   }
 }
 

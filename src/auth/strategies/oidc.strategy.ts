@@ -24,6 +24,8 @@ export interface AuthorizationOptions {
   codeChallenge?: string;
   /** Sent as `login_hint` (passport-openidconnect's own option). */
   loginHint?: string;
+  /** Sent as `prompt` by passport-openidconnect: `login` asks for the account again. */
+  prompt?: 'login';
 }
 
 /**

@@ -1,0 +1,236 @@
+import { Body, Controller, Get, Header, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { CsrfService } from '../auth/csrf.service.js';
+import { LifeTimePage, Public } from '../auth/decorators.js';
+import { DomainException } from '../common/domain.exception.js';
+import { html, type Html } from '../common/html.js';
+import type { MatchClaim } from '../identity-providers/identity-provider.entity.js';
+import { IdentityProvidersService, type ProviderChanges } from '../identity-providers/identity-providers.service.js';
+import type { ProbeResult } from '../identity-providers/provider-probe.js';
+import { checkProviderId } from '../identity-providers/provider-rules.js';
+import { COPY_BUTTON_SCRIPT } from './assets/copy-button.js';
+import { COPY_BUTTON_PATH, lifetimePage, setFlash } from './console-layout.js';
+import { confirmPage } from './lifetime-views.js';
+import { EMPTY_FORM, newProviderBody, providerListBody, providerPageBody, type ProviderForm } from './lifetime-authentication-views.js';
+
+type Form = Record<string, unknown>;
+const SECTION = '/lifetime/authentication';
+
+/**
+ * LifeTime › Authentication: the identity providers, on the same IdentityProvidersService as the
+ * admin API (its rules, audit events and Test). Every form carries the CSRF token; each action
+ * leaves a flash message; deleting asks first.
+ */
+@ApiExcludeController()
+@Controller()
+export class LifeTimeAuthenticationController {
+  constructor(
+    private readonly providers: IdentityProvidersService,
+    private readonly csrf: CsrfService,
+  ) {}
+
+  @Public()
+  @Get(COPY_BUTTON_PATH)
+  @Header('Content-Type', 'text/javascript; charset=utf-8')
+  copyButtonScript(): string {
+    return COPY_BUTTON_SCRIPT;
+  }
+
+  @LifeTimePage()
+  @Get(SECTION)
+  async list(@Req() req: Request): Promise<string> {
+    return this.render(req, 'Authentication', providerListBody({ providers: await this.providers.list() }));
+  }
+
+  @LifeTimePage()
+  @Get(`${SECTION}/new`)
+  newForm(@Req() req: Request): string {
+    return this.render(req, 'Add a provider', newProviderBody({ form: EMPTY_FORM, csrfToken: this.csrf.token(req) }));
+  }
+
+  @LifeTimePage()
+  @Post(`${SECTION}/new`)
+  async create(@Body() body: Form, @Req() req: Request, @Res() res: Response): Promise<void> {
+    this.csrf.verify(req);
+    const form = readForm(body);
+    if (body.action === 'details') {
+      const { form: filled, discovery } = await this.details(form);
+      res.status(HttpStatus.OK).type('html').send(this.render(req, 'Add a provider', newProviderBody({ form: filled, csrfToken: this.csrf.token(req), discovery })));
+      return;
+    }
+    try {
+      const created = await this.providers.create({ ...changesOf(form, body), id: form.id, enabled: form.enabled } as Parameters<IdentityProvidersService['create']>[0], this.actor(req));
+      await setFlash(req, 'success', `Added ${created.displayName}. Register its redirect URI at the provider, then run the Test.`);
+      res.redirect(303, `${SECTION}/${created.id}`);
+    } catch (error) {
+      const refusal = asRefusal(error);
+      res.status(refusal.status).type('html').send(this.render(req, 'Add a provider', html`${errorFlash(refusal)}${newProviderBody({ form, csrfToken: this.csrf.token(req) })}`));
+    }
+  }
+
+  @LifeTimePage()
+  @Get(`${SECTION}/:id`)
+  async show(@Param('id') id: string, @Req() req: Request): Promise<string> {
+    const provider = await this.providers.get(checkProviderId(id));
+    return this.render(req, provider.displayName, providerPageBody({ provider, csrfToken: this.csrf.token(req) }));
+  }
+
+  @LifeTimePage()
+  @Post(`${SECTION}/:id/settings`)
+  async update(@Param('id') id: string, @Body() body: Form, @Req() req: Request, @Res() res: Response): Promise<void> {
+    this.csrf.verify(req);
+    const provider = await this.providers.get(checkProviderId(id));
+    const form = { ...readForm(body), id: provider.id, enabled: provider.enabled };
+    if (body.action === 'details') {
+      const { form: filled, discovery } = await this.details(form);
+      res.status(HttpStatus.OK).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider, form: filled, discovery, csrfToken: this.csrf.token(req) })));
+      return;
+    }
+    try {
+      const updated = await this.providers.update(provider.id, changesOf(form, body), this.actor(req));
+      await setFlash(req, 'success', `Saved ${updated.displayName}.`);
+      res.redirect(303, `${SECTION}/${provider.id}`);
+    } catch (error) {
+      const refusal = asRefusal(error);
+      res.status(refusal.status).type('html').send(this.render(req, provider.displayName, html`${errorFlash(refusal)}${providerPageBody({ provider, form, csrfToken: this.csrf.token(req) })}`));
+    }
+  }
+
+  @LifeTimePage()
+  @Post(`${SECTION}/:id/test`)
+  async test(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    this.csrf.verify(req);
+    const result = await this.providers.test(checkProviderId(id), this.actor(req));
+    const failed = result.steps.find((step) => !step.ok);
+    await setFlash(req, result.ok ? 'success' : 'error', result.ok ? 'Test passed: every step succeeded.' : `Test failed at the ${failed?.step} step: ${failed?.message}`);
+    res.redirect(303, `${SECTION}/${id}#test`);
+  }
+
+  @LifeTimePage()
+  @Post(`${SECTION}/:id/enable`)
+  async enable(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    this.csrf.verify(req);
+    await this.act(req, res, id, async () => `Enabled ${(await this.providers.update(checkProviderId(id), { enabled: true }, this.actor(req))).displayName}.`);
+  }
+
+  @LifeTimePage()
+  @Post(`${SECTION}/:id/disable`)
+  async disable(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    this.csrf.verify(req);
+    await this.act(req, res, id, async () => `Disabled ${(await this.providers.update(checkProviderId(id), { enabled: false }, this.actor(req))).displayName}: nobody can sign in with it until it is enabled again.`);
+  }
+
+  @LifeTimePage()
+  @Post(`${SECTION}/:id/delete`)
+  async delete(@Param('id') id: string, @Body() body: Form, @Req() req: Request, @Res() res: Response): Promise<void> {
+    this.csrf.verify(req);
+    const provider = await this.providers.get(checkProviderId(id));
+    if (body.confirm !== 'yes') {
+      const question = `Delete the identity provider ${provider.displayName} (${provider.id})? People who sign in with it can no longer do so, and its settings and client secret are gone.`;
+      res.status(HttpStatus.OK).type('html').send(lifetimePage(req, { title: 'Confirm', section: SECTION, csrfToken: this.csrf.token(req), body: confirmPage({ action: `${SECTION}/${id}/delete`, question, button: 'Delete provider', back: `${SECTION}/${id}`, csrfToken: this.csrf.token(req) }) }));
+      return;
+    }
+    try {
+      await this.providers.delete(provider.id, this.actor(req));
+      await setFlash(req, 'success', `Deleted ${provider.displayName}.`);
+      res.redirect(303, SECTION);
+    } catch (error) {
+      const refusal = asRefusal(error);
+      await setFlash(req, 'error', refusal.message);
+      res.status(refusal.status).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider: await this.providers.get(provider.id), csrfToken: this.csrf.token(req) })));
+    }
+  }
+
+  /** Runs the discovery steps for the typed issuer and fills the form with what they found. */
+  private async details(form: ProviderForm): Promise<{ form: ProviderForm; discovery: ProbeResult }> {
+    const discovered = await this.providers.discover(form.issuer);
+    const { details } = discovered;
+    const host = safeHost(details.issuer ?? form.issuer);
+    return {
+      discovery: { ok: discovered.ok, steps: discovered.steps },
+      form: {
+        ...form,
+        issuer: details.issuer ?? form.issuer,
+        scopes: details.scopes ? details.scopes.join(' ') : form.scopes,
+        matchClaim: details.matchClaim ?? form.matchClaim,
+        displayName: form.displayName || host || '',
+      },
+    };
+  }
+
+  /** A change from the provider's page: success flashes and redirects back; a refusal shows the page again with its reason. */
+  private async act(req: Request, res: Response, id: string, change: () => Promise<string>): Promise<void> {
+    try {
+      await setFlash(req, 'success', await change());
+      res.redirect(303, `${SECTION}/${id}`);
+    } catch (error) {
+      const refusal = asRefusal(error);
+      await setFlash(req, 'error', refusal.message);
+      const provider = await this.providers.get(checkProviderId(id));
+      res.status(refusal.status).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider, csrfToken: this.csrf.token(req) })));
+    }
+  }
+
+  private render(req: Request, title: string, body: Html): string {
+    return lifetimePage(req, { title, section: SECTION, csrfToken: this.csrf.token(req), body, copyButtons: true });
+  }
+
+  private actor(req: Request): string {
+    return req.principal!.user.id;
+  }
+
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value.trim() : '';
+}
+
+function words(value: string): string[] {
+  return value.split(/[\s,]+/).filter(Boolean);
+}
+
+function readForm(body: Form): ProviderForm {
+  return {
+    id: text(body.id),
+    displayName: text(body.displayName),
+    issuer: text(body.issuer),
+    clientId: text(body.clientId),
+    scopes: text(body.scopes),
+    matchClaim: text(body.matchClaim) || 'email',
+    emailDomains: text(body.emailDomains),
+    enabled: body.enabled === 'on',
+  };
+}
+
+/** The form as service changes; an empty secret field keeps the stored secret (it is write-only). */
+function changesOf(form: ProviderForm, body: Form): ProviderChanges {
+  const secret = typeof body.clientSecret === 'string' && body.clientSecret.length > 0 ? body.clientSecret : undefined;
+  return {
+    displayName: form.displayName,
+    issuer: form.issuer,
+    clientId: form.clientId,
+    scopes: words(form.scopes),
+    matchClaim: form.matchClaim as MatchClaim,
+    emailDomains: words(form.emailDomains),
+    ...(secret ? { clientSecret: secret } : {}),
+  };
+}
+
+function safeHost(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
+}
+
+function errorFlash(refusal: { message: string; details?: string[] }): Html {
+  return html`<div class="flash error" role="alert" id="flash">${refusal.message}${refusal.details ? html`<ul>${refusal.details.map((d) => html`<li>${d}</li>`)}</ul>` : ''}</div>`;
+}
+
+/** A refusal the person can act on (4xx) is shown on the page; anything else is the filter's business. */
+function asRefusal(error: unknown): { status: number; message: string; details?: string[] } {
+  if (error instanceof DomainException && error.status < HttpStatus.INTERNAL_SERVER_ERROR) return { status: error.status, message: error.message, details: error.options.details };
+  throw error;
+}

@@ -1,0 +1,190 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../src/admin/admin-cli.js';
+import { TestBrowser, type Page } from './support/browser.js';
+import { startTestService, type TestService } from './support/service.js';
+
+const PASSWORD = 'correct horse battery staple';
+const DOWN_PROVIDER = { OIDC_ISSUER: 'http://127.0.0.1:9/unreachable', OIDC_CLIENT_ID: 'front-door', OIDC_CLIENT_SECRET: 'secret-0123456789' };
+
+async function cli(env: TestService, argv: string[], input = ''): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { DATABASE_URL: env.db.url }, { out: (l) => out.push(l), err: (l) => err.push(l), readInput: async () => input });
+  return { code, out, err };
+}
+
+function post(browser: TestBrowser, url: string, fields: Record<string, string>): Promise<Page> {
+  return browser.open(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(url).origin }, body: new URLSearchParams(fields) });
+}
+
+describe('break-glass sign-in with the identity provider down', () => {
+  let env: TestService;
+  let adminId: string;
+  const hashOf = async (email: string) => (await env.db.query<{ h: string | null }>('SELECT break_glass_password_hash AS h FROM users WHERE email = $1', [email]))[0]?.h ?? null;
+  const sessionRows = () => env.db.query<{ user_id: string | null; data: Record<string, unknown>; expires_at: Date }>('SELECT user_id, data, expires_at FROM sessions WHERE user_id IS NOT NULL');
+  const audit = () => env.db.query<{ type: string; outcome: string; reason: string | null; user_id: string | null; details: Record<string, unknown> }>(`SELECT type, outcome, reason, user_id, details FROM audit_events WHERE type = 'breakglass.login' ORDER BY id`);
+
+  beforeAll(async () => {
+    env = await startTestService(DOWN_PROVIDER);
+    adminId = (await cli(env, ['users', 'add', '--email', 'root@example.com', '--name', 'Root Admin', '--admin'])).out[0];
+    await cli(env, ['users', 'add', '--email', 'dev@example.com']);
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('sets a password from stdin for admins only, at least 12 characters, hashed with Argon2id (OWASP parameters)', async () => {
+    await expect(cli(env, ['users', 'set-password', '--email', 'root@example.com'], 'short-pass\n')).rejects.toThrow('at least 12 characters');
+    expect(await hashOf('root@example.com')).toBeNull();
+    await expect(cli(env, ['users', 'set-password', '--email', 'dev@example.com'], `${PASSWORD}\n`)).rejects.toThrow('not an active admin');
+    expect(await hashOf('dev@example.com')).toBeNull();
+    await expect(cli(env, ['users', 'set-password', '--email', 'nobody@example.com'], `${PASSWORD}\n`)).rejects.toThrow('No user');
+
+    const set = await cli(env, ['users', 'set-password', '--email', 'root@example.com'], `${PASSWORD}\n`);
+    expect(set.code).toBe(0);
+    expect(set.out).toEqual([]);
+    const hash = await hashOf('root@example.com');
+    expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(hash).not.toContain(PASSWORD);
+  });
+
+  it('links the break-glass page from "Sign-in is unavailable", and not from the start page', async () => {
+    const browser = new TestBrowser();
+    const unavailable = await browser.open(`${env.url}/lifetime`);
+    expect(unavailable.status).toBe(503);
+    expect(unavailable.body).toContain('Sign-in is unavailable');
+    expect(unavailable.body).toContain('href="/auth/break-glass"');
+    expect((await browser.open(`${env.url}/`)).body).not.toContain('break-glass');
+    const form = await browser.open(`${env.url}/auth/break-glass`);
+    expect(form.status).toBe(200);
+    expect(form.body).toContain('name="password"');
+  });
+
+  it('answers a wrong password and an unknown account alike: 401, the form again, no session', async () => {
+    await env.db.query('DELETE FROM break_glass_attempts');
+    const before = await audit();
+    const wrong = await post(new TestBrowser(), `${env.url}/auth/break-glass`, { email: 'root@example.com', password: 'not the password' });
+    const unknown = await post(new TestBrowser(), `${env.url}/auth/break-glass`, { email: 'ghost@example.com', password: 'not the password' });
+    const notAdmin = await post(new TestBrowser(), `${env.url}/auth/break-glass`, { email: 'dev@example.com', password: PASSWORD });
+    for (const page of [wrong, unknown, notAdmin]) {
+      expect(page.status).toBe(401);
+      expect(page.body).toContain('Wrong email or password, or this account has no break-glass access.');
+      expect(page.body).toContain('name="password"');
+    }
+    expect(await sessionRows()).toEqual([]);
+    const events = (await audit()).slice(before.length);
+    expect(events.map((e) => [e.outcome, e.reason])).toEqual([['failure', 'bad_credentials'], ['failure', 'bad_credentials'], ['failure', 'bad_credentials']]);
+    expect(JSON.stringify(events)).not.toContain('not the password');
+    const empty = await post(new TestBrowser(), `${env.url}/auth/break-glass`, { email: '', password: '' });
+    expect(empty.status).toBe(400);
+  });
+
+  it('signs an admin in to LifeTime only, for BREAK_GLASS_SESSION_SECONDS, with a red banner, a warning and an audit event', async () => {
+    await env.db.query('DELETE FROM break_glass_attempts');
+    const browser = new TestBrowser();
+    const response = await browser.request(`${env.url}/auth/break-glass`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ email: 'Root@Example.com', password: PASSWORD }) });
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/lifetime');
+    const [row] = await sessionRows();
+    expect(row.user_id).toBe(adminId);
+    expect(row.data.breakGlass).toBe(true);
+    expect(row.expires_at.getTime()).toBeLessThanOrEqual(Date.now() + 900_000 + 5_000);
+
+    const lifetime = await browser.open(`${env.url}/lifetime`);
+    expect(lifetime.status).toBe(200);
+    expect(lifetime.body).toContain('id="break-glass-banner"');
+    const users = await browser.open(`${env.url}/lifetime/users`);
+    expect(users.status).toBe(200);
+    expect(users.body).toContain('break-glass-banner');
+
+    const [success] = (await audit()).filter((e) => e.outcome === 'success');
+    expect(success).toMatchObject({ user_id: adminId, details: { sessionSeconds: 900 } });
+
+    // Past its own end the session no longer opens LifeTime, however active it was.
+    await env.db.query(`UPDATE sessions SET data = jsonb_set(data, '{endsAt}', to_jsonb($1::bigint)) WHERE user_id = $2`, [Date.now() - 1000, adminId]);
+    const ended = await browser.open(`${env.url}/lifetime`);
+    expect(ended.hops[0].location).toBe('/auth/login?returnTo=%2Flifetime');
+    expect(await sessionRows()).toEqual([]);
+  });
+
+  it('refuses a break-glass session everywhere but LifeTime (403 saying why), writing nothing', async () => {
+    await env.db.query('DELETE FROM break_glass_attempts');
+    const browser = new TestBrowser();
+    await post(browser, `${env.url}/auth/break-glass`, { email: 'root@example.com', password: PASSWORD });
+    const usersBefore = await env.db.query('SELECT * FROM users ORDER BY id');
+    const serviceCenter = await browser.open(`${env.url}/servicecenter`);
+    expect(serviceCenter.status).toBe(403);
+    expect(serviceCenter.hops).toEqual([]);
+    expect(serviceCenter.body).toContain('opens LifeTime only');
+    const handoff = await browser.open(`${env.url}/desktop/handoff/7d9f3c1e-8a4b-4c2d-9e5f-1a2b3c4d5e6f`);
+    expect(handoff.status).toBe(403);
+    expect(handoff.body).toContain('opens LifeTime only');
+    const list = await browser.request(`${env.url}/api/admin/users`);
+    expect(list.status).toBe(403);
+    expect((await list.json()).error).toBe('break_glass_session');
+    const create = await browser.request(`${env.url}/api/admin/users`, { method: 'POST', headers: { 'content-type': 'application/json', origin: env.url }, body: JSON.stringify({ email: 'made-by-break-glass@example.com' }) });
+    expect(create.status).toBe(403);
+    expect(await env.db.query('SELECT * FROM users ORDER BY id')).toEqual(usersBefore);
+  });
+
+  it('locks an account after 5 failures: the right password is refused with 429 and Retry-After, and no session', async () => {
+    await env.db.query('DELETE FROM break_glass_attempts');
+    const sessionsBefore = (await sessionRows()).length;
+    for (let i = 0; i < 5; i++) {
+      expect((await post(new TestBrowser(), `${env.url}/auth/break-glass`, { email: 'root@example.com', password: `wrong-${i}` })).status).toBe(401);
+    }
+    const locked = await post(new TestBrowser(), `${env.url}/auth/break-glass`, { email: 'root@example.com', password: PASSWORD });
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(locked.body).toContain('Too many failed attempts');
+    expect(locked.body).toContain('name="password"');
+    expect((await sessionRows()).length).toBe(sessionsBefore);
+    expect((await audit()).at(-1)).toMatchObject({ outcome: 'failure', reason: 'locked' });
+  });
+
+  it('refuses a burst of simultaneous guesses past the limit without checking them', async () => {
+    await env.db.query('DELETE FROM break_glass_attempts');
+    const pages = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => post(new TestBrowser(), `${env.url}/auth/break-glass`, { email: 'root@example.com', password: `burst-guess-${i}` })),
+    );
+    const statuses = pages.map((page) => page.status);
+    expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(7);
+    expect(statuses.every((status) => status === 401 || status === 429)).toBe(true);
+  });
+
+  it('locks an address after 5 failures on any accounts, so spraying names does not get round it', async () => {
+    await env.db.query('DELETE FROM break_glass_attempts');
+    for (let i = 0; i < 5; i++) {
+      expect((await post(new TestBrowser(), `${env.url}/auth/break-glass`, { email: `guess-${i}@example.com`, password: 'guessing-password' })).status).toBe(401);
+    }
+    const sessionsBefore = (await sessionRows()).length;
+    const locked = await post(new TestBrowser(), `${env.url}/auth/break-glass`, { email: 'root@example.com', password: PASSWORD });
+    expect(locked.status).toBe(429);
+    expect((await sessionRows()).length).toBe(sessionsBefore);
+    const rows = await env.db.query<{ key: string }>('SELECT key FROM break_glass_attempts WHERE locked_until > now()');
+    expect(rows.map((r) => r.key)).toEqual([expect.stringMatching(/^address:/)]);
+  });
+});
+
+describe('break-glass turned off', () => {
+  let env: TestService;
+  beforeAll(async () => {
+    env = await startTestService({ ...DOWN_PROVIDER, BREAK_GLASS_ENABLED: 'false' });
+    await cli(env, ['users', 'add', '--email', 'root@example.com', '--admin']);
+    await cli(env, ['users', 'set-password', '--email', 'root@example.com'], PASSWORD);
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('answers 404 to the page and the form, signs nobody in, and does not link it', async () => {
+    const browser = new TestBrowser();
+    expect((await browser.open(`${env.url}/auth/break-glass`)).status).toBe(404);
+    const posted = await post(browser, `${env.url}/auth/break-glass`, { email: 'root@example.com', password: PASSWORD });
+    expect(posted.status).toBe(404);
+    expect(posted.body).toContain('turned off');
+    expect(await env.db.query('SELECT 1 FROM sessions WHERE user_id IS NOT NULL')).toEqual([]);
+    expect((await browser.open(`${env.url}/lifetime`)).body).not.toContain('/auth/break-glass');
+  });
+});

@@ -1,0 +1,96 @@
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDevIdp, type DevIdp } from '../../src/dev-idp/dev-idp.js';
+import { launchChromium } from '../support/chromium.js';
+import { freePort } from '../support/ports.js';
+import { ADMIN, startTestService, type TestService } from '../support/service.js';
+
+const DOCS = join(import.meta.dirname, '..', '..', 'docs');
+const SECOND = { clientId: 'front-door-second', clientSecret: 'second-client-secret-0123456789' };
+
+describe('LifeTime › Authentication in a real browser (headless Chromium)', () => {
+  let browser: Browser;
+  let env: TestService;
+  let second: DevIdp;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    const port = await freePort();
+    // A second development provider, on 127.0.0.1 so its cookies stay apart from the first's.
+    second = await startDevIdp({
+      port: 0,
+      issuerHost: '127.0.0.1',
+      clients: [{ ...SECOND, redirectUris: [`http://localhost:${port}/auth/callback/second`], postLogoutRedirectUris: [`http://localhost:${port}/auth/signed-out`] }],
+    });
+    env = await startTestService({ PORT: String(port) });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await env?.close();
+    await second?.close();
+    expect(problems).toEqual([]);
+  });
+
+  it('adds a second provider with Get details, copies its redirect URI, and tests it on the page', async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.url });
+    const page: Page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (error) => problems.push(`${page.url()}: ${error.message}`));
+    // Any inline script or style the page CSP blocks shows up here.
+    page.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) problems.push(`${page.url()}: ${message.text()}`);
+    });
+
+    await page.goto(`${env.url}/lifetime/authentication`);
+    await page.waitForURL((url) => url.origin === env.service.issuer && url.pathname.startsWith('/interaction/'));
+    await page.fill('input[name=email]', ADMIN.email);
+    await page.fill('input[name=password]', ADMIN.password);
+    await page.click('form button[type=submit]');
+    await page.waitForURL(`${env.url}/lifetime/authentication`);
+    await page.click('text=Add a provider');
+
+    await page.fill('input[name=issuer]', second.issuer);
+    await page.click('button:has-text("Get details")');
+    await expect.poll(() => page.locator('#discovery-steps tbody tr').count()).toBe(4);
+    expect(await page.inputValue('input[name=scopes]')).toBe('openid profile email');
+    await page.fill('input[name=id]', 'second');
+    await page.fill('input[name=displayName]', 'Second Provider');
+    await page.fill('input[name=clientId]', SECOND.clientId);
+    await page.fill('input[name=clientSecret]', SECOND.clientSecret);
+    await page.fill('input[name=emailDomains]', 'second.example');
+    await page.screenshot({ path: join(DOCS, 'lifetime-authentication-add.png'), fullPage: true });
+    await page.click('button:has-text("Add provider")');
+    await page.waitForURL(`${env.url}/lifetime/authentication/second`);
+    expect(await page.locator('#flash').textContent()).toContain('Added Second Provider.');
+
+    await page.click('button[data-copy="redirect-uri"]');
+    await expect.poll(() => page.locator('button[data-copy="redirect-uri"]').textContent()).toBe('Copied');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${env.url}/auth/callback/second`);
+
+    await page.click('button:has-text("Run the Test")');
+    await page.waitForURL(/#test$/);
+    await expect.poll(() => page.locator('#flash').textContent()).toContain('Test passed');
+    expect(await page.locator('#test-steps tbody tr').count()).toBe(5);
+    expect(await page.locator('#test-steps .tag.off').count()).toBe(0);
+    await page.screenshot({ path: join(DOCS, 'lifetime-authentication-provider.png'), fullPage: true });
+
+    await page.click('text=← Authentication');
+    await expect.poll(() => page.locator('tr[data-provider="second"]').textContent()).toContain('passed');
+    await page.screenshot({ path: join(DOCS, 'lifetime-authentication.png'), fullPage: true });
+
+    // The audit trail shows what was just done, filtered with the page's own form.
+    await page.click('nav.tabs >> text=Audit');
+    await page.selectOption('select[name=type]', 'admin.provider.tested');
+    await page.click('button:has-text("Filter")');
+    await expect.poll(() => page.locator('#audit-events tbody tr').count()).toBe(1);
+    expect(await page.locator('#audit-events tbody tr').getAttribute('data-type')).toBe('admin.provider.tested');
+    await page.selectOption('select[name=type]', '');
+    await page.click('button:has-text("Filter")');
+    await expect.poll(() => page.locator('#audit-events tr[data-type="admin.provider.created"]').count()).toBe(1);
+    await page.screenshot({ path: join(DOCS, 'lifetime-audit.png'), fullPage: true });
+    await context.close();
+  });
+});
