@@ -309,6 +309,26 @@ describe('device authorization (RFC 8628)', () => {
     expect(await pollOnce(metadata, 'cli', code.device_code)).toMatchObject({ ok: false, error: 'authorization_pending' });
   });
 
+  it('limits device authorization requests per address with 429 and Retry-After, writing nothing past the limit', async () => {
+    const limited = await startTestService({ RATE_LIMIT_HANDOFFS_PER_MINUTE: '2' });
+    try {
+      const ask = () =>
+        fetch(`${limited.url}/oauth/device_authorization`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          body: new URLSearchParams({ client_id: 'cli' }),
+        });
+      expect([(await ask()).status, (await ask()).status]).toEqual([200, 200]);
+      const refused = await ask();
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await refused.json()).toMatchObject({ error: 'rate_limited' });
+      expect(Number((await limited.db.query<{ n: string }>('SELECT count(*) AS n FROM device_authorizations'))[0].n)).toBe(2);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('logs the reference client in with `studio login --device`, which backs off after slow_down', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'studio-device-'));
     const out: string[] = [];

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Header, HttpCode, HttpStatus, Inject, Post, UseF
 import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/decorators.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { RateLimited } from '../limits/rate-limit.guard.js';
 import { DEVICE_CODE_GRANT, DeviceAuthorizationService, type DeviceAuthorizationResponse, type DeviceTokenResponse } from './device-authorization.service.js';
 import { OAuthExceptionFilter } from './oauth.exception-filter.js';
 
@@ -21,6 +22,7 @@ export class OAuthController {
 
   @Public()
   @Post('oauth/device_authorization')
+  @RateLimited('device-authorize')
   @HttpCode(HttpStatus.OK)
   @Header('Cache-Control', 'no-store')
   @ApiConsumes('application/x-www-form-urlencoded')

@@ -13,13 +13,15 @@ export interface BucketDefinition {
   describes: string;
 }
 
-export type RateLimitBucket = 'login' | 'handoff-create' | 'handoff-redeem';
+export type RateLimitBucket = 'login' | 'handoff-create' | 'device-authorize' | 'handoff-redeem';
 
 export function bucketDefinitions(settings: RateLimitSettings, handoffTtlSeconds: number): Record<RateLimitBucket, BucketDefinition> {
   return {
     // Sign-in starts and callbacks from one address (an office behind one NAT shares it: keep it generous).
     login: { points: settings.loginPerMinute, durationSeconds: 60, describes: 'sign-in attempts from your address' },
     'handoff-create': { points: settings.handoffsPerMinute, durationSeconds: 60, describes: 'Studio logins started from your address' },
+    // Device codes are the same kind of row as handoff tickets, from tools that may loop: same limit.
+    'device-authorize': { points: settings.handoffsPerMinute, durationSeconds: 60, describes: 'device sign-ins started from your address' },
     // Wrong codes for one handoff: past them the handoff is denied for good (see DesktopHandoffService).
     'handoff-redeem': { points: settings.redeemAttempts, durationSeconds: handoffTtlSeconds, describes: 'wrong codes for this Studio login' },
   };
