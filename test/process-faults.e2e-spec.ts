@@ -51,6 +51,9 @@ describe('a real PostgreSQL frozen with SIGSTOP', () => {
       LOG_LEVEL: 'error',
       DATABASE_CONNECT_TIMEOUT_MS: '1000',
       DATABASE_STATEMENT_TIMEOUT_MS: '1500',
+      // The console page must reach the frozen database, not the session and user this instance
+      // cached a moment ago at sign-in (SESSION_CACHE_SECONDS, a few seconds).
+      SESSION_CACHE_SECONDS: '0',
     });
     const { ApiTokensService } = await import('../src/auth/api-tokens.service.js');
     adminToken = (await service.app.get(ApiTokensService).create('admin@example.com')).token;
