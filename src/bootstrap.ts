@@ -10,7 +10,7 @@ import { BACKCHANNEL_LOGOUT_PATH, backchannelBodyErrors } from './auth/backchann
 import { loadConfig, type AppConfig } from './config/app-config.js';
 import { AppExceptionFilter } from './common/exception.filter.js';
 import { securityHeaders } from './common/security-headers.js';
-import { BODY_SIZE_LIMIT, refuseDeepJson } from './common/body-limits.js';
+import { bodyParsers } from './common/body-limits.js';
 import { ConfigError } from './config/app-config.js';
 import type { ProviderStatus } from './identity-providers/identity-provider.js';
 import { IdentityProviderRegistry } from './identity-providers/identity-provider.registry.js';
@@ -68,10 +68,9 @@ export async function startService(env: Record<string, string | undefined>, opti
     app.disable('x-powered-by');
     // Before the body parsers, so a body they refuse still gets a request id and its log line.
     // Not on the probes, which orchestrators poll many times a second.
-    app.use(exceptProbes(requestContext), exceptProbes(jsonLogger.requestLine));
-    // `verify` is passed through to body-parser at run time; Nest's option type leaves it out.
-    app.useBodyParser('json', { limit: BODY_SIZE_LIMIT, verify: refuseDeepJson } as { limit: string });
-    app.useBodyParser('urlencoded', { limit: BODY_SIZE_LIMIT, extended: true });
+    const requestLine = jsonLogger.requestLine;
+    app.use(exceptProbes((req, res, next) => requestContext(req, res, () => requestLine(req, res, next))));
+    app.use(bodyParsers());
     // Pages and answers are per user and per request: hashing each body for a conditional GET costs more than it saves.
     app.set('etag', false);
     // A logout token in a body the parsers refuse still gets back-channel logout's own answer (CONTRACT).

@@ -64,34 +64,36 @@ export class AuthModule implements NestModule {
 
   configure(consumer: MiddlewareConsumer): void {
     const idleTimeoutMs = this.config.session.idleTimeoutSeconds * 1000;
+    const sessions = session({
+      name: SESSION_COOKIE,
+      secret: this.config.session.secret,
+      store: this.store,
+      resave: false,
+      // Anonymous visitors get no session row until a login starts.
+      saveUninitialized: false,
+      // Not on every answer: the cookie is re-sent (with its later idle expiry) when the session is
+      // saved, which the idle refresh below causes once a minute per active session.
+      rolling: false,
+      // Undefined follows the app's `trust proxy` setting (a list of addresses included).
+      proxy: this.config.trustProxy === false ? false : undefined,
+      cookie: {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: this.config.session.secureCookie,
+        maxAge: idleTimeoutMs,
+        path: '/',
+        domain: this.config.forwardAuth.cookieDomain,
+      },
+    });
+    // One middleware (so one check of the excluded routes per request): the session, then its idle refresh.
+    const withIdleRefresh = (req: Request, res: Response, next: NextFunction) =>
+      sessions(req, res, (error?: unknown) => {
+        if (error) return next(error);
+        if (req.session && this.store.dueForIdleRefresh(req.session, idleTimeoutMs)) req.session.lastSeenAt = Date.now();
+        next();
+      });
     consumer
-      .apply(
-        session({
-          name: SESSION_COOKIE,
-          secret: this.config.session.secret,
-          store: this.store,
-          resave: false,
-          // Anonymous visitors get no session row until a login starts.
-          saveUninitialized: false,
-          // Not on every answer: the cookie is re-sent (with its later idle expiry) when the session is
-          // saved, which the middleware below causes once a minute per active session.
-          rolling: false,
-          // Undefined follows the app's `trust proxy` setting (a list of addresses included).
-          proxy: this.config.trustProxy === false ? false : undefined,
-          cookie: {
-            httpOnly: true,
-            sameSite: 'lax',
-            secure: this.config.session.secureCookie,
-            maxAge: idleTimeoutMs,
-            path: '/',
-            domain: this.config.forwardAuth.cookieDomain,
-          },
-        }),
-        (req: Request, _res: Response, next: NextFunction) => {
-          if (req.session && this.store.dueForIdleRefresh(req.session, idleTimeoutMs)) req.session.lastSeenAt = Date.now();
-          next();
-        },
-      )
+      .apply(withIdleRefresh)
       // Only routes that can use a session pay for one (cookie parsing, signature, store lookup):
       // probes and the desktop token API never do. Every other route, including ones added later, gets it.
       .exclude(...ROUTES_WITHOUT_SESSION)

@@ -24,12 +24,39 @@ export function currentRequest(): RequestContext | undefined {
 }
 
 /**
+ * A request's context. The address and user agent are read from the request only when something
+ * asks (an audit event, a login): working out the client address behind trusted proxies costs more
+ * than most requests ever need.
+ */
+class LazyRequestContext implements RequestContext {
+  private address?: string;
+  private agent?: string;
+
+  constructor(
+    readonly requestId: string,
+    private readonly req: Request,
+  ) {
+    // The peer address is read now, while the connection is surely open: Node keeps it once read,
+    // so the client address can still be worked out after the answer has gone.
+    void req.socket?.remoteAddress;
+  }
+
+  get ip(): string {
+    return (this.address ??= this.req.ip ?? '');
+  }
+
+  get userAgent(): string {
+    return (this.agent ??= (this.req.headers['user-agent'] ?? '').slice(0, 512));
+  }
+}
+
+/**
  * Gives every request an id (the caller's X-Request-Id when it is sane), echoes it back, and runs
  * the rest of the request inside an async context, so nothing has to pass the id by hand.
  */
 export function requestContext(req: Request, res: Response, next: NextFunction): void {
-  const given = req.header('x-request-id');
-  req.id = given && SAFE_ID.test(given) ? given : randomUUID();
+  const given = req.headers['x-request-id'];
+  req.id = typeof given === 'string' && SAFE_ID.test(given) ? given : randomUUID();
   res.setHeader('X-Request-Id', req.id);
-  storage.run({ requestId: req.id, ip: req.ip ?? '', userAgent: (req.header('user-agent') ?? '').slice(0, 512) }, next);
+  storage.run(new LazyRequestContext(req.id, req), next);
 }
