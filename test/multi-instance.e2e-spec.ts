@@ -1,10 +1,9 @@
-import { clickOpen } from './support/forms.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startService, type RunningService } from '../src/bootstrap.js';
+import type { RunningService } from '../src/bootstrap.js';
 import { TestBrowser } from './support/browser.js';
-import { freePort } from './support/ports.js';
-import { ROGUE_CLIENT, startRogueEnvironment, type RogueEnvironment } from './support/rogue-service.js';
+import { clickOpen } from './support/forms.js';
+import { startRogueEnvironment, startSecondInstance, type RogueEnvironment } from './support/rogue-service.js';
 
 /** Two instances on one PostgreSQL: nothing that matters may live in one process's memory. */
 describe('several instances behind one host name', () => {
@@ -19,19 +18,7 @@ describe('several instances behind one host name', () => {
   beforeAll(async () => {
     rig = await startRogueEnvironment();
     await rig.users.create({ email: 'rogue@example.com', displayName: 'Rory Rogue' });
-    const port = await freePort();
-    const service = await startService({
-      PORT: String(port),
-      // One public URL for both, as behind a load balancer; each listens on its own port here.
-      PUBLIC_URL: rig.env.url,
-      DATABASE_URL: rig.env.db.url,
-      OIDC_ISSUER: rig.op.issuer,
-      OIDC_CLIENT_ID: ROGUE_CLIENT.clientId,
-      OIDC_CLIENT_SECRET: ROGUE_CLIENT.clientSecret,
-      SESSION_SECRET: 'test-session-secret-0123456789',
-      LOG_LEVEL: 'error',
-    });
-    second = { service, url: `http://localhost:${port}` };
+    second = await startSecondInstance(rig);
   });
   afterAll(async () => {
     await second?.service.close();

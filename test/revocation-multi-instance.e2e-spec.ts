@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/admin/admin-cli.js';
-import { startService, type RunningService } from '../src/bootstrap.js';
+import type { RunningService } from '../src/bootstrap.js';
 import type { User } from '../src/users/user.entity.js';
 import { TestBrowser } from './support/browser.js';
 import { desktopLogin, desktopMe, refresh, type DesktopTokens } from './support/desktop-login.js';
-import { freePort } from './support/ports.js';
 import { BACKCHANNEL_LOGOUT_EVENT } from './support/rogue-op.js';
-import { ROGUE_CLIENT, startRogueEnvironment, type RogueEnvironment } from './support/rogue-service.js';
+import { ROGUE_CLIENT, startRogueEnvironment, startSecondInstance, type RogueEnvironment } from './support/rogue-service.js';
 
 /**
  * Whatever ends a session or a token on one instance, the very next request on another instance
@@ -28,21 +27,7 @@ describe('revocation is immediate on every instance', () => {
     const out: string[] = [];
     expect(await runCli(['tokens', 'create', '--email', 'boss@example.com'], { DATABASE_URL: rig.env.db.url }, { out: (line) => out.push(line), err: () => {} })).toBe(0);
     adminToken = out[0];
-    const port = await freePort();
-    const service = await startService({
-      PORT: String(port),
-      PUBLIC_URL: rig.env.url,
-      DATABASE_URL: rig.env.db.url,
-      OIDC_ISSUER: rig.op.issuer,
-      OIDC_CLIENT_ID: ROGUE_CLIENT.clientId,
-      OIDC_CLIENT_SECRET: ROGUE_CLIENT.clientSecret,
-      SESSION_SECRET: 'test-session-secret-0123456789',
-      LOG_LEVEL: 'error',
-      // The same counters as the first instance (one database): the sign-ins below must not hit them.
-      RATE_LIMIT_LOGIN_PER_MINUTE: '100000',
-      RATE_LIMIT_HANDOFFS_PER_MINUTE: '100000',
-    });
-    b = { service, url: `http://localhost:${port}` };
+    b = await startSecondInstance(rig);
   });
   afterAll(async () => {
     await b?.service.close();

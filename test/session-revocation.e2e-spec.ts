@@ -3,11 +3,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTokensService } from '../src/auth/api-tokens.service.js';
 import { RevocationListener } from '../src/auth/session/revocation-listener.js';
-import { startService, type RunningService } from '../src/bootstrap.js';
+import type { RunningService } from '../src/bootstrap.js';
 import { TestBrowser } from './support/browser.js';
 import { clickOpen, csrfForm } from './support/forms.js';
-import { freePort } from './support/ports.js';
-import { ROGUE_CLIENT, startRogueEnvironment, type RogueEnvironment } from './support/rogue-service.js';
+import { startRogueEnvironment, startSecondInstance, type RogueEnvironment } from './support/rogue-service.js';
 
 const SESSION_COOKIE = 'frontdoor.sid';
 
@@ -25,20 +24,10 @@ describe('revocation across instances with cached sessions', () => {
     rig = await startRogueEnvironment();
     await rig.users.create({ email: 'boss@example.com', displayName: 'Bo Boss', roles: ['admin'] });
     adminToken = (await rig.env.service.app.get(ApiTokensService).create('boss@example.com')).token;
-    const port = await freePort();
-    const service = await startService({
-      PORT: String(port),
-      PUBLIC_URL: rig.env.url,
-      DATABASE_URL: rig.env.db.url,
-      OIDC_ISSUER: rig.op.issuer,
-      OIDC_CLIENT_ID: ROGUE_CLIENT.clientId,
-      OIDC_CLIENT_SECRET: ROGUE_CLIENT.clientSecret,
-      SESSION_SECRET: 'test-session-secret-0123456789',
-      LOG_LEVEL: 'error',
+    second = await startSecondInstance(rig, {
       // Long enough that only an announcement, never the expiry of an entry, can explain a refusal below.
       SESSION_CACHE_SECONDS: '60',
     });
-    second = { service, url: `http://localhost:${port}` };
   });
   afterAll(async () => {
     await second?.service.close();

@@ -1,6 +1,8 @@
+import { startService, type RunningService } from '../../src/bootstrap.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { TestBrowser, type Page } from './browser.js';
 import { startRogueOp, type RogueOp, type RogueOpOptions } from './rogue-op.js';
+import { freePort } from './ports.js';
 import { startTestService, type TestService } from './service.js';
 
 export const ROGUE_CLIENT = { clientId: 'front-door-test', clientSecret: 'rogue-client-secret-0123456789' };
@@ -30,6 +32,29 @@ export async function startRogueEnvironment(options: Partial<RogueOpOptions> = {
       await op.close();
     },
   };
+}
+
+/**
+ * A second instance of the service on the rogue environment's database and provider, with the same
+ * public URL, as behind a load balancer (each listens on its own port here). It shares the first
+ * one's rate-limit counters, so its sign-ins get the same high test limits.
+ */
+export async function startSecondInstance(rig: RogueEnvironment, extraEnv: Record<string, string> = {}): Promise<{ service: RunningService; url: string }> {
+  const port = await freePort();
+  const service = await startService({
+    PORT: String(port),
+    PUBLIC_URL: rig.env.url,
+    DATABASE_URL: rig.env.db.url,
+    OIDC_ISSUER: rig.op.issuer,
+    OIDC_CLIENT_ID: ROGUE_CLIENT.clientId,
+    OIDC_CLIENT_SECRET: ROGUE_CLIENT.clientSecret,
+    SESSION_SECRET: 'test-session-secret-0123456789',
+    LOG_LEVEL: 'error',
+    RATE_LIMIT_LOGIN_PER_MINUTE: '100000',
+    RATE_LIMIT_HANDOFFS_PER_MINUTE: '100000',
+    ...extraEnv,
+  });
+  return { service, url: `http://localhost:${port}` };
 }
 
 /** A console visit that goes through the whole (instant) provider round trip. */
