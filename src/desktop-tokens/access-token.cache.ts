@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RevocationListener } from '../auth/session/revocation-listener.js';
-import { TtlCache } from '../auth/session/ttl-cache.js';
+import type { TtlCache } from '../auth/session/ttl-cache.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DesktopTokensRepository } from './desktop-tokens.repository.js';
 
@@ -31,9 +31,7 @@ export class AccessTokenCache {
     private readonly repository: DesktopTokensRepository,
     private readonly listener: RevocationListener,
   ) {
-    this.cached = new TtlCache(config.session.cacheSeconds * 1000, MAX_CACHED_TOKENS);
-    listener.on('t', (hash) => this.cached.delete(hash));
-    listener.onReset(() => this.cached.clear());
+    this.cached = listener.cache('t', config.session.cacheSeconds * 1000, MAX_CACHED_TOKENS);
   }
 
   async find(hash: string): Promise<AccessGrant | undefined> {

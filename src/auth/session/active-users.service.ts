@@ -3,7 +3,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import type { User } from '../../users/user.entity.js';
 import { UsersService } from '../../users/users.service.js';
 import { RevocationListener } from './revocation-listener.js';
-import { TtlCache } from './ttl-cache.js';
+import type { TtlCache } from './ttl-cache.js';
 
 const MAX_CACHED_USERS = 10_000;
 
@@ -21,9 +21,7 @@ export class ActiveUsersService {
     private readonly users: UsersService,
     private readonly listener: RevocationListener,
   ) {
-    this.cached = new TtlCache(config.session.cacheSeconds * 1000, MAX_CACHED_USERS);
-    listener.on('u', (id) => this.cached.delete(id));
-    listener.onReset(() => this.cached.clear());
+    this.cached = listener.cache('u', config.session.cacheSeconds * 1000, MAX_CACHED_USERS);
   }
 
   /** The user if it exists and is active; callers get their own copy, never the cached object. */

@@ -3,6 +3,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectDataSource } from '@nestjs/typeorm';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
+import { TtlCache } from './ttl-cache.js';
 
 /** The channel the database triggers announce on (migration 1765000100000). */
 export const REVOCATION_CHANNEL = 'frontdoor_revocations';
@@ -59,6 +60,14 @@ export class RevocationListener implements OnApplicationBootstrap, OnApplication
   /** Called when every cached entry must go (connection lost or regained). */
   onReset(handler: () => void): void {
     this.resetHandlers.push(handler);
+  }
+
+  /** A cache whose entries of `kind` go when announced, and all of them when the connection is lost. */
+  cache<V>(kind: RevocationKind, ttlMs: number, maxEntries: number): TtlCache<V> {
+    const cache = new TtlCache<V>(ttlMs, maxEntries);
+    this.on(kind, (key) => cache.delete(key));
+    this.onReset(() => cache.clear());
+    return cache;
   }
 
   /**

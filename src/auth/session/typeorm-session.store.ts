@@ -45,9 +45,8 @@ export class TypeOrmSessionStore extends session.Store {
     private readonly cache?: SessionCacheOptions,
   ) {
     super();
-    this.cached = new TtlCache(cache?.ttlMs ?? 0, MAX_CACHED_SESSIONS);
-    cache?.listener.on('s', (key) => this.cached.delete(key));
-    cache?.listener.onReset(() => this.cached.clear());
+    // Without a listener nothing could tell this instance that a row went: nothing is kept then.
+    this.cached = cache ? cache.listener.cache('s', cache.ttlMs, MAX_CACHED_SESSIONS) : new TtlCache(0, MAX_CACHED_SESSIONS);
   }
 
   override get(sid: string, callback: Callback<session.SessionData | null>): void {
