@@ -4,11 +4,10 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TestBrowser, type Page } from './support/browser.js';
 import { CADDY_FORWARD_AUTH_SNIPPET, caddyNotInstalled, startCaddy, type RunningCaddy } from './support/caddy.js';
-import { startEchoApp } from './support/echo-app.js';
 import { csrfForm } from './support/forms.js';
 import { FORWARD_AUTH_SNIPPET } from './support/nginx.js';
-import { freePort } from './support/ports.js';
-import { ADMIN, DEVELOPER, signInThroughDevIdp, startTestService, type TestService } from './support/service.js';
+import { startProtectedApps, type Echo, type ProtectedApps } from './support/protected-apps.js';
+import { ADMIN, DEVELOPER, signInThroughDevIdp, type TestService } from './support/service.js';
 
 /** fetch() will not send a Host header of its choosing; a raw request will, as any client can. */
 function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
@@ -24,11 +23,6 @@ function rawGet(url: string, headers: Record<string, string>): Promise<{ status:
   });
 }
 
-interface Echo {
-  path: string;
-  headers: Record<string, string>;
-}
-
 /**
  * The README's Caddy site block (test/support/caddy-forward-auth.Caddyfile), run by Debian's caddy.
  * Caddy's forward_auth sends no X-Original-URL: the service reads X-Forwarded-Proto, -Host and -Uri,
@@ -39,7 +33,7 @@ describe('forward auth behind a real Caddy', () => {
   let caddy: RunningCaddy | undefined;
   // Without caddy every test fails with the reason (vitest would report them skipped after a failed beforeAll).
   let caddyMissing: Error | undefined;
-  let echo: Awaited<ReturnType<typeof startEchoApp>>;
+  let apps: ProtectedApps;
   let wiki: string;
   let reports: string;
 
@@ -51,34 +45,16 @@ describe('forward auth behind a real Caddy', () => {
   beforeAll(async () => {
     caddyMissing = caddyNotInstalled();
     if (caddyMissing) return;
-    echo = await startEchoApp();
-    const [wikiPort, reportsPort] = [await freePort(), await freePort()];
-    wiki = `http://localhost:${wikiPort}`;
-    reports = `http://localhost:${reportsPort}`;
-    env = await startTestService({
-      TRUST_PROXY: '127.0.0.1',
-      COOKIE_DOMAIN: 'localhost',
-      PROTECTED_APPS: JSON.stringify([
-        { origin: wiki, name: 'Wiki' },
-        { origin: reports, name: 'Reports', role: 'admin' },
-      ]),
-    });
-    caddy = await startCaddy({
-      sites: [
-        { port: wikiPort, appAddress: echo.address, appOrigin: wiki },
-        { port: reportsPort, appAddress: echo.address, appOrigin: reports },
-      ],
-      frontdoorAddress: `127.0.0.1:${new URL(env.url).port}`,
-      frontdoorUrl: env.url,
-    });
+    apps = await startProtectedApps({ COOKIE_DOMAIN: 'localhost' });
+    ({ env, wiki, reports } = apps);
+    caddy = await startCaddy({ sites: apps.sites, frontdoorAddress: apps.frontdoorAddress, frontdoorUrl: env.url });
   });
   beforeEach(() => {
     if (caddyMissing) throw caddyMissing;
   });
   afterAll(async () => {
     await caddy?.close();
-    await env?.close();
-    await echo?.close();
+    await apps?.close();
   });
 
   it('sends a browser without a session through the login and back to the app, with identity headers and a verifiable assertion', async () => {

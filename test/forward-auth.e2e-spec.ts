@@ -5,10 +5,10 @@ import { startService } from '../src/bootstrap.js';
 import { SigningKeysService } from '../src/forward-auth/signing-keys.service.js';
 import { TestBrowser, type Page } from './support/browser.js';
 import { csrfForm } from './support/forms.js';
-import { startEchoApp } from './support/echo-app.js';
 import { startNginx, type RunningNginx } from './support/nginx.js';
 import { freePort } from './support/ports.js';
-import { ADMIN, DEVELOPER, signInThroughDevIdp, startTestService, type TestService } from './support/service.js';
+import { startProtectedApps, type Echo, type ProtectedApps } from './support/protected-apps.js';
+import { ADMIN, DEVELOPER, signInThroughDevIdp, type TestService } from './support/service.js';
 
 /** fetch() will not send a Host header of its choosing; a raw request will, as any client can. */
 function rawGet(url: string, headers: Record<string, string>): Promise<number> {
@@ -51,15 +51,10 @@ function traefikCheck(
   });
 }
 
-interface Echo {
-  path: string;
-  headers: Record<string, string>;
-}
-
 describe('forward auth behind a real nginx', () => {
   let env: TestService;
   let nginx: RunningNginx;
-  let echo: Awaited<ReturnType<typeof startEchoApp>>;
+  let apps: ProtectedApps;
   let wiki: string;
   let reports: string;
 
@@ -74,31 +69,13 @@ describe('forward auth behind a real nginx', () => {
   }
 
   beforeAll(async () => {
-    echo = await startEchoApp();
-    const [wikiPort, reportsPort] = [await freePort(), await freePort()];
-    wiki = `http://localhost:${wikiPort}`;
-    reports = `http://localhost:${reportsPort}`;
-    env = await startTestService({
-      TRUST_PROXY: '127.0.0.1',
-      COOKIE_DOMAIN: 'localhost',
-      PROTECTED_APPS: JSON.stringify([
-        { origin: wiki, name: 'Wiki' },
-        { origin: reports, name: 'Reports', role: 'admin' },
-      ]),
-    });
-    nginx = await startNginx({
-      servers: [
-        { port: wikiPort, appAddress: echo.address, appOrigin: wiki },
-        { port: reportsPort, appAddress: echo.address, appOrigin: reports },
-      ],
-      frontdoorAddress: `127.0.0.1:${new URL(env.url).port}`,
-      frontdoorUrl: env.url,
-    });
+    apps = await startProtectedApps({ COOKIE_DOMAIN: 'localhost' });
+    ({ env, wiki, reports } = apps);
+    nginx = await startNginx({ servers: apps.sites, frontdoorAddress: apps.frontdoorAddress, frontdoorUrl: env.url });
   });
   afterAll(async () => {
     await nginx?.close();
-    await env?.close();
-    await echo?.close();
+    await apps?.close();
   });
 
   it('sends a browser without a session through the login and back to the app, with identity headers and a verifiable assertion', async () => {

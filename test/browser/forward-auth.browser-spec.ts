@@ -2,10 +2,9 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
-import { startEchoApp } from '../support/echo-app.js';
 import { startNginx, type RunningNginx } from '../support/nginx.js';
-import { freePort } from '../support/ports.js';
-import { ADMIN, DEVELOPER, startTestService, type TestService } from '../support/service.js';
+import { startProtectedApps, type Echo, type ProtectedApps } from '../support/protected-apps.js';
+import { ADMIN, DEVELOPER, type TestService } from '../support/service.js';
 
 /** The first of several waits; the others may still fail later (page closed), which is expected. */
 function firstOf<T>(waits: Promise<T>[]): Promise<T> {
@@ -13,16 +12,11 @@ function firstOf<T>(waits: Promise<T>[]): Promise<T> {
   return Promise.race(waits);
 }
 
-interface Echo {
-  path: string;
-  headers: Record<string, string>;
-}
-
 describe('forward auth through a real nginx in a real browser (headless Chromium)', () => {
   let env: TestService;
   let browser: Browser;
   let nginx: RunningNginx;
-  let echo: Awaited<ReturnType<typeof startEchoApp>>;
+  let apps: ProtectedApps;
   let wiki: string;
   let reports: string;
   const requested: string[] = [];
@@ -48,34 +42,14 @@ describe('forward auth through a real nginx in a real browser (headless Chromium
   }
 
   beforeAll(async () => {
-    echo = await startEchoApp();
-    const [wikiPort, reportsPort] = [await freePort(), await freePort()];
-    wiki = `http://localhost:${wikiPort}`;
-    reports = `http://localhost:${reportsPort}`;
-    [env, browser] = await Promise.all([
-      startTestService({
-        TRUST_PROXY: '127.0.0.1',
-        PROTECTED_APPS: JSON.stringify([
-          { origin: wiki, name: 'Wiki' },
-          { origin: reports, name: 'Reports', role: 'admin' },
-        ]),
-      }),
-      launchChromium(),
-    ]);
-    nginx = await startNginx({
-      servers: [
-        { port: wikiPort, appAddress: echo.address, appOrigin: wiki },
-        { port: reportsPort, appAddress: echo.address, appOrigin: reports },
-      ],
-      frontdoorAddress: `127.0.0.1:${new URL(env.url).port}`,
-      frontdoorUrl: env.url,
-    });
+    [apps, browser] = await Promise.all([startProtectedApps(), launchChromium()]);
+    ({ env, wiki, reports } = apps);
+    nginx = await startNginx({ servers: apps.sites, frontdoorAddress: apps.frontdoorAddress, frontdoorUrl: env.url });
   });
   afterAll(async () => {
     await browser?.close();
     await nginx?.close();
-    await env?.close();
-    await echo?.close();
+    await apps?.close();
   });
 
   it('signs in through the provider on the way to an app, refuses an app without its role, and asks again after logout', async () => {
