@@ -5,6 +5,7 @@ import { ConfigError } from '../src/config/app-config.js';
 import { TestBrowser } from './support/browser.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { csrfForm } from './support/forms.js';
+import { startOnFragileDatabase } from './support/fragile-database.js';
 import { freePort } from './support/ports.js';
 import { ROGUE_CLIENT, signedInSessions, startRogueEnvironment, visitConsole, type RogueEnvironment } from './support/rogue-service.js';
 import { startTestService } from './support/service.js';
@@ -98,25 +99,7 @@ describe('a database that is frozen or stopped', () => {
     const behindProxy = new URL(db.url);
     behindProxy.hostname = '127.0.0.1';
     behindProxy.port = String(proxy.port);
-    const port = await freePort();
-    url = `http://localhost:${port}`;
-    service = await startService({
-      PORT: String(port),
-      PUBLIC_URL: url,
-      DATABASE_URL: behindProxy.toString(),
-      DEV_IDP_PORT: '0',
-      SESSION_SECRET: 'test-session-secret-0123456789',
-      LOG_LEVEL: 'error',
-      DATABASE_CONNECT_TIMEOUT_MS: '1000',
-      DATABASE_STATEMENT_TIMEOUT_MS: '1500',
-      // Every request here must reach the database: a session served in the last few seconds would
-      // otherwise come from the short-lived cache (test/session-revocation.e2e-spec.ts covers it).
-      SESSION_CACHE_SECONDS: '0',
-    });
-    const { ApiTokensService } = await import('../src/auth/api-tokens.service.js');
-    adminToken = (await service.app.get(ApiTokensService).create('admin@example.com')).token;
-    const { signInThroughDevIdp, DEVELOPER } = await import('./support/service.js');
-    expect((await signInThroughDevIdp(browser, `${url}/servicecenter`, DEVELOPER)).status).toBe(200);
+    ({ service, url, adminToken } = await startOnFragileDatabase(behindProxy.toString(), browser));
   });
   afterAll(async () => {
     proxy?.thaw();

@@ -1,15 +1,16 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startService, type RunningService } from '../src/bootstrap.js';
+import type { RunningService } from '../src/bootstrap.js';
 import { UsersService } from '../src/users/users.service.js';
 import { TestBrowser } from './support/browser.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { startOnFragileDatabase } from './support/fragile-database.js';
 import { freePort } from './support/ports.js';
 import { processState, startChildOp, startThrowawayCluster, unreadConnections, type ChildOp, type FrozenCluster } from './support/processes.js';
 import { startRogueOp, type RogueOp } from './support/rogue-op.js';
 import { ROGUE_CLIENT, signedInSessions } from './support/rogue-service.js';
-import { DEVELOPER, signInThroughDevIdp, startTestService, type TestService } from './support/service.js';
+import { startTestService, type TestService } from './support/service.js';
 
 /** Each call to the provider gives up after this in these tests (OIDC_HTTP_TIMEOUT_MS). */
 const PROVIDER_TIMEOUT_MS = 1_500;
@@ -40,24 +41,7 @@ describe('a real PostgreSQL frozen with SIGSTOP', () => {
 
   beforeAll(async () => {
     cluster = await startThrowawayCluster();
-    const port = await freePort();
-    url = `http://localhost:${port}`;
-    service = await startService({
-      PORT: String(port),
-      PUBLIC_URL: url,
-      DATABASE_URL: cluster.url,
-      DEV_IDP_PORT: '0',
-      SESSION_SECRET: 'test-session-secret-0123456789',
-      LOG_LEVEL: 'error',
-      DATABASE_CONNECT_TIMEOUT_MS: '1000',
-      DATABASE_STATEMENT_TIMEOUT_MS: '1500',
-      // Every request here must reach the database: a session served in the last few seconds would
-      // otherwise come from the short-lived cache (test/session-revocation.e2e-spec.ts covers it).
-      SESSION_CACHE_SECONDS: '0',
-    });
-    const { ApiTokensService } = await import('../src/auth/api-tokens.service.js');
-    adminToken = (await service.app.get(ApiTokensService).create('admin@example.com')).token;
-    expect((await signInThroughDevIdp(browser, `${url}/servicecenter`, DEVELOPER)).status).toBe(200);
+    ({ service, url, adminToken } = await startOnFragileDatabase(cluster.url, browser));
   }, 60_000);
   afterAll(async () => {
     // Thawed before anything else, whatever failed: a stopped cluster would hold every close below.
