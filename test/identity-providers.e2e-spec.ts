@@ -9,9 +9,9 @@ import { TestBrowser } from './support/browser.js';
 import { desktopLogin, refresh } from './support/desktop-login.js';
 import { freePort } from './support/ports.js';
 import { startRogueOp, type RogueOp } from './support/rogue-op.js';
+import { SECOND, startSecondProvider } from './support/second-provider.js';
 import { DEVELOPER, signInThroughDevIdp, startTestService, TEST_ENCRYPTION_KEY, type TestService } from './support/service.js';
 
-const SECOND = { clientId: 'front-door-second', clientSecret: 'second-client-secret-0123456789' };
 const ROGUE = { clientId: 'front-door-rogue', first: 'rogue-secret-one-0123456789', second: 'rogue-secret-two-0123456789' };
 
 /** Waits (at most `ms`) for a condition that another instance makes true; returns whether it did. */
@@ -67,12 +67,7 @@ describe('identity providers managed at runtime', () => {
     const port = await freePort();
     const publicUrl = `http://localhost:${port}`;
     [second, rogue] = await Promise.all([
-      // On 127.0.0.1, so its cookies never mix with the first provider's in a browser.
-      startDevIdp({
-        port: 0,
-        issuerHost: '127.0.0.1',
-        clients: [{ ...SECOND, redirectUris: [`${publicUrl}/auth/callback/second`], postLogoutRedirectUris: [`${publicUrl}/auth/signed-out`] }],
-      }),
+      startSecondProvider(publicUrl),
       startRogueOp({ clientId: ROGUE.clientId, clientSecret: ROGUE.first }),
     ]);
     a = await startTestService({ PORT: String(port), OIDC_HTTP_TIMEOUT_MS: '1500' });

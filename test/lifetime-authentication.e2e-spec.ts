@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startDevIdp, type DevIdp } from '../src/dev-idp/dev-idp.js';
+import type { DevIdp } from '../src/dev-idp/dev-idp.js';
 import { IdentityProviderRegistry } from '../src/identity-providers/identity-provider.registry.js';
 import { TestBrowser, findForm, type Page } from './support/browser.js';
 import { freePort } from './support/ports.js';
 import { ADMIN, DEVELOPER, signInThroughDevIdp, startTestService, type TestService } from './support/service.js';
-
-const SECOND = { clientId: 'front-door-second', clientSecret: 'second-client-secret-0123456789' };
+import { SECOND, startSecondProvider } from './support/second-provider.js';
 
 describe('LifeTime › Authentication', () => {
   let env: TestService;
@@ -25,11 +24,7 @@ describe('LifeTime › Authentication', () => {
 
   beforeAll(async () => {
     const port = await freePort();
-    second = await startDevIdp({
-      port: 0,
-      issuerHost: '127.0.0.1',
-      clients: [{ ...SECOND, redirectUris: [`http://localhost:${port}/auth/callback/second`], postLogoutRedirectUris: [`http://localhost:${port}/auth/signed-out`] }],
-    });
+    second = await startSecondProvider(`http://localhost:${port}`);
     env = await startTestService({ PORT: String(port), OIDC_HTTP_TIMEOUT_MS: '1500' });
     admin = new TestBrowser();
     expect((await signInThroughDevIdp(admin, `${env.url}/lifetime/authentication`, ADMIN)).status).toBe(200);

@@ -1,14 +1,13 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevIdp, type DevIdp } from '../../src/dev-idp/dev-idp.js';
+import type { DevIdp } from '../../src/dev-idp/dev-idp.js';
 import { launchChromium } from '../support/chromium.js';
 import { freePort } from '../support/ports.js';
 import { ADMIN, startTestService, type TestService } from '../support/service.js';
+import { SECOND, startSecondProvider } from '../support/second-provider.js';
 
 const DOCS = join(import.meta.dirname, '..', '..', 'docs');
-const SECOND = { clientId: 'front-door-second', clientSecret: 'second-client-secret-0123456789' };
-
 describe('LifeTime › Authentication in a real browser (headless Chromium)', () => {
   let browser: Browser;
   let env: TestService;
@@ -17,12 +16,7 @@ describe('LifeTime › Authentication in a real browser (headless Chromium)', ()
 
   beforeAll(async () => {
     const port = await freePort();
-    // A second development provider, on 127.0.0.1 so its cookies stay apart from the first's.
-    second = await startDevIdp({
-      port: 0,
-      issuerHost: '127.0.0.1',
-      clients: [{ ...SECOND, redirectUris: [`http://localhost:${port}/auth/callback/second`], postLogoutRedirectUris: [`http://localhost:${port}/auth/signed-out`] }],
-    });
+    second = await startSecondProvider(`http://localhost:${port}`);
     env = await startTestService({ PORT: String(port) });
     browser = await launchChromium();
   });

@@ -2,15 +2,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevIdp, type DevIdp } from '../../src/dev-idp/dev-idp.js';
+import type { DevIdp } from '../../src/dev-idp/dev-idp.js';
 import { IdentityProvidersService } from '../../src/identity-providers/identity-providers.service.js';
 import { launchChromium } from '../support/chromium.js';
 import { freePort } from '../support/ports.js';
 import { DEVELOPER, startTestService, type TestService } from '../support/service.js';
+import { SECOND, startSecondProvider } from '../support/second-provider.js';
 
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || tmpdir();
-const SECOND = { clientId: 'front-door-second', clientSecret: 'second-client-secret-0123456789' };
-
 describe('choosing the second identity provider in a real browser (headless Chromium)', () => {
   let env: TestService;
   let second: DevIdp;
@@ -21,12 +20,7 @@ describe('choosing the second identity provider in a real browser (headless Chro
 
   beforeAll(async () => {
     const port = await freePort();
-    // The second provider on 127.0.0.1, so its cookies stay apart from the first one's on localhost.
-    second = await startDevIdp({
-      port: 0,
-      issuerHost: '127.0.0.1',
-      clients: [{ ...SECOND, redirectUris: [`http://localhost:${port}/auth/callback/second`], postLogoutRedirectUris: [`http://localhost:${port}/auth/signed-out`] }],
-    });
+    second = await startSecondProvider(`http://localhost:${port}`);
     [env, browser] = await Promise.all([startTestService({ PORT: String(port) }), launchChromium()]);
     await env.service.app.get(IdentityProvidersService).create({ id: 'second', displayName: 'Second Provider', issuer: second.issuer, ...SECOND });
     context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
