@@ -6,7 +6,7 @@ import { CsrfService, csrfToken } from './csrf.service.js';
 const service = new CsrfService({ session: { secret: 'secret-one' } } as AppConfig);
 
 function request(sessionID: string | undefined, body: Record<string, unknown>, headers: Record<string, string> = {}): Request {
-  return { sessionID, session: sessionID ? {} : undefined, body, header: (name: string) => headers[name.toLowerCase()] } as unknown as Request;
+  return { session: sessionID ? { id: sessionID, stored: true } : undefined, body, header: (name: string) => headers[name.toLowerCase()] } as unknown as Request;
 }
 
 describe('CsrfService', () => {
@@ -22,6 +22,11 @@ describe('CsrfService', () => {
     expect(() => service.verify(request('sid-1', { _csrf: 'x' }))).toThrow();
     expect(() => service.verify(request('sid-1', { _csrf: other }))).toThrow();
     expect(() => service.verify(request(undefined, { _csrf: csrfToken('secret-one', '') }))).toThrow();
+  });
+
+  it('refuses the token of a session that was never stored (a visitor without a sign-in)', () => {
+    const anonymous = { session: { id: 'sid-3', stored: false }, body: { _csrf: csrfToken('secret-one', 'sid-3') }, header: () => undefined } as unknown as Request;
+    expect(() => service.verify(anonymous)).toThrow(/expired or did not come from this site/);
   });
 
   it('depends on the secret', () => {

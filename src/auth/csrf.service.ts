@@ -19,14 +19,14 @@ export class CsrfService {
 
   /** The token to put in the forms of a page served to this request's session. */
   token(req: Request): string {
-    return csrfToken(this.config.session.secret, req.sessionID);
+    return csrfToken(this.config.session.secret, req.session.id);
   }
 
   /** Throws 403 unless the request carries this session's token. */
   verify(req: Request): void {
     const body = req.body as Record<string, unknown> | undefined;
     const given = typeof body?.[CSRF_FIELD] === 'string' ? (body[CSRF_FIELD] as string) : req.header('x-csrf-token');
-    if (!req.session || !req.sessionID || !given || !sameToken(given, this.token(req))) {
+    if (!req.session?.stored || !given || !sameToken(given, this.token(req))) {
       throw new DomainException('csrf_failed', HttpStatus.FORBIDDEN, 'This form has expired or did not come from this site.', {
         title: 'The form could not be accepted',
         detail: 'Go back, reload the page and try again.',

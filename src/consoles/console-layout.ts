@@ -9,14 +9,10 @@ export function signedInAs(user: User, csrfToken: string): Html {
     <form class="inline" method="post" action="/auth/logout"><input type="hidden" name="${CSRF_FIELD}" value="${csrfToken}"><button type="submit" class="secondary">Log out</button></form></span>`;
 }
 
-/**
- * Leaves a one-time message for the next page, saved before the caller redirects: express-session
- * sends a redirect's headers while it is still saving, and a browser that follows at once would
- * otherwise read the session without the message.
- */
+/** Leaves a one-time message for the next page, saved before the caller redirects (a browser follows at once). */
 export function setFlash(req: Request, kind: 'success' | 'error', text: string): Promise<void> {
   req.session.flash = { kind, text };
-  return new Promise((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
+  return req.session.save();
 }
 
 /** A hidden CSRF field for a state-changing form. */
@@ -40,8 +36,7 @@ const LIFETIME_SECTIONS = [
  */
 export function lifetimePage(req: Request, options: { title: string; section: string; csrfToken: string; body: Html; copyButtons?: boolean }): string {
   const user = req.principal!.user;
-  const flash = req.session.flash;
-  delete req.session.flash;
+  const flash = req.session.takeFlash();
   const minutesLeft = req.session.endsAt ? Math.max(0, Math.ceil((req.session.endsAt - Date.now()) / 60_000)) : 0;
   return page({
     title: `${options.title} · LifeTime`,

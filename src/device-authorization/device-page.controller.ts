@@ -88,7 +88,7 @@ export class DevicePageController {
 }
 
 function guesser(req: Request): Guesser {
-  return { ip: req.ip ?? '', sessionId: req.sessionID };
+  return { ip: req.ip ?? '', sessionId: req.session.id };
 }
 
 /** A person told to wait is told for how long (Retry-After) before the error page renders. */

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-/** express-session rows: every instance of the service sees the same sessions. */
+/** Console sessions: every instance of the service sees the same sessions. */
 @Entity({ name: 'sessions' })
 @Index('sessions_provider_sid_idx', ['providerId', 'providerSid'])
 export class SessionRecord {

@@ -6,9 +6,8 @@ import { currentRequest } from '../../observability/request-context.js';
 import { ActiveUsersService } from './active-users.service.js';
 import { SESSION_STORE } from './session.constants.js';
 import type { SessionRecord } from './session.entity.js';
-import type { TypeOrmSessionStore } from './typeorm-session.store.js';
-
-export const SESSION_COOKIE = 'frontdoor.sid';
+import { SESSION_COOKIE } from './session.middleware.js';
+import type { SessionStore } from './session.store.js';
 
 /** A console session as an admin sees it; `id` is the SHA-256 of the session id, never the id itself. */
 export interface SessionLogin {
@@ -35,7 +34,7 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(SESSION_STORE) private readonly store: TypeOrmSessionStore,
+    @Inject(SESSION_STORE) private readonly store: SessionStore,
     private readonly users: ActiveUsersService,
   ) {}
 
@@ -52,9 +51,7 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
 
   /** A fresh session id at login, so an id planted before login (fixation) is worth nothing. */
   async establish(req: Request, login: SessionLogin): Promise<void> {
-    const pending = req.session.oidc;
-    await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
-    if (pending && Object.keys(pending).length > 0) req.session.oidc = pending;
+    await req.session.regenerate();
     req.session.userId = login.user.id;
     req.session.providerId = login.providerId;
     req.session.idToken = login.idToken;
@@ -67,7 +64,7 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
     const context = currentRequest();
     req.session.ip = context?.ip;
     req.session.userAgent = context?.userAgent;
-    await new Promise<void>((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
+    await req.session.save();
   }
 
   /** The signed-in, still active user of this session; ends the session when it is no longer valid. */
@@ -124,6 +121,6 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private destroy(req: Request): Promise<void> {
-    return new Promise((resolve, reject) => req.session.destroy((error) => (error ? reject(error) : resolve())));
+    return req.session.destroy();
   }
 }
