@@ -17,7 +17,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS) || 50;
 const SESSION_COOKIE = 'frontdoor.sid';
 const CLIENT_ID = 'front-door';
 const PEER_CLIENT_ID = 'peer-app';
-/** BENCH_CPU_PROF=<dir> runs the service under `node --cpu-prof` and leaves the profile there. */
+/** BENCH_CPU_PROF=<dir> runs the service under `node --cpu-prof` and leaves the profile there (the peer's and the bare route's in <dir>/peer and <dir>/bare). */
 const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROF?.trim();
 /** BENCH_ONLY=page,healthz,… measures only those cases (while profiling one of them). */
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
@@ -166,10 +166,11 @@ async function startService(env, base, children) {
   throw new Error('the service was not ready within 30 s');
 }
 
-/** Starts a helper server and waits for its "listening" line. */
+/** Starts a helper server and waits for its "listening" line (profiled into <BENCH_CPU_PROF>/<mode> too). */
 function startChild(args, env, children) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const profile = CPU_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', join(CPU_PROFILE_DIR, args[1])] : [];
+    const child = spawn(process.execPath, [...profile, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(child);
     const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start within 20 s`)), 20_000);
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with code ${code}`)));

@@ -9,6 +9,8 @@ import 'reflect-metadata';
 import { page, html } from '../dist/common/html.js';
 
 const [mode] = process.argv.slice(2);
+// A normal exit on SIGTERM, so that a --cpu-prof profile gets written.
+process.on('SIGTERM', () => process.exit(0));
 const port = Number(process.env.PORT);
 
 /** The Service Center page as the service renders it for a signed-in developer. */

@@ -29,9 +29,15 @@ export class AppModule {
   static forRoot(runtime: AppRuntime): DynamicModule {
     return {
       module: AppModule,
+      // Express tries routes in the order they were registered, which follows this list: the routes
+      // asked many times a second (probes, console pages, the desktop API, forward auth) come first.
       imports: [
         AppConfigModule.forRoot(runtime.config),
         TypeOrmModule.forRoot(dataSourceOptions(runtime.databaseUrl, runtime.config.database)),
+        HealthModule,
+        ConsolesModule,
+        DesktopHandoffModule,
+        ForwardAuthModule,
         ObservabilityModule,
         AuditModule,
         LimitsModule,
@@ -39,11 +45,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         AdminModule,
-        HealthModule,
-        ConsolesModule,
-        DesktopHandoffModule,
         DeviceAuthorizationModule,
-        ForwardAuthModule,
       ],
       providers: [ExpiredRowsPruner],
     };

@@ -66,18 +66,17 @@ export async function startService(env: Record<string, string | undefined>, opti
     });
     app.set('trust proxy', config.trustProxy);
     app.disable('x-powered-by');
-    // Before the body parsers, so a body they refuse still gets a request id and its log line.
-    // Not on the probes, which orchestrators poll many times a second.
-    const requestLine = jsonLogger.requestLine;
-    app.use(exceptProbes((req, res, next) => requestContext(req, res, () => requestLine(req, res, next))));
-    app.use(bodyParsers());
     // Pages and answers are per user and per request: hashing each body for a conditional GET costs more than it saves.
     app.set('etag', false);
+    // One layer for what every request but the probes goes through: its id and context, its log line,
+    // the security headers (the provider's origin is a form target: Log out's answer redirects to its
+    // end-session endpoint), then the body parsers, so a body they refuse still has all of these.
+    const requestLine = jsonLogger.requestLine;
+    const headers = securityHeaders({ https: config.publicUrl.protocol === 'https:', formTargets: [new URL(resolved.oidc.issuer).origin] });
+    const parsers = bodyParsers();
+    app.use(exceptProbes((req, res, next) => requestContext(req, res, () => requestLine(req, res, () => headers(req, res, () => parsers(req, res, next))))));
     // A logout token in a body the parsers refuse still gets back-channel logout's own answer (CONTRACT).
     app.use(BACKCHANNEL_LOGOUT_PATH, backchannelBodyErrors);
-    // The provider's origin: Log out's answer redirects there (its end-session endpoint).
-    const headers = securityHeaders({ https: config.publicUrl.protocol === 'https:', formTargets: [new URL(resolved.oidc.issuer).origin] });
-    app.use(exceptProbes(headers));
     app.useGlobalFilters(new AppExceptionFilter());
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
     setUpSwagger(app);

@@ -4,6 +4,8 @@ import type { Request } from 'express';
 import { DomainException } from '../common/domain.exception.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
+const MAX_REMEMBERED_TOKENS = 10_000;
+
 /** The form field (or `X-CSRF-Token` header) that carries the token. */
 export const CSRF_FIELD = '_csrf';
 
@@ -15,11 +17,24 @@ export const CSRF_FIELD = '_csrf';
  */
 @Injectable()
 export class CsrfService {
+  /** Tokens of sessions seen lately: every page of a session carries the same one, and an HMAC per page adds up. */
+  private readonly recent = new Map<string, string>();
+
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   /** The token to put in the forms of a page served to this request's session. */
   token(req: Request): string {
-    return csrfToken(this.config.session.secret, req.session.id);
+    const sid = req.session.id;
+    let token = this.recent.get(sid);
+    if (token === undefined) {
+      token = csrfToken(this.config.session.secret, sid);
+      // Only a stored session's: an empty one gets a new id on every request.
+      if (req.session.stored) {
+        if (this.recent.size >= MAX_REMEMBERED_TOKENS) this.recent.clear();
+        this.recent.set(sid, token);
+      }
+    }
+    return token;
   }
 
   /** Throws 403 unless the request carries this session's token. */

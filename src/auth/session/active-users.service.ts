@@ -3,6 +3,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import type { User } from '../../users/user.entity.js';
 import { UsersService } from '../../users/users.service.js';
 import { RevocationListener } from './revocation-listener.js';
+import { SharedLoads } from './shared-loads.js';
 import type { TtlCache } from './ttl-cache.js';
 
 const MAX_CACHED_USERS = 10_000;
@@ -15,6 +16,7 @@ const MAX_CACHED_USERS = 10_000;
 @Injectable()
 export class ActiveUsersService {
   private readonly cached: TtlCache<User>;
+  private readonly loads: SharedLoads<User | undefined>;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -22,16 +24,19 @@ export class ActiveUsersService {
     private readonly listener: RevocationListener,
   ) {
     this.cached = listener.cache('u', config.session.cacheSeconds * 1000, MAX_CACHED_USERS);
+    this.loads = new SharedLoads(listener);
   }
 
   /** The user if it exists and is active; callers get their own copy, never the cached object. */
   async find(id: string): Promise<User | undefined> {
-    const hit = this.cached.get(id);
-    if (hit) return copy(hit);
-    const mark = this.listener.snapshot();
+    const hit = this.cached.get(id) ?? (await this.loads.run(id, (mark) => this.load(id, mark)));
+    return hit && copy(hit);
+  }
+
+  private async load(id: string, mark: number | undefined): Promise<User | undefined> {
     const user = await this.users.findById(id);
     if (!user?.active) return undefined;
-    if (this.listener.unchanged(mark)) this.cached.set(id, copy(user));
+    if (this.listener.unchanged(mark)) this.cached.set(id, user);
     return user;
   }
 

@@ -3,6 +3,7 @@ import type { SessionData } from './console-session.js';
 import type { RevocationListener } from './revocation-listener.js';
 import { sessionKey } from './session-cookie.js';
 import { SessionRecord } from './session.entity.js';
+import { SharedLoads } from './shared-loads.js';
 import { TtlCache } from './ttl-cache.js';
 
 /** Writes that only push the idle expiry forward by less than this are skipped. */
@@ -28,11 +29,11 @@ export interface SessionCacheOptions {
  * Rows read are kept in memory for a few seconds (`cache`), which spares the guarded request its
  * query. Every instance drops an entry as soon as the database announces that its row changed or
  * went (see RevocationListener), so ending a session still takes effect on the next request anywhere.
- * Concurrent requests of one session whose entry is missing share one query.
+ * Concurrent requests of one session whose entry is missing share one query (SharedLoads).
  */
 export class SessionStore {
   private readonly cached: TtlCache<LoadedSession>;
-  private readonly loading = new Map<string, { mark: number | undefined; row: Promise<LoadedSession | undefined> }>();
+  private readonly loads?: SharedLoads<LoadedSession | undefined>;
 
   constructor(
     private readonly repository: Repository<SessionRecord>,
@@ -42,27 +43,14 @@ export class SessionStore {
   ) {
     // Without a listener nothing could tell this instance that a row went: nothing is kept then.
     this.cached = cache ? cache.listener.cache('s', cache.ttlMs, MAX_CACHED_SESSIONS) : new TtlCache(0, MAX_CACHED_SESSIONS);
+    if (cache) this.loads = new SharedLoads(cache.listener);
   }
 
   /** The live session stored under `sid` (`key` is its sessionKey), or undefined. */
   load(sid: string, key: string): Promise<LoadedSession | undefined> {
     const hit = this.cached.get(key);
     if (hit && hit.expiresAt > Date.now()) return Promise.resolve(hit);
-    // A query already on its way is shared only if nothing was announced since it started: it could
-    // otherwise return a row deleted since.
-    const inFlight = this.loading.get(key);
-    if (inFlight && this.cache?.listener.unchanged(inFlight.mark)) return inFlight.row;
-    const mark = this.cache?.listener.snapshot();
-    const row = this.query(sid, key, mark);
-    if (mark !== undefined) {
-      const flight = { mark, row };
-      this.loading.set(key, flight);
-      const done = () => {
-        if (this.loading.get(key) === flight) this.loading.delete(key);
-      };
-      row.then(done, done);
-    }
-    return row;
+    return this.loads ? this.loads.run(key, (mark) => this.query(sid, key, mark)) : this.query(sid, key, undefined);
   }
 
   private async query(sid: string, key: string, mark: number | undefined): Promise<LoadedSession | undefined> {
