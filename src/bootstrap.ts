@@ -4,6 +4,7 @@ import { Logger, ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { RequestHandler } from 'express';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { BACKCHANNEL_LOGOUT_PATH, backchannelBodyErrors } from './auth/backchannel/backchannel-logout.controller.js';
@@ -11,12 +12,14 @@ import { loadConfig, type AppConfig } from './config/app-config.js';
 import { AppExceptionFilter } from './common/exception.filter.js';
 import { securityHeaders } from './common/security-headers.js';
 import { bodyParsers } from './common/body-limits.js';
+import { chain } from './common/middleware-chain.js';
 import { ConfigError } from './config/app-config.js';
 import type { ProviderStatus } from './identity-providers/identity-provider.js';
 import { IdentityProviderRegistry } from './identity-providers/identity-provider.registry.js';
 import { JsonLogger } from './observability/json-logger.js';
 import { requestContext } from './observability/request-context.js';
 import { exceptProbes } from './health/probe-paths.js';
+import { SESSION_MIDDLEWARE } from './auth/session/session.constants.js';
 import { openDatabase } from './database/embedded-postgres.js';
 import { DEV_IDP_ACCOUNTS } from './dev-idp/dev-idp-accounts.js';
 import type { DevIdp } from './dev-idp/dev-idp.js';
@@ -70,11 +73,10 @@ export async function startService(env: Record<string, string | undefined>, opti
     app.set('etag', false);
     // One layer for what every request but the probes goes through: its id and context, its log line,
     // the security headers (the provider's origin is a form target: Log out's answer redirects to its
-    // end-session endpoint), then the body parsers, so a body they refuse still has all of these.
-    const requestLine = jsonLogger.requestLine;
+    // end-session endpoint), the body parsers, so a body they refuse still has all of these, then the
+    // console session on the routes that can use one.
     const headers = securityHeaders({ https: config.publicUrl.protocol === 'https:', formTargets: [new URL(resolved.oidc.issuer).origin] });
-    const parsers = bodyParsers();
-    app.use(exceptProbes((req, res, next) => requestContext(req, res, () => requestLine(req, res, () => headers(req, res, () => parsers(req, res, next))))));
+    app.use(exceptProbes(chain(requestContext, jsonLogger.requestLine, headers, bodyParsers(), app.get<RequestHandler>(SESSION_MIDDLEWARE))));
     // A logout token in a body the parsers refuse still gets back-channel logout's own answer (CONTRACT).
     app.use(BACKCHANNEL_LOGOUT_PATH, backchannelBodyErrors);
     app.useGlobalFilters(new AppExceptionFilter());

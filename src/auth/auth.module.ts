@@ -1,4 +1,4 @@
-import { Global, Inject, Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
@@ -20,7 +20,7 @@ import { LoginEvents } from './login-events.js';
 import { LoginService } from './login.service.js';
 import { ActiveUsersService } from './session/active-users.service.js';
 import { RevocationListener } from './session/revocation-listener.js';
-import { SESSION_STORE } from './session/session.constants.js';
+import { SESSION_MIDDLEWARE, SESSION_STORE } from './session/session.constants.js';
 import { SessionRecord } from './session/session.entity.js';
 import { sessionMiddleware } from './session/session.middleware.js';
 import { SessionService } from './session/session.service.js';
@@ -40,6 +40,17 @@ import { SessionStore } from './session/session.store.js';
           ttlMs: config.session.cacheSeconds * 1000,
         }),
     },
+    {
+      provide: SESSION_MIDDLEWARE,
+      inject: [APP_CONFIG, SESSION_STORE],
+      useFactory: (config: AppConfig, store: SessionStore) =>
+        sessionMiddleware({
+          store,
+          secret: config.session.secret,
+          idleTimeoutMs: config.session.idleTimeoutSeconds * 1000,
+          cookie: { httpOnly: true, sameSite: 'lax', secure: config.session.secureCookie, path: '/', domain: config.forwardAuth.cookieDomain },
+        }),
+    },
     RevocationListener,
     ActiveUsersService,
     SessionService,
@@ -53,22 +64,6 @@ import { SessionStore } from './session/session.store.js';
     BreakGlassService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [SessionService, ActiveUsersService, RevocationListener, CsrfService, ApiTokensService, LoginEvents, UsersModule],
+  exports: [SESSION_MIDDLEWARE, SessionService, ActiveUsersService, RevocationListener, CsrfService, ApiTokensService, LoginEvents, UsersModule],
 })
-export class AuthModule implements NestModule {
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(SESSION_STORE) private readonly store: SessionStore,
-  ) {}
-
-  configure(consumer: MiddlewareConsumer): void {
-    const sessions = sessionMiddleware({
-      store: this.store,
-      secret: this.config.session.secret,
-      idleTimeoutMs: this.config.session.idleTimeoutSeconds * 1000,
-      cookie: { httpOnly: true, sameSite: 'lax', secure: this.config.session.secureCookie, path: '/', domain: this.config.forwardAuth.cookieDomain },
-    });
-    // Every route, including ones added later; the middleware itself passes over the few that never use a session.
-    consumer.apply(sessions).forRoutes('*');
-  }
-}
+export class AuthModule {}
