@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RevocationListener } from '../auth/session/revocation-listener.js';
+import { SharedLoads } from '../auth/session/shared-loads.js';
 import type { TtlCache } from '../auth/session/ttl-cache.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DesktopTokensRepository } from './desktop-tokens.repository.js';
@@ -25,6 +26,7 @@ export interface AccessGrant {
 @Injectable()
 export class AccessTokenCache {
   private readonly cached: TtlCache<AccessGrant>;
+  private readonly loads: SharedLoads<AccessGrant | undefined>;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -32,12 +34,16 @@ export class AccessTokenCache {
     private readonly listener: RevocationListener,
   ) {
     this.cached = listener.cache('t', config.session.cacheSeconds * 1000, MAX_CACHED_TOKENS);
+    this.loads = new SharedLoads(listener);
   }
 
+  /** Concurrent calls with one token that miss the cache share one query (see SharedLoads). */
   async find(hash: string): Promise<AccessGrant | undefined> {
-    const hit = this.cached.get(hash);
-    if (hit) return hit.expiresAt > Date.now() ? hit : undefined;
-    const mark = this.listener.snapshot();
+    const grant = this.cached.get(hash) ?? (await this.loads.run(hash, (mark) => this.load(hash, mark)));
+    return grant && grant.expiresAt > Date.now() ? grant : undefined;
+  }
+
+  private async load(hash: string, mark: number | undefined): Promise<AccessGrant | undefined> {
     const row = await this.repository.findUnexpiredAccessToken(hash);
     if (!row) return undefined;
     const grant: AccessGrant = { id: row.id, userId: row.userId, expiresAt: row.expiresAt.getTime(), lastUsedAt: row.lastUsedAt?.getTime() };
