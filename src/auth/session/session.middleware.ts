@@ -62,6 +62,12 @@ export function sessionMiddleware(options: SessionMiddlewareOptions): RequestHan
       req.session = new ConsoleSession(backend, res);
       return next();
     }
+    // The common case, a session used within the last few seconds, goes on without waiting for anything.
+    const cached = store.cachedSession(cookie.key);
+    if (cached && store.idleRefreshDue(cached) === undefined) {
+      req.session = new ConsoleSession(backend, res, { sid: cookie.sid, data: cached.data });
+      return next();
+    }
     open(req, res, cookie).then(() => next(), next);
   };
 }

@@ -46,10 +46,16 @@ export class SessionStore {
     if (cache) this.loads = new SharedLoads(cache.listener);
   }
 
+  /** The session cached under `key` (its sessionKey) if it is there and unexpired: no query, no promise. */
+  cachedSession(key: string): LoadedSession | undefined {
+    const hit = this.cached.get(key);
+    return hit && hit.expiresAt > Date.now() ? hit : undefined;
+  }
+
   /** The live session stored under `sid` (`key` is its sessionKey), or undefined. */
   load(sid: string, key: string): Promise<LoadedSession | undefined> {
-    const hit = this.cached.get(key);
-    if (hit && hit.expiresAt > Date.now()) return Promise.resolve(hit);
+    const hit = this.cachedSession(key);
+    if (hit) return Promise.resolve(hit);
     return this.loads ? this.loads.run(key, (mark) => this.query(sid, key, mark)) : this.query(sid, key, undefined);
   }
 
