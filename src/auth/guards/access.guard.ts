@@ -33,12 +33,14 @@ export class AccessGuard implements CanActivate {
     if (rule.public) return true;
     // The route's own DesktopTokenGuard (attached by the same decorator) does the checking.
     if (rule.desktopToken) return true;
-    return this.check(context, rule);
+    const req = context.switchToHttp().getRequest<Request>();
+    // A session whose user was read in the last few seconds is decided without waiting for anything.
+    const known = this.cachedPrincipal(req, rule);
+    if (known) return this.authorize(req, rule, known);
+    return this.authenticate(req, rule).then((principal) => this.authorize(req, rule, principal));
   }
 
-  private async check(context: ExecutionContext, rule: AccessRule): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<Request>();
-    const principal = await this.authenticate(req, rule);
+  private authorize(req: Request, rule: AccessRule, principal: Principal | undefined): boolean {
     if (!principal) {
       if (rule.browserLogin) throw new LoginRequiredException(req.originalUrl);
       throw new DomainException('unauthenticated', HttpStatus.UNAUTHORIZED, 'Sign in, or send an API token in the Authorization header');
@@ -82,11 +84,22 @@ export class AccessGuard implements CanActivate {
     }
     const user = await this.sessions.currentUser(req);
     if (!user) return undefined;
-    if (rule.apiTokens && !SAFE_METHODS.has(req.method) && !this.sameOrigin(req)) {
+    if (this.crossOriginChange(req, rule)) {
       // A session cookie may change data only from pages of this origin (cross-site request forgery).
       throw new DomainException('cross_origin', HttpStatus.FORBIDDEN, 'Session-authenticated changes must come from this origin');
     }
     return { user, via: 'session', breakGlass: req.session.breakGlass === true };
+  }
+
+  /** `authenticate`'s answer when it needs nothing but memory; undefined whenever it would do more (or refuse). */
+  private cachedPrincipal(req: Request, rule: AccessRule): Principal | undefined {
+    if (bearerToken(req) || this.crossOriginChange(req, rule)) return undefined;
+    const user = this.sessions.cachedCurrentUser(req);
+    return user && { user, via: 'session', breakGlass: req.session.breakGlass === true };
+  }
+
+  private crossOriginChange(req: Request, rule: AccessRule): boolean {
+    return rule.apiTokens === true && !SAFE_METHODS.has(req.method) && !this.sameOrigin(req);
   }
 
   private sameOrigin(req: Request): boolean {

@@ -15,7 +15,7 @@ const MAX_CACHED_USERS = 10_000;
  */
 @Injectable()
 export class ActiveUsersService {
-  private readonly cached: TtlCache<User>;
+  private readonly entries: TtlCache<User>;
   private readonly loads: SharedLoads<User | undefined>;
 
   constructor(
@@ -23,20 +23,26 @@ export class ActiveUsersService {
     private readonly users: UsersService,
     private readonly listener: RevocationListener,
   ) {
-    this.cached = listener.cache('u', config.session.cacheSeconds * 1000, MAX_CACHED_USERS);
+    this.entries = listener.cache('u', config.session.cacheSeconds * 1000, MAX_CACHED_USERS);
     this.loads = new SharedLoads(listener);
+  }
+
+  /** The user if read in the last few seconds (so known to be active), without a query; undefined otherwise. */
+  cached(id: string): User | undefined {
+    const hit = this.entries.get(id);
+    return hit && copy(hit);
   }
 
   /** The user if it exists and is active; callers get their own copy, never the cached object. */
   async find(id: string): Promise<User | undefined> {
-    const hit = this.cached.get(id) ?? (await this.loads.run(id, (mark) => this.load(id, mark)));
+    const hit = this.entries.get(id) ?? (await this.loads.run(id, (mark) => this.load(id, mark)));
     return hit && copy(hit);
   }
 
   private async load(id: string, mark: number | undefined): Promise<User | undefined> {
     const user = await this.users.findById(id);
     if (!user?.active) return undefined;
-    if (this.listener.unchanged(mark)) this.cached.set(id, user);
+    if (this.listener.unchanged(mark)) this.entries.set(id, user);
     return user;
   }
 
