@@ -25,7 +25,7 @@ export interface AccessGrant {
  */
 @Injectable()
 export class AccessTokenCache {
-  private readonly cached: TtlCache<AccessGrant>;
+  private readonly entries: TtlCache<AccessGrant>;
   private readonly loads: SharedLoads<AccessGrant | undefined>;
 
   constructor(
@@ -33,13 +33,19 @@ export class AccessTokenCache {
     private readonly repository: DesktopTokensRepository,
     private readonly listener: RevocationListener,
   ) {
-    this.cached = listener.cache('t', config.session.cacheSeconds * 1000, MAX_CACHED_TOKENS);
+    this.entries = listener.cache('t', config.session.cacheSeconds * 1000, MAX_CACHED_TOKENS);
     this.loads = new SharedLoads(listener);
+  }
+
+  /** The unexpired grant cached for `hash`, without a query. */
+  cached(hash: string): AccessGrant | undefined {
+    const grant = this.entries.get(hash);
+    return grant && grant.expiresAt > Date.now() ? grant : undefined;
   }
 
   /** Concurrent calls with one token that miss the cache share one query (see SharedLoads). */
   async find(hash: string): Promise<AccessGrant | undefined> {
-    const grant = this.cached.get(hash) ?? (await this.loads.run(hash, (mark) => this.load(hash, mark)));
+    const grant = this.entries.get(hash) ?? (await this.loads.run(hash, (mark) => this.load(hash, mark)));
     return grant && grant.expiresAt > Date.now() ? grant : undefined;
   }
 
@@ -48,7 +54,7 @@ export class AccessTokenCache {
     if (!row) return undefined;
     const grant: AccessGrant = { id: row.id, userId: row.userId, expiresAt: row.expiresAt.getTime(), lastUsedAt: row.lastUsedAt?.getTime() };
     // Not cached if a revocation was announced while the row was being read: it may be gone already.
-    if (this.listener.unchanged(mark)) this.cached.set(hash, grant);
+    if (this.listener.unchanged(mark)) this.entries.set(hash, grant);
     return grant;
   }
 
