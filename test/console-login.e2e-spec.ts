@@ -60,6 +60,51 @@ describe('console sign-in through the development identity provider', () => {
     expect(setCookie).not.toMatch(/Secure/i);
   });
 
+  it('gives a planted session cookie nothing: a new id at login, the planted session ended', async () => {
+    // The attacker's own signed-in session, planted in the victim's browser.
+    const attacker = new TestBrowser();
+    await signInThroughDevIdp(attacker, `${env.url}/servicecenter`, DEVELOPER);
+    const planted = attacker.cookie('localhost', 'frontdoor.sid')!;
+    const victim = new TestBrowser();
+    victim.setCookie('localhost', 'frontdoor.sid', planted);
+    const login = await victim.open(`${env.url}/auth/login?prompt=login&returnTo=%2Flifetime`);
+    expect(isDevIdpLogin(login)).toBe(true);
+    const landed = await victim.submit(login, { email: ADMIN.email, password: ADMIN.password });
+    expect(landed.status).toBe(200);
+    expect(landed.body).toContain(ADMIN.name);
+    const issued = victim.cookie('localhost', 'frontdoor.sid')!;
+    expect(issued).not.toBe(planted);
+    // Neither the attacker's cookie nor anything signed for its id opens the victim's session.
+    const withPlanted = await fetch(`${env.url}/lifetime`, { headers: { cookie: `frontdoor.sid=${planted}` }, redirect: 'manual' });
+    expect(withPlanted.status).toBe(302);
+    const plantedSid = decodeURIComponent(planted).slice(2).split('.')[0];
+    expect(await env.db.query('SELECT 1 FROM sessions WHERE sid = $1', [plantedSid])).toHaveLength(0);
+  });
+
+  it('treats forged, unsigned and garbled session cookies as no session, without an error', async () => {
+    const browser = new TestBrowser();
+    await signInThroughDevIdp(browser, `${env.url}/servicecenter`, DEVELOPER);
+    const real = decodeURIComponent(browser.cookie('localhost', 'frontdoor.sid')!);
+    const sid = real.slice(2).split('.')[0];
+    const forgeries = [
+      encodeURIComponent(`s:${sid}.${'A'.repeat(43)}`),
+      encodeURIComponent(`s:${sid}`),
+      sid,
+      encodeURIComponent(`${real}x`),
+      '%E0%A4%A',
+      encodeURIComponent(`s:${'x'.repeat(5000)}.abc`),
+    ];
+    for (const value of forgeries) {
+      const response = await fetch(`${env.url}/servicecenter`, { headers: { cookie: `frontdoor.sid=${value}` }, redirect: 'manual' });
+      expect(response.status, value.slice(0, 60)).toBe(302);
+      expect(response.headers.get('location')).toMatch(/^\/auth\/login/);
+    }
+    // The real one still works, first among other cookies or after them.
+    for (const cookie of [`frontdoor.sid=${encodeURIComponent(real)}; other=1`, `other=1;frontdoor.sid=${encodeURIComponent(real)}`]) {
+      expect((await fetch(`${env.url}/servicecenter`, { headers: { cookie }, redirect: 'manual' })).status).toBe(200);
+    }
+  });
+
   it('lets an admin into LifeTime and answers a developer with a 403 page, not a redirect loop', async () => {
     const admin = new TestBrowser();
     const adminPage = await signInThroughDevIdp(admin, `${env.url}/lifetime`, ADMIN);
