@@ -5,11 +5,12 @@ import { DesktopApiController } from './desktop-api.controller.js';
 import { DesktopHandoffService } from './desktop-handoff.service.js';
 import { HandoffPageController } from './handoff-page.controller.js';
 import { HandoffTicket } from './handoff-ticket.entity.js';
+import { HandoffTicketsRepository } from './handoff-tickets.repository.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([HandoffTicket]), DesktopTokensModule],
   controllers: [DesktopApiController, HandoffPageController],
-  providers: [DesktopHandoffService],
+  providers: [DesktopHandoffService, HandoffTicketsRepository],
   exports: [DesktopTokensModule],
 })
 export class DesktopHandoffModule {}
