@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { chain, type ChainedWrite } from '../database/chained-write.js';
+import { preparedQuery } from '../database/prepared-query.js';
 import type { HandoffDeniedReason, HandoffTicket } from './handoff-ticket.entity.js';
 import type { StudioClient } from './studio-clients.js';
 
@@ -40,7 +41,8 @@ export class HandoffTicketsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async find(id: string): Promise<TicketView | undefined> {
-    const rows = await this.dataSource.query<TicketRow[]>(
+    const rows = await preparedQuery<TicketRow>(
+      this.dataSource,
       `SELECT t.id, t.client, t.redirect_uri, t.code_challenge, t.status, t.denied_reason, t.user_id, t.code_hash, t.code_expires_at,
               t.expires_at, t.created_at, t.authenticated_at, t.redeemed_at, t.provider_id, u.active AS user_active
          FROM handoff_tickets t LEFT JOIN users u ON u.id = t.user_id
@@ -53,7 +55,8 @@ export class HandoffTicketsRepository {
   /** A new pending ticket; returns its id. */
   async create(ticket: { client: StudioClient; redirectUri: string; codeChallenge: string; expiresAt: Date }, chained: ChainedWrite[]): Promise<string> {
     const params: unknown[] = [ticket.client, ticket.redirectUri, ticket.codeChallenge, ticket.expiresAt];
-    const rows = await this.dataSource.query<{ id: string }[]>(
+    const rows = await preparedQuery<{ id: string }>(
+      this.dataSource,
       `WITH created AS (
          INSERT INTO handoff_tickets (client, redirect_uri, code_challenge, status, expires_at) VALUES ($1, $2, $3, 'pending', $4) RETURNING id, client
        )${chain(chained, 'created', params)}
@@ -72,7 +75,8 @@ export class HandoffTicketsRepository {
     chained: ChainedWrite[],
   ): Promise<{ client: StudioClient; redirectUri: string; codeExpiresAt: Date } | undefined> {
     const params: unknown[] = [claim.id, claim.userId, claim.providerId, claim.codeHash, claim.codeExpiresAt];
-    const rows = await this.dataSource.query<{ client: StudioClient; redirect_uri: string; code_expires_at: Date }[]>(
+    const rows = await preparedQuery<{ client: StudioClient; redirect_uri: string; code_expires_at: Date }>(
+      this.dataSource,
       `WITH claimed AS (
          UPDATE handoff_tickets
             SET status = 'authenticated', user_id = $2, provider_id = $3, code_hash = $4,
@@ -96,7 +100,8 @@ export class HandoffTicketsRepository {
         : 'open' in condition
           ? `status IN ('pending', 'authenticated')`
           : (params.push(condition.pendingOrClaimedBy), `(status = 'pending' OR (status = 'authenticated' AND user_id = $3))`);
-    const rows = await this.dataSource.query<{ client: StudioClient }[]>(
+    const rows = await preparedQuery<{ client: StudioClient }>(
+      this.dataSource,
       `WITH denied AS (
          UPDATE handoff_tickets SET status = 'denied', denied_reason = $2, code_hash = NULL, code_expires_at = NULL
           WHERE id = $1 AND expires_at > now() AND ${where}
@@ -118,7 +123,8 @@ export class HandoffTicketsRepository {
     chained: ChainedWrite[],
   ): Promise<{ userId: string; email: string; displayName: string; client: StudioClient } | undefined> {
     const params: unknown[] = [grant.id, grant.codeHash, grant.codeChallenge];
-    const rows = await this.dataSource.query<{ user_id: string; email: string; display_name: string; client: StudioClient }[]>(
+    const rows = await preparedQuery<{ user_id: string; email: string; display_name: string; client: StudioClient }>(
+      this.dataSource,
       `WITH won AS (
          UPDATE handoff_tickets t SET status = 'redeemed', redeemed_at = now(), code_hash = NULL
            FROM users u
