@@ -5,12 +5,13 @@
 // The service, the peer and the bare route run as child processes; load comes from worker threads.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { completeHandoff, measureHandoffs } from './handoff-load.mjs';
-import { BENCH_SECONDS, createScratchDatabase, freePort, measureCases, MiniBrowser, table, WARMUP_SECONDS } from './support.mjs';
+import { BENCH_SECONDS, cpuTimeMs, createScratchDatabase, freePort, measureCases, MiniBrowser, table, WARMUP_SECONDS } from './support.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS) || 50;
@@ -126,13 +127,19 @@ export default async function run({ log }) {
     if (!ONLY || ONLY.includes('handoff')) {
       const seconds = Math.max(2, BENCH_SECONDS);
       const before = await commits(db.url);
+      const cpuBefore = { service: cpuTimeMs(first.child.pid), database: await backendCpuMs(db) };
       const handoffs = await measureHandoffs({ base, cookie: sessionCookie, seconds });
+      const cpuAfter = { service: cpuTimeMs(first.child.pid), database: await backendCpuMs(db) };
       const after = await commits(db.url);
       if (handoffs.errors > 0) throw new Error(`handoffs: ${handoffs.errors} failed; the first: ${handoffs.firstError}`);
+      const perHandoffUs = (ms) => ((ms * 1000) / handoffs.count).toFixed(0);
       log('');
       log(`full handoffs (create, browser page, Open click, redeem), 8 at a time for ${seconds} s: ${handoffs.perSecond.toFixed(0)}/s, p50 ${handoffs.p50.toFixed(1)} ms, p99 ${handoffs.p99.toFixed(1)} ms`);
       log(`  p50 per step: create ${handoffs.stepP50.create.toFixed(1)} ms, page ${handoffs.stepP50.page.toFixed(1)} ms, open ${handoffs.stepP50.open.toFixed(1)} ms, redeem ${handoffs.stepP50.redeem.toFixed(1)} ms`);
       log(`  database transactions committed per handoff: ${((after - before) / handoffs.count).toFixed(1)} (target >= 500 handoffs/s)`);
+      log(
+        `  CPU per handoff: service ${perHandoffUs(cpuAfter.service - cpuBefore.service)} µs, PostgreSQL backends of the service ${perHandoffUs(cpuAfter.database.total - cpuBefore.database.total)} µs (ticks of 10 ms: rough below a few hundred handoffs)`,
+      );
     }
 
     const rss = rssMb(first.child.pid);
@@ -142,6 +149,7 @@ export default async function run({ log }) {
     const warm = await startService(serviceEnv, base, children);
     log(`warm start (database exists, build done) to a ready /readyz: ${warm.readyMs.toFixed(0)} ms (target <= 2000)`);
     await stop(warm.child);
+    if (!ONLY || ONLY.includes('handoff')) await countHandoffStatements(serviceEnv, base, sessionCookie, children, log);
     return { results, rss, warmStartMs: warm.readyMs };
   } finally {
     for (const child of children) await stop(child);
@@ -150,9 +158,69 @@ export default async function run({ log }) {
   }
 }
 
+/**
+ * One handoff on a service that logs every statement it sends (bench/query-log.mjs), step by step:
+ * the round trips each step costs, BEGIN and COMMIT included. Its own start, apart from every timing.
+ */
+async function countHandoffStatements(env, base, cookie, children, log) {
+  const dir = mkdtempSync(join(tmpdir(), 'frontdoor-bench-'));
+  const file = join(dir, 'queries.log');
+  writeFileSync(file, '');
+  const service = await startService({ ...env, BENCH_QUERY_LOG: file }, base, children, ['--import', './bench/query-log.mjs']);
+  try {
+    // Twice: the first handoff also pays for first-use reads (the user, the session) that the load finds cached.
+    await completeHandoff(base, cookie);
+    const lines = () => readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    const perStep = {};
+    let seen = lines().length;
+    const steps = Object.fromEntries(
+      ['create', 'page', 'open', 'redeem'].map((name) => [
+        name,
+        {
+          push: () => {
+            const all = lines();
+            perStep[name] = all.slice(seen);
+            seen = all.length;
+          },
+        },
+      ]),
+    );
+    await completeHandoff(base, cookie, steps);
+    const total = Object.values(perStep).reduce((sum, statements) => sum + statements.length, 0);
+    log('');
+    log(`statements sent per step of one handoff (one at a time, caches warm): ${total} in all`);
+    for (const [name, statements] of Object.entries(perStep)) {
+      log(`  ${name}: ${statements.length}${statements.map((text) => `\n    ${text.slice(0, 110)}`).join('')}`);
+    }
+  } finally {
+    await stop(service.child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** User plus system CPU time so far of the PostgreSQL backends connected to the scratch database. */
+async function backendCpuMs(db) {
+  const client = new pg.Client({ connectionString: db.url, connectionTimeoutMillis: 5000, statement_timeout: 5000 });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+    let total = 0;
+    for (const { pid } of rows) {
+      try {
+        total += cpuTimeMs(pid);
+      } catch {
+        // A backend that ended between the query and the read.
+      }
+    }
+    return { total };
+  } finally {
+    await client.end();
+  }
+}
+
 /** Starts `node dist/main.js` and waits for /readyz to answer 200; the time includes the process start. */
-async function startService(env, base, children) {
-  const args = CPU_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR, 'dist/main.js'] : ['dist/main.js'];
+async function startService(env, base, children, nodeOptions = []) {
+  const args = [...nodeOptions, ...(CPU_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR] : []), 'dist/main.js'];
   const started = performance.now();
   const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(child);

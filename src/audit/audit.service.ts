@@ -2,12 +2,21 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import { parameter, type ChainedWrite } from '../database/chained-write.js';
 import { currentRequest } from '../observability/request-context.js';
 import { AuditEvent } from './audit-event.entity.js';
 import type { AuditRecord } from './audit.types.js';
 
 /** Events written by one INSERT at most; more wait for the next one. */
 const MAX_BATCH = 200;
+
+/** What an event takes from the row of the statement it is written with: column names of that row. */
+export interface AuditFromRow {
+  userId?: string;
+  email?: string;
+  /** Keys of `details` whose values are the row's columns. */
+  details?: Record<string, string>;
+}
 
 interface Queued {
   row: QueryDeepPartialEntity<AuditEvent>;
@@ -30,8 +39,40 @@ export class AuditService {
    * trail must not turn a finished sign-in or revocation into an error for the person in front of it.
    */
   record(event: AuditRecord): Promise<void> {
+    const row = this.rowOf(event);
+    return new Promise<void>((written) => {
+      this.queue.push({ row, written });
+      if (!this.writing) void this.writeQueued();
+    });
+  }
+
+  /**
+   * The event as a write chained to the statement that makes the change it records (see
+   * ChainedWrite): written only if that statement changes a row, committed with it, and in the same
+   * round trip. Unlike `record`, a failure to write it fails the change too: it is never unrecorded.
+   */
+  alongside(event: AuditRecord, fromRow: AuditFromRow = {}): ChainedWrite {
+    const row = this.rowOf(event);
+    return (source, params) => {
+      const value = (v: unknown) => parameter(params, v);
+      const column = (name: string | undefined, fallback: unknown, type: string) => (name ? `${source}.${name}` : `${value(fallback)}::${type}`);
+      const details = Object.entries(fromRow.details ?? {}).reduce(
+        (sql, [key, name]) => `${sql} || jsonb_build_object(${value(key)}::text, ${source}.${name})`,
+        `${value(JSON.stringify(row.details))}::jsonb`,
+      );
+      return `audit_${params.length} AS (
+        INSERT INTO audit_events (type, outcome, reason, actor_id, user_id, email, provider_id, ip, user_agent, request_id, details)
+        SELECT ${value(row.type)}::varchar, ${value(row.outcome)}::varchar, ${value(row.reason)}::varchar, ${value(row.actorId)}::uuid,
+               ${column(fromRow.userId, row.userId, 'uuid')}, ${column(fromRow.email, row.email, 'varchar')}, ${value(row.providerId)}::varchar,
+               ${value(row.ip)}::varchar, ${value(row.userAgent)}::varchar, ${value(row.requestId)}::varchar, ${details}
+          FROM ${source})`;
+    };
+  }
+
+  /** The row of an event; address, user agent and request id from the request's async context. */
+  private rowOf(event: AuditRecord): QueryDeepPartialEntity<AuditEvent> {
     const request = currentRequest();
-    const row: QueryDeepPartialEntity<AuditEvent> = {
+    return {
       type: event.type,
       outcome: event.outcome ?? (event.reason ? 'failure' : 'success'),
       reason: event.reason ?? null,
@@ -39,15 +80,11 @@ export class AuditService {
       userId: event.userId ?? null,
       email: event.email ?? null,
       providerId: event.providerId ?? null,
-      ip: request?.ip ?? '',
+      ip: (request?.ip ?? '').slice(0, 64),
       userAgent: request?.userAgent ?? '',
       requestId: request?.requestId ?? '',
       details: event.details ?? {},
     };
-    return new Promise<void>((written) => {
-      this.queue.push({ row, written });
-      if (!this.writing) void this.writeQueued();
-    });
   }
 
   private async writeQueued(): Promise<void> {

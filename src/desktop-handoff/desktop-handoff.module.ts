@@ -1,15 +1,14 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { DesktopTokensModule } from '../desktop-tokens/desktop-tokens.module.js';
 import { DesktopApiController } from './desktop-api.controller.js';
 import { DesktopHandoffService } from './desktop-handoff.service.js';
 import { HandoffPageController } from './handoff-page.controller.js';
-import { HandoffTicket } from './handoff-ticket.entity.js';
+import { HandoffTicketsRepository } from './handoff-tickets.repository.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([HandoffTicket]), DesktopTokensModule],
+  imports: [DesktopTokensModule],
   controllers: [DesktopApiController, HandoffPageController],
-  providers: [DesktopHandoffService],
+  providers: [DesktopHandoffService, HandoffTicketsRepository],
   exports: [DesktopTokensModule],
 })
 export class DesktopHandoffModule {}

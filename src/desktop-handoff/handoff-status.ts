@@ -23,13 +23,13 @@ export const GRANT_REFUSALS: Record<Exclude<HandoffStatus, 'authenticated'>, str
 };
 
 /** Open tickets past their expiry read as `expired` without a write. */
-export function effectiveStatus(ticket: HandoffTicket, now = Date.now()): HandoffStatus {
+export function effectiveStatus(ticket: Pick<HandoffTicket, 'status' | 'expiresAt'>, now = Date.now()): HandoffStatus {
   const open = ticket.status === 'pending' || ticket.status === 'authenticated';
   return open && ticket.expiresAt.getTime() <= now ? 'expired' : ticket.status;
 }
 
 /** Readable refusals for the browser page: expired, used, cancelled, or someone else's. */
-export function refuseInBrowser(ticket: HandoffTicket, user: User): void {
+export function refuseInBrowser(ticket: Omit<HandoffTicket, 'user'>, user: User): void {
   const { title } = STUDIOS[ticket.client];
   const again = { detail: `Go back to ${title} and connect to the environment again.` };
   switch (effectiveStatus(ticket)) {
@@ -52,7 +52,7 @@ export function refuseInBrowser(ticket: HandoffTicket, user: User): void {
 }
 
 /** A browser action that found the ticket changed: the precise refusal, else a plain "reload". */
-export function changedMeanwhile(ticket: HandoffTicket, user: User): DomainException {
+export function changedMeanwhile(ticket: Omit<HandoffTicket, 'user'>, user: User): DomainException {
   refuseInBrowser(ticket, user);
   return new DomainException('handoff_changed', HttpStatus.CONFLICT, 'This sign-in changed meanwhile. Reload the page.', { title: 'Please reload' });
 }

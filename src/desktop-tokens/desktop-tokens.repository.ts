@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { parameter, type ChainedWrite } from '../database/chained-write.js';
 import type { TokenClient } from '../desktop-handoff/studio-clients.js';
 import { DesktopRefreshToken } from './desktop-refresh-token.entity.js';
 import { DesktopTokenFamily } from './desktop-token-family.entity.js';
@@ -50,6 +51,26 @@ export class DesktopTokensRepository {
        INSERT INTO desktop_refresh_tokens (family_id, token_hash) SELECT family_id, $8 FROM access`,
       [pair.userId, pair.client, family.providerId ?? null, family.expiresAt, pair.handoffId ?? null, pair.accessHash, pair.accessExpiresAt, pair.refreshHash],
     );
+  }
+
+  /**
+   * The same family and pair as a write chained to the caller's statement (see ChainedWrite), for
+   * the user, client and provider of its changed row (`user_id`, `client`, `provider_id`).
+   */
+  familyWithPairAlongside(familyExpiresAt: Date, pair: Pick<NewTokenPair, 'handoffId' | 'accessHash' | 'accessExpiresAt' | 'refreshHash'>): ChainedWrite {
+    return (source, params) => {
+      const value = (v: unknown) => parameter(params, v);
+      return `token_family AS (
+        INSERT INTO desktop_token_families (user_id, client, provider_id, expires_at)
+        SELECT user_id, client, provider_id, ${value(familyExpiresAt)}::timestamptz FROM ${source} RETURNING id, user_id, client
+      ), token_access AS (
+        INSERT INTO desktop_tokens (user_id, client, handoff_id, family_id, token_hash, expires_at)
+        SELECT user_id, client, ${value(pair.handoffId ?? null)}::uuid, id, ${value(pair.accessHash)}::char(64), ${value(pair.accessExpiresAt)}::timestamptz FROM token_family
+        RETURNING family_id
+      ), token_refresh AS (
+        INSERT INTO desktop_refresh_tokens (family_id, token_hash) SELECT family_id, ${value(pair.refreshHash)}::char(64) FROM token_access
+      )`;
+    };
   }
 
   async insertPair(manager: EntityManager, pair: NewTokenPair): Promise<void> {

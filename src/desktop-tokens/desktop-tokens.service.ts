@@ -2,6 +2,7 @@ import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { DesktopTokenVerifier } from '../auth/guards/desktop-token.guard.js';
+import type { ChainedWrite } from '../database/chained-write.js';
 import type { TokenClient } from '../desktop-handoff/studio-clients.js';
 import { IdentityProviderRegistry } from '../identity-providers/identity-provider.registry.js';
 import { DomainException } from '../common/domain.exception.js';
@@ -65,6 +66,25 @@ export class DesktopTokensService implements DesktopTokenVerifier {
     if (manager) await this.repository.insertFamilyWithPair(manager, family, pair);
     else await this.repository.transaction((tx) => this.repository.insertFamilyWithPair(tx, family, pair));
     return tokens;
+  }
+
+  /**
+   * A new family with its first pair, written by the caller's own statement for the user its changed
+   * row names (a redemption's: the ticket it wins and the tokens in one round trip). The clear tokens
+   * are for the answer, once that statement has written them.
+   */
+  issueAlongside(handoffId: string): { write: ChainedWrite; tokensFor(user: IssuedTokens['user']): IssuedTokens } {
+    const expiresIn = this.config.desktop.tokenTtlSeconds;
+    const accessToken = newSecret(ACCESS_PREFIX);
+    const refreshToken = newSecret(REFRESH_PREFIX);
+    const write = this.repository.familyWithPairAlongside(this.refreshExpiry(), {
+      handoffId,
+      accessHash: sha256Hex(accessToken),
+      accessExpiresAt: new Date(Date.now() + expiresIn * 1000),
+      refreshHash: sha256Hex(refreshToken),
+    });
+    const refreshExpiresIn = this.config.desktop.refreshTtlSeconds;
+    return { write, tokensFor: (user) => ({ accessToken, tokenType: 'Bearer', expiresIn, refreshToken, refreshExpiresIn, user: { id: user.id, email: user.email, displayName: user.displayName } }) };
   }
 
   /** Rotates a refresh token into a new pair; see the class comment for what reuse does. */
