@@ -7,7 +7,7 @@ import { CADDY_FORWARD_AUTH_SNIPPET, caddyNotInstalled, startCaddy, type Running
 import { csrfForm } from './support/forms.js';
 import { FORWARD_AUTH_SNIPPET } from './support/nginx.js';
 import { startProtectedApps, type Echo, type ProtectedApps } from './support/protected-apps.js';
-import { ADMIN, DEVELOPER, signInThroughDevIdp, type TestService } from './support/service.js';
+import { ADMIN, DEVELOPER, heardByService, signInThroughDevIdp, type TestService } from './support/service.js';
 
 /** fetch() will not send a Host header of its choosing; a raw request will, as any client can. */
 function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
@@ -124,6 +124,7 @@ describe('forward auth behind a real Caddy', () => {
     echoed(await signInThroughDevIdp(admin, `${reports}/`, ADMIN));
     const [user] = await env.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [ADMIN.email]);
     await env.db.query('DELETE FROM sessions WHERE user_id = $1', [user.id]);
+    await heardByService(env);
     const revoked = await admin.request(`${reports}/`);
     expect(revoked.status).toBe(302);
     expect(revoked.headers.get('location')).toBe(`${env.url}/auth/login?returnTo=${reports}/`);

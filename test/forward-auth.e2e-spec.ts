@@ -8,7 +8,7 @@ import { csrfForm } from './support/forms.js';
 import { startNginx, type RunningNginx } from './support/nginx.js';
 import { freePort } from './support/ports.js';
 import { startProtectedApps, type Echo, type ProtectedApps } from './support/protected-apps.js';
-import { ADMIN, DEVELOPER, signInThroughDevIdp, type TestService } from './support/service.js';
+import { ADMIN, DEVELOPER, heardByService, signInThroughDevIdp, type TestService } from './support/service.js';
 
 /** fetch() will not send a Host header of its choosing; a raw request will, as any client can. */
 function rawGet(url: string, headers: Record<string, string>): Promise<number> {
@@ -135,6 +135,7 @@ describe('forward auth behind a real nginx', () => {
     echoed(await signInThroughDevIdp(admin, `${reports}/`, ADMIN));
     const [user] = await env.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [ADMIN.email]);
     await env.db.query(`DELETE FROM sessions WHERE user_id = $1`, [user.id]);
+    await heardByService(env);
     const revoked = await admin.request(`${reports}/`);
     expect(revoked.status).toBe(302);
     expect(revoked.headers.get('location')).toContain('/auth/login?returnTo=');

@@ -4,13 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/admin/admin-cli.js';
-import { RevocationListener } from '../src/auth/session/revocation-listener.js';
 import { startService } from '../src/bootstrap.js';
 import { ConfigError } from '../src/config/app-config.js';
 import { ensureEmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { TestBrowser } from './support/browser.js';
 import { freePort } from './support/ports.js';
-import { DEVELOPER, signInThroughDevIdp, startTestService, type TestService } from './support/service.js';
+import { DEVELOPER, heardByService, signInThroughDevIdp, startTestService, type TestService } from './support/service.js';
 
 describe('session lifetime', () => {
   let env: TestService;
@@ -27,14 +26,6 @@ describe('session lifetime', () => {
     expect((await signInThroughDevIdp(browser, `${env.url}/servicecenter`, DEVELOPER)).status).toBe(200);
     const [row] = await env.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [DEVELOPER.email]);
     return { browser, userId: row.id };
-  }
-
-  /**
-   * Changes made behind the service's back reach its session cache through the database's
-   * announcement; this returns once the service has heard everything committed so far.
-   */
-  function heardByService(): Promise<void> {
-    return env.service.app.get(RevocationListener).barrier();
   }
 
   /** The store's key: the signed cookie value `s:<sid>.<signature>`. */
@@ -56,7 +47,7 @@ describe('session lifetime', () => {
     const { browser } = await signedIn();
     const sid = storedSid(browser);
     await env.db.query(`UPDATE sessions SET expires_at = now() + interval '100 seconds' WHERE sid = $1`, [sid]);
-    await heardByService();
+    await heardByService(env);
     // The page is read to its end: the session is stored before the response ends.
     const used = await browser.open(`${env.url}/servicecenter`);
     expect(used.status).toBe(200);
@@ -81,14 +72,14 @@ describe('session lifetime', () => {
   it('asks for a login again once the session sat idle too long', async () => {
     const { browser, userId } = await signedIn();
     await env.db.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1`, [userId]);
-    await heardByService();
+    await heardByService(env);
     expect((await browser.request(`${env.url}/servicecenter`)).status).toBe(302);
   });
 
   it('asks for a login again past the absolute lifetime, however active the session', async () => {
     const { browser, userId } = await signedIn();
     await env.db.query(`UPDATE sessions SET data = jsonb_set(data, '{authenticatedAt}', to_jsonb((extract(epoch FROM now()) * 1000 - 3601000)::bigint)) WHERE user_id = $1`, [userId]);
-    await heardByService();
+    await heardByService(env);
     const response = await browser.request(`${env.url}/servicecenter`);
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toMatch(/^\/auth\/login/);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
 import { startNginx, type RunningNginx } from '../support/nginx.js';
 import { startProtectedApps, type Echo, type ProtectedApps } from '../support/protected-apps.js';
-import { ADMIN, DEVELOPER, type TestService } from '../support/service.js';
+import { ADMIN, DEVELOPER, heardByService, type TestService } from '../support/service.js';
 
 /** The first of several waits; the others may still fail later (page closed), which is expected. */
 function firstOf<T>(waits: Promise<T>[]): Promise<T> {
@@ -92,6 +92,7 @@ describe('forward auth through a real nginx in a real browser (headless Chromium
 
     const [user] = await env.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [ADMIN.email]);
     await env.db.query('DELETE FROM sessions WHERE user_id = $1', [user.id]);
+    await heardByService(env);
     requested.length = 0;
     await page.goto(`${reports}/q2`);
     // Only through a new login: the provider may come straight back (its own session) or ask again.

@@ -1,3 +1,4 @@
+import { RevocationListener } from '../../src/auth/session/revocation-listener.js';
 import { startService, type RunningService } from '../../src/bootstrap.js';
 import { DEV_IDP_ACCOUNTS } from '../../src/dev-idp/dev-idp-accounts.js';
 import { TestBrowser, type Page } from './browser.js';
@@ -61,4 +62,12 @@ export function isDevIdpLogin(page: Page): boolean {
 /** Submits the provider's logout confirmation when the browser is shown one. */
 export async function confirmProviderLogout(browser: TestBrowser, page: Page): Promise<Page> {
   return page.url.includes('/session/end') && page.body.includes('<form') ? browser.submit(page) : page;
+}
+
+/**
+ * Rows changed in SQL behind the service's back reach its caches through the database's
+ * announcement, a moment later: this returns once the service has heard everything committed so far.
+ */
+export function heardByService(env: TestService): Promise<void> {
+  return env.service.app.get(RevocationListener).barrier();
 }
