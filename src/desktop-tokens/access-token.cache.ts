@@ -37,21 +37,29 @@ export class AccessTokenCache {
     this.loads = new SharedLoads(listener);
   }
 
-  /** The unexpired grant cached for `hash`, without a query. */
+  /** The unexpired grant cached for `hash`, without a query; one about to run out is read again in the background meanwhile. */
   cached(hash: string): AccessGrant | undefined {
     const grant = this.entries.get(hash);
-    return grant && grant.expiresAt > Date.now() ? grant : undefined;
+    if (!grant || grant.expiresAt <= Date.now()) return undefined;
+    if (this.entries.endingSoon(hash)) this.loads.refresh(hash, (mark) => this.load(hash, mark));
+    return grant;
   }
 
   /** Concurrent calls with one token that miss the cache share one query (see SharedLoads). */
   async find(hash: string): Promise<AccessGrant | undefined> {
-    const grant = this.entries.get(hash) ?? (await this.loads.run(hash, (mark) => this.load(hash, mark)));
+    return this.cached(hash) ?? this.unexpired(await this.loads.run(hash, (mark) => this.load(hash, mark)));
+  }
+
+  private unexpired(grant: AccessGrant | undefined): AccessGrant | undefined {
     return grant && grant.expiresAt > Date.now() ? grant : undefined;
   }
 
   private async load(hash: string, mark: number | undefined): Promise<AccessGrant | undefined> {
     const row = await this.repository.findUnexpiredAccessToken(hash);
-    if (!row) return undefined;
+    if (!row) {
+      this.entries.delete(hash);
+      return undefined;
+    }
     const grant: AccessGrant = { id: row.id, userId: row.userId, expiresAt: row.expiresAt.getTime(), lastUsedAt: row.lastUsedAt?.getTime() };
     // Not cached if a revocation was announced while the row was being read: it may be gone already.
     if (this.listener.unchanged(mark)) this.entries.set(hash, grant);

@@ -27,21 +27,33 @@ export class ActiveUsersService {
     this.loads = new SharedLoads(listener);
   }
 
-  /** The user if read in the last few seconds (so known to be active), without a query; undefined otherwise. */
+  /**
+   * The user if read in the last few seconds (so known to be active), without a query; undefined
+   * otherwise. An entry about to run out is read again in the background meanwhile.
+   */
   cached(id: string): User | undefined {
-    const hit = this.entries.get(id);
+    const hit = this.fresh(id);
     return hit && copy(hit);
   }
 
   /** The user if it exists and is active; callers get their own copy, never the cached object. */
   async find(id: string): Promise<User | undefined> {
-    const hit = this.entries.get(id) ?? (await this.loads.run(id, (mark) => this.load(id, mark)));
+    const hit = this.fresh(id) ?? (await this.loads.run(id, (mark) => this.load(id, mark)));
     return hit && copy(hit);
+  }
+
+  private fresh(id: string): User | undefined {
+    const hit = this.entries.get(id);
+    if (hit && this.entries.endingSoon(id)) this.loads.refresh(id, (mark) => this.load(id, mark));
+    return hit;
   }
 
   private async load(id: string, mark: number | undefined): Promise<User | undefined> {
     const user = await this.users.findById(id);
-    if (!user?.active) return undefined;
+    if (!user?.active) {
+      this.entries.delete(id);
+      return undefined;
+    }
     if (this.listener.unchanged(mark)) this.entries.set(id, user);
     return user;
   }

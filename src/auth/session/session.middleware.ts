@@ -63,7 +63,7 @@ export function sessionMiddleware(options: SessionMiddlewareOptions): RequestHan
       return next();
     }
     // The common case, a session used within the last few seconds, goes on without waiting for anything.
-    const cached = store.cachedSession(cookie.key);
+    const cached = store.cachedSession(cookie.sid, cookie.key);
     if (cached && store.idleRefreshDue(cached) === undefined) {
       req.session = new ConsoleSession(backend, res, { sid: cookie.sid, data: cached.data });
       return next();

@@ -78,4 +78,25 @@ describe('SessionStore cache', () => {
     table.answerAll();
     expect(await again).toBeUndefined();
   });
+
+  it('reads an entry about to run out again in the background, while still serving it', async () => {
+    const table = slowTable();
+    const store = new SessionStore(table.repository, 600_000, 3_600_000, { listener: listener() as unknown as RevocationListener, ttlMs: 200 });
+    const first = store.load('sid', sessionKey('sid'));
+    table.answerAll();
+    const loaded = await first;
+    expect(store.cachedSession('sid', sessionKey('sid'))).toBe(loaded);
+    expect(table.queries()).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 170));
+    // The row goes (say its announcement was lost), then the entry enters the last fifth of its
+    // time: it is still served at once, and read again behind the scenes (once).
+    table.remove();
+    expect(store.cachedSession('sid', sessionKey('sid'))).toBe(loaded);
+    expect(store.cachedSession('sid', sessionKey('sid'))).toBe(loaded);
+    expect(table.queries()).toBe(2);
+    // The background read finds no row: it drops the entry instead of renewing it.
+    table.answerAll();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(store.cachedSession('sid', sessionKey('sid'))).toBeUndefined();
+  });
 });

@@ -46,15 +46,20 @@ export class SessionStore {
     if (cache) this.loads = new SharedLoads(cache.listener);
   }
 
-  /** The session cached under `key` (its sessionKey) if it is there and unexpired: no query, no promise. */
-  cachedSession(key: string): LoadedSession | undefined {
+  /**
+   * The session cached under `key` (the sessionKey of `sid`) if it is there and unexpired: no query,
+   * no promise. An entry about to run out is read again in the background meanwhile.
+   */
+  cachedSession(sid: string, key: string): LoadedSession | undefined {
     const hit = this.cached.get(key);
-    return hit && hit.expiresAt > Date.now() ? hit : undefined;
+    if (!hit || hit.expiresAt <= Date.now()) return undefined;
+    if (this.loads && this.cached.endingSoon(key)) this.loads.refresh(key, (mark) => this.query(sid, key, mark));
+    return hit;
   }
 
   /** The live session stored under `sid` (`key` is its sessionKey), or undefined. */
   load(sid: string, key: string): Promise<LoadedSession | undefined> {
-    const hit = this.cachedSession(key);
+    const hit = this.cachedSession(sid, key);
     if (hit) return Promise.resolve(hit);
     return this.loads ? this.loads.run(key, (mark) => this.query(sid, key, mark)) : this.query(sid, key, undefined);
   }
@@ -65,7 +70,10 @@ export class SessionStore {
       .select(['s.data', 's.expiresAt'])
       .where('s.sid = :sid AND s.expires_at > now()', { sid })
       .getOne();
-    if (!row) return undefined;
+    if (!row) {
+      this.cached.delete(key);
+      return undefined;
+    }
     const loaded: LoadedSession = { data: Object.freeze(row.data as SessionData), expiresAt: row.expiresAt.getTime() };
     // Cached only if nothing was announced meanwhile: the row may have been deleted after it was read.
     if (this.cache?.listener.unchanged(mark)) this.cached.set(key, loaded);

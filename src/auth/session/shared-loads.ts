@@ -11,6 +11,16 @@ export class SharedLoads<V> {
 
   constructor(private readonly listener: RevocationListener) {}
 
+  /**
+   * Starts `load` for `key` in the background unless one is on its way, for an entry about to run
+   * out (see TtlCache.endingSoon). A failure only means the entry runs out as it would have.
+   */
+  refresh(key: string, load: (mark: number | undefined) => Promise<V>): void {
+    const flight = this.flights.get(key);
+    if (flight && this.listener.unchanged(flight.mark)) return;
+    this.run(key, load).catch(() => undefined);
+  }
+
   /** `load` gets the listener's mark taken before the read, for its own decision to cache. */
   run(key: string, load: (mark: number | undefined) => Promise<V>): Promise<V> {
     const flight = this.flights.get(key);

@@ -13,6 +13,18 @@ describe('TtlCache', () => {
     expect(cache.size).toBe(0);
   });
 
+  it('says when an entry is in the last fifth of its time', () => {
+    let now = 1_000;
+    const cache = new TtlCache<string>(5_000, 10, () => now);
+    cache.set('a', 'one');
+    expect(cache.endingSoon('a')).toBe(false);
+    now += 4_000;
+    expect(cache.endingSoon('a')).toBe(false);
+    now += 1;
+    expect(cache.endingSoon('a')).toBe(true);
+    expect(cache.endingSoon('missing')).toBe(false);
+  });
+
   it('holds at most maxEntries, dropping the oldest first', () => {
     const cache = new TtlCache<number>(60_000, 2);
     cache.set('a', 1);

@@ -26,6 +26,15 @@ export class TtlCache<V> {
     return entry.value;
   }
 
+  /**
+   * Whether `key`'s entry is in the last fifth of its time: its owner can read it again in the
+   * background while still serving it, so that busy keys never make a request wait for the read.
+   */
+  endingSoon(key: string): boolean {
+    const entry = this.entries.get(key);
+    return entry !== undefined && entry.until - this.now() < this.ttlMs / 5;
+  }
+
   set(key: string, value: V): void {
     if (this.ttlMs <= 0 || this.maxEntries <= 0) return;
     this.entries.delete(key);
