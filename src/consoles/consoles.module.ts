@@ -5,5 +5,10 @@ import { LifeTimeAuditController } from './lifetime-audit.controller.js';
 import { LifeTimeAuthenticationController } from './lifetime-authentication.controller.js';
 import { LifeTimeController } from './lifetime.controller.js';
 
-@Module({ imports: [AdminModule], controllers: [LifeTimeAuthenticationController, LifeTimeAuditController, LifeTimeController, ConsolesController] })
+@Module({
+  imports: [AdminModule],
+  // Routes are tried in this order: the console pages first (asked most), LifeTimeController last
+  // (its catch-all must come after the other LifeTime routes).
+  controllers: [ConsolesController, LifeTimeAuthenticationController, LifeTimeAuditController, LifeTimeController],
+})
 export class ConsolesModule {}
