@@ -2,8 +2,10 @@ import { ConfigError } from './config/app-config.js';
 import { DEV_IDP_ACCOUNTS } from './dev-idp/dev-idp-accounts.js';
 import { backchannelLogoutUrl, callbackUrl, shutDownWithin, startService, type RunningService } from './bootstrap.js';
 import { CONSOLES } from './consoles/consoles.js';
+import { limitHeapGrowth } from './common/heap-growth.js';
 
 const startedAt = performance.now();
+limitHeapGrowth();
 let service: RunningService;
 try {
   service = await startService(process.env);
