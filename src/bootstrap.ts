@@ -211,19 +211,22 @@ export function backchannelLogoutUrl(config: AppConfig): string {
   return providerBackchannelLogoutUrl(config.publicUrl, ENVIRONMENT_PROVIDER_ID);
 }
 
+/**
+ * The OpenAPI document is built on the first request to /api/docs or /api/docs-json, then kept:
+ * scanning every controller and DTO takes a noticeable part of start-up, and most instances never
+ * serve it.
+ */
 function setUpSwagger(app: INestApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Identity front door')
-      .setDescription('Sign-in for the management consoles and the desktop Studios, and user administration.')
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Admin API token (npm run cli -- tokens create --email …)' }, 'admin-token')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Desktop token from POST /api/desktop/handoffs/{id}/token' }, 'desktop-token')
-      .addCookieAuth('frontdoor.sid', { type: 'apiKey', in: 'cookie', description: 'Session of a signed-in admin (same origin)' }, 'session')
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  const config = new DocumentBuilder()
+    .setTitle('Identity front door')
+    .setDescription('Sign-in for the management consoles and the desktop Studios, and user administration.')
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Admin API token (npm run cli -- tokens create --email …)' }, 'admin-token')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Desktop token from POST /api/desktop/handoffs/{id}/token' }, 'desktop-token')
+    .addCookieAuth('frontdoor.sid', { type: 'apiKey', in: 'cookie', description: 'Session of a signed-in admin (same origin)' }, 'session')
+    .build();
+  // A factory: Swagger calls it on the first request and keeps what it returns.
+  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'api/docs-json' });
 }
 
 /** The development provider's platform users; the third demo account is left out on purpose. */

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../src/bootstrap.js';
 import { UsersService } from '../src/users/users.service.js';
@@ -215,6 +215,38 @@ describe('SIGTERM to a service process with a sign-in stuck on the provider', ()
     await rogue?.close();
     await db?.drop();
   }, 30_000);
+
+  it('runs from the bundle the build makes: NestJS, Swagger, es-toolkit, jose and our modules in one file', async () => {
+    const bundle = readFileSync('dist/main.js', 'utf8');
+    expect(bundle).not.toMatch(/(from|import\() *["'](@nestjs\/(common|core|swagger)|es-toolkit|jose|\.\/bootstrap\.js)/);
+    expect(bundle).toMatch(/from "typeorm"/);
+    const port = await freePort();
+    const url = `http://localhost:${port}`;
+    const started = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
+      env: {
+        PATH: process.env.PATH,
+        PORT: String(port),
+        PUBLIC_URL: url,
+        DATABASE_URL: db.url,
+        OIDC_ISSUER: rogue.issuer,
+        OIDC_CLIENT_ID: ROGUE_CLIENT.clientId,
+        OIDC_CLIENT_SECRET: ROGUE_CLIENT.clientSecret,
+        SESSION_SECRET: 'test-session-secret-0123456789',
+        LOG_LEVEL: 'error',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = started;
+    let output = '';
+    started.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    started.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => started.once('exit', (code) => resolve(code)));
+    await waitUntil(async () => (await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) === 200, `the bundled service is ready (${output})`, 20_000);
+    const document = await (await fetch(`${url}/api/docs-json`)).json();
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/admin/users', '/readyz']));
+    started.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 40_000);
 
   it('exits within SHUTDOWN_TIMEOUT_SECONDS plus a margin', async () => {
     const port = await freePort();

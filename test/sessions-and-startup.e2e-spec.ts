@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SwaggerModule } from '@nestjs/swagger';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../src/admin/admin-cli.js';
 import { startService } from '../src/bootstrap.js';
 import { ConfigError } from '../src/config/app-config.js';
@@ -123,6 +124,23 @@ describe('start-up', () => {
     );
     const probe = await fetch(`http://127.0.0.1:${idpPort}/.well-known/openid-configuration`).catch(() => undefined);
     expect(probe).toBeUndefined();
+  });
+
+  it('builds the OpenAPI document on its first request, not while starting, and only once', async () => {
+    const built = vi.spyOn(SwaggerModule, 'createDocument');
+    const env = await startTestService();
+    try {
+      expect(built).not.toHaveBeenCalled();
+      const document = await (await fetch(`${env.url}/api/docs-json`)).json();
+      expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/admin/users', '/readyz']));
+      expect((await fetch(`${env.url}/api/docs`)).headers.get('content-type')).toMatch(/text\/html/);
+      expect((await fetch(`${env.url}/api/docs/swagger-ui-init.js`)).status).toBe(200);
+      expect(await (await fetch(`${env.url}/api/docs-json`)).json()).toEqual(document);
+      expect(built).toHaveBeenCalledTimes(1);
+    } finally {
+      built.mockRestore();
+      await env.close();
+    }
   });
 
   it('lets the CLI work against the embedded PostgreSQL while the service holds it, without stopping it', async () => {

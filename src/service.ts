@@ -1,9 +1,13 @@
+// The service's entry point. `npm run build` compiles it to dist/service.js and bundles that into
+// dist/main.js (scripts/bundle-service.mjs), which `npm start` runs.
 import { ConfigError } from './config/app-config.js';
 import { DEV_IDP_ACCOUNTS } from './dev-idp/dev-idp-accounts.js';
 import { backchannelLogoutUrl, callbackUrl, shutDownWithin, startService, type RunningService } from './bootstrap.js';
 import { CONSOLES } from './consoles/consoles.js';
+import { limitHeapGrowth } from './common/heap-growth.js';
 
 const startedAt = performance.now();
+limitHeapGrowth();
 let service: RunningService;
 try {
   service = await startService(process.env);
