@@ -30,9 +30,16 @@ function slowTable() {
   const pending: Array<() => void> = [];
   let queries = 0;
   let row: { data: object; expiresAt: Date } | undefined = { data: { userId: 'u1', authenticatedAt: Date.now() }, expiresAt: new Date(Date.now() + 60_000) };
+  let updates = 0;
   const builder = {
     select: () => builder,
     where: () => builder,
+    update: () => builder,
+    set: () => builder,
+    execute: () => {
+      updates += 1;
+      return new Promise((resolve) => pending.push(() => resolve({ affected: 1 })));
+    },
     getOne: () => {
       queries += 1;
       const answer = row;
@@ -44,6 +51,7 @@ function slowTable() {
     answerAll: () => pending.splice(0).forEach((answer) => answer()),
     remove: () => (row = undefined),
     queries: () => queries,
+    updates: () => updates,
   };
 }
 
@@ -98,5 +106,22 @@ describe('SessionStore cache', () => {
     table.answerAll();
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(store.cachedSession('sid', sessionKey('sid'))).toBeUndefined();
+  });
+
+  it('pushes the idle expiry forward once for the requests of a session that arrive together', async () => {
+    const table = slowTable();
+    const store = new SessionStore(table.repository, 600_000, 3_600_000, { listener: listener() as unknown as RevocationListener, ttlMs: 5_000 });
+    const first = store.load('sid', sessionKey('sid'));
+    table.answerAll();
+    const loaded = (await first)!;
+    // The row's expiry is a minute from now: a request now would move it by nine minutes.
+    const due = store.idleRefreshDue(loaded)!;
+    expect(due).toBeGreaterThan(loaded.expiresAt);
+    const touching = store.touch('sid', loaded, due);
+    // The requests right behind it see nothing due while the write is on its way.
+    expect(store.idleRefreshDue(loaded)).toBeUndefined();
+    table.answerAll();
+    await touching;
+    expect(table.updates()).toBe(1);
   });
 });

@@ -113,13 +113,20 @@ export class SessionStore {
 
   /** Pushes the row's expiry to `expiresAt`; the data did not change, so a cached copy stays with its later expiry. */
   async touch(sid: string, loaded: LoadedSession, expiresAt: number): Promise<void> {
-    await this.repository
-      .createQueryBuilder()
-      .update(SessionRecord)
-      .set({ expiresAt: new Date(expiresAt), lastSeenAt: () => 'now()' })
-      .where('sid = :sid AND expires_at < :threshold', { sid, threshold: new Date(expiresAt - TOUCH_GRANULARITY_MS) })
-      .execute();
-    loaded.expiresAt = Math.max(loaded.expiresAt, expiresAt);
+    // Noted before the write, so the session's requests right behind this one do not write (and wait) as well.
+    const previous = loaded.expiresAt;
+    loaded.expiresAt = Math.max(previous, expiresAt);
+    try {
+      await this.repository
+        .createQueryBuilder()
+        .update(SessionRecord)
+        .set({ expiresAt: new Date(expiresAt), lastSeenAt: () => 'now()' })
+        .where('sid = :sid AND expires_at < :threshold', { sid, threshold: new Date(expiresAt - TOUCH_GRANULARITY_MS) })
+        .execute();
+    } catch (error) {
+      loaded.expiresAt = previous;
+      throw error;
+    }
   }
 
   /**
