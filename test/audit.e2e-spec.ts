@@ -6,7 +6,7 @@ import { AuditService } from '../src/audit/audit.service.js';
 import { IdentityProviderRegistry } from '../src/identity-providers/identity-provider.registry.js';
 import { ENVIRONMENT_PROVIDER_ID } from '../src/identity-providers/provider-urls.js';
 import { TestBrowser } from './support/browser.js';
-import { desktopLogin, refresh } from './support/desktop-login.js';
+import { desktopLogin, refresh, startHandoff } from './support/desktop-login.js';
 import { clickOpen } from './support/forms.js';
 import { ADMIN, confirmProviderLogout, DEVELOPER, signInThroughDevIdp, startTestService, STRANGER, type TestService } from './support/service.js';
 
@@ -129,24 +129,14 @@ describe('audit trail', () => {
   });
 
   it('records a handoff denied by a refused sign-in or by too many wrong codes, with the reason', async () => {
-    async function startHandoff(): Promise<{ id: string; browserUrl: string; verifier: string }> {
-      const verifier = randomBytes(32).toString('base64url');
-      const response = await fetch(`${env.url}/api/desktop/handoffs`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ client: 'service-studio', codeChallenge: createHash('sha256').update(verifier).digest('base64url'), codeChallengeMethod: 'S256', redirectUri: 'http://127.0.0.1:9/callback' }),
-      });
-      expect(response.status).toBe(201);
-      return { ...(await response.json()), verifier };
-    }
     const denials = (id: string) =>
       env.db.query<{ outcome: string; reason: string }>("SELECT outcome, reason FROM audit_events WHERE type = 'handoff.denied' AND details->>'handoffId' = $1", [id]);
 
-    const refused = await startHandoff();
+    const refused = await startHandoff(env.url);
     expect((await signInThroughDevIdp(new TestBrowser(), refused.browserUrl, STRANGER)).status).toBe(403);
     expect(await denials(refused.id)).toEqual([{ outcome: 'failure', reason: 'not_registered' }]);
 
-    const guessed = await startHandoff();
+    const guessed = await startHandoff(env.url);
     const browser = new TestBrowser();
     await clickOpen(browser, await signInThroughDevIdp(browser, guessed.browserUrl, DEVELOPER));
     for (let i = 0; i < 5; i++) {

@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBrowser, type Page } from './support/browser.js';
+import { startHandoff } from './support/desktop-login.js';
 import { clickOpen } from './support/forms.js';
 import { DEVELOPER, signInThroughDevIdp, startTestService, type TestService } from './support/service.js';
 
@@ -20,17 +21,6 @@ describe('handoff round trips', () => {
     const taken = sent;
     sent = [];
     return taken;
-  }
-
-  async function start(): Promise<{ id: string; browserUrl: string; verifier: string }> {
-    const verifier = randomBytes(32).toString('base64url');
-    const response = await fetch(`${env.url}/api/desktop/handoffs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client: 'service-studio', codeChallenge: createHash('sha256').update(verifier).digest('base64url'), codeChallengeMethod: 'S256', redirectUri: 'http://127.0.0.1:9/callback' }),
-    });
-    expect(response.status).toBe(201);
-    return { ...(await response.json()), verifier };
   }
 
   function redeem(id: string, code: string, codeVerifier: string): Promise<Response> {
@@ -64,7 +54,7 @@ describe('handoff round trips', () => {
     // What signing in wrote (its audit event) is not the handoff's.
     await new Promise((resolve) => setTimeout(resolve, 100));
     take();
-    const handoff = await start();
+    const handoff = await startHandoff(env.url);
     const create = take();
     const page: Page = await browser.open(handoff.browserUrl);
     expect(page.status).toBe(200);
@@ -95,7 +85,7 @@ describe('handoff round trips', () => {
   });
 
   it('writes no token and no success event for a redemption that changes nothing', async () => {
-    const handoff = await start();
+    const handoff = await startHandoff(env.url);
     const { href } = await clickOpen(browser, await browser.open(handoff.browserUrl));
     const wrong = await redeem(handoff.id, href.searchParams.get('code')!, randomBytes(32).toString('base64url'));
     expect(wrong.status).toBe(400);
@@ -104,7 +94,7 @@ describe('handoff round trips', () => {
   });
 
   it('changes nothing when its audit event cannot be written: a step is never left unrecorded', async () => {
-    const handoff = await start();
+    const handoff = await startHandoff(env.url);
     const page = await browser.open(handoff.browserUrl);
     await env.db.query(`ALTER TABLE audit_events ADD CONSTRAINT refuse_claims CHECK (type <> 'handoff.authenticated') NOT VALID`);
     try {

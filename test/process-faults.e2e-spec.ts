@@ -216,13 +216,11 @@ describe('SIGTERM to a service process with a sign-in stuck on the provider', ()
     await db?.drop();
   }, 30_000);
 
-  it('runs from the bundle the build makes: NestJS, Swagger, es-toolkit, jose and our modules in one file', async () => {
-    const bundle = readFileSync('dist/main.js', 'utf8');
-    expect(bundle).not.toMatch(/(from|import\() *["'](@nestjs\/(common|core|swagger)|es-toolkit|jose|\.\/bootstrap\.js)/);
-    expect(bundle).toMatch(/from "typeorm"/);
+  /** `node <nodeArgs> dist/main.js` on the throwaway database and the rogue provider, its output collected. */
+  async function spawnService(nodeArgs: string[], env: Record<string, string> = {}) {
     const port = await freePort();
     const url = `http://localhost:${port}`;
-    const started = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
+    const started = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
       env: {
         PATH: process.env.PATH,
         PORT: String(port),
@@ -233,38 +231,7 @@ describe('SIGTERM to a service process with a sign-in stuck on the provider', ()
         OIDC_CLIENT_SECRET: ROGUE_CLIENT.clientSecret,
         SESSION_SECRET: 'test-session-secret-0123456789',
         LOG_LEVEL: 'error',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = started;
-    let output = '';
-    started.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    started.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => started.once('exit', (code) => resolve(code)));
-    await waitUntil(async () => (await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) === 200, `the bundled service is ready (${output})`, 20_000);
-    const document = await (await fetch(`${url}/api/docs-json`)).json();
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/admin/users', '/readyz']));
-    started.kill('SIGTERM');
-    expect(await exited).toBe(0);
-  }, 40_000);
-
-  it('exits within SHUTDOWN_TIMEOUT_SECONDS plus a margin', async () => {
-    const port = await freePort();
-    const url = `http://localhost:${port}`;
-    const started = spawn(process.execPath, ['dist/main.js'], {
-      env: {
-        PATH: process.env.PATH,
-        PORT: String(port),
-        PUBLIC_URL: url,
-        DATABASE_URL: db.url,
-        OIDC_ISSUER: rogue.issuer,
-        OIDC_CLIENT_ID: ROGUE_CLIENT.clientId,
-        OIDC_CLIENT_SECRET: ROGUE_CLIENT.clientSecret,
-        // Longer than the shutdown: the stuck call must not be what ends it.
-        OIDC_HTTP_TIMEOUT_MS: '60000',
-        SHUTDOWN_TIMEOUT_SECONDS: '2',
-        SESSION_SECRET: 'test-session-secret-0123456789',
-        LOG_LEVEL: 'error',
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -275,7 +242,28 @@ describe('SIGTERM to a service process with a sign-in stuck on the provider', ()
     const exited = new Promise<{ code: number | null; signal: string | null; at: number }>((resolve) =>
       started.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
     );
-    await waitUntil(async () => (await fetch(`${url}/healthz`).then((r) => r.status, () => 0)) === 200, `the service listens (${output})`, 15_000);
+    return { started, url, exited, output: () => output };
+  }
+
+  it('runs from the bundle the build makes: NestJS, Swagger, es-toolkit, jose and our modules in one file', async () => {
+    const bundle = readFileSync('dist/main.js', 'utf8');
+    expect(bundle).not.toMatch(/(from|import\() *["'](@nestjs\/(common|core|swagger)|es-toolkit|jose|\.\/bootstrap\.js)/);
+    expect(bundle).toMatch(/from "typeorm"/);
+    const { started, url, exited, output } = await spawnService(['--enable-source-maps']);
+    await waitUntil(async () => (await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) === 200, `the bundled service is ready (${output()})`, 20_000);
+    const document = await (await fetch(`${url}/api/docs-json`)).json();
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/admin/users', '/readyz']));
+    started.kill('SIGTERM');
+    expect((await exited).code).toBe(0);
+  }, 40_000);
+
+  it('exits within SHUTDOWN_TIMEOUT_SECONDS plus a margin', async () => {
+    const { started, url, exited, output } = await spawnService([], {
+      // Longer than the shutdown: the stuck call must not be what ends it.
+      OIDC_HTTP_TIMEOUT_MS: '60000',
+      SHUTDOWN_TIMEOUT_SECONDS: '2',
+    });
+    await waitUntil(async () => (await fetch(`${url}/healthz`).then((r) => r.status, () => 0)) === 200, `the service listens (${output()})`, 15_000);
 
     rogue.hang = new Set(['/token']);
     const stuck = new TestBrowser().open(`${url}/servicecenter`, { signal: AbortSignal.timeout(15_000) }).catch(() => undefined);
@@ -284,10 +272,10 @@ describe('SIGTERM to a service process with a sign-in stuck on the provider', ()
     const sentAt = Date.now();
     started.kill('SIGTERM');
     const exit = await Promise.race([exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 6_000))]);
-    expect(exit, `still running 6 s after SIGTERM:\n${output}`).toBeDefined();
+    expect(exit, `still running 6 s after SIGTERM:\n${output()}`).toBeDefined();
     expect(exit!.signal).toBeNull();
     expect(exit!.at - sentAt).toBeLessThan(2_000 + 1_500);
-    expect(output).toContain('SIGTERM: finishing the requests in flight (at most 2 s, SHUTDOWN_TIMEOUT_SECONDS)');
+    expect(output()).toContain('SIGTERM: finishing the requests in flight (at most 2 s, SHUTDOWN_TIMEOUT_SECONDS)');
     await stuck;
     // Nothing of the process is left waiting at the provider.
     await waitUntil(() => rogue.openConnections() === 0, 'the token request socket is closed');

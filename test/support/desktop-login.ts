@@ -11,6 +11,18 @@ export interface DesktopTokens {
   user: { id: string; email: string; displayName: string };
 }
 
+/** What the Studio does first: a new handoff for the Service Studio, with the PKCE verifier kept for the redemption. */
+export async function startHandoff(baseUrl: string): Promise<{ id: string; browserUrl: string; verifier: string }> {
+  const verifier = randomBytes(32).toString('base64url');
+  const response = await fetch(`${baseUrl}/api/desktop/handoffs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ client: 'service-studio', codeChallenge: createHash('sha256').update(verifier).digest('base64url'), codeChallengeMethod: 'S256', redirectUri: 'http://127.0.0.1:9/callback' }),
+  });
+  if (response.status !== 201) throw new Error(`creating a handoff: HTTP ${response.status}`);
+  return { ...((await response.json()) as { id: string; browserUrl: string }), verifier };
+}
+
 /** The whole Studio handoff over HTTP, with `browser` already signed in to `baseUrl`'s consoles. */
 export async function desktopLogin(baseUrl: string, browser: TestBrowser, client = 'service-studio'): Promise<DesktopTokens> {
   const verifier = randomBytes(32).toString('base64url');

@@ -33,23 +33,15 @@ export interface SessionBackend {
   sendCookie(res: Response, sid: string): void;
 }
 
+// The class below has the fields of SessionData (declaration merging): one list of them, in SessionData.
+export interface ConsoleSession extends SessionData {}
+
 /**
  * `req.session`: the session a request arrived with (a stored row), or an empty one that is stored
  * only when something is saved in it (a login). Changes are written by `save()` explicitly; nothing
  * is compared or written behind the caller's back at the end of the request.
  */
-export class ConsoleSession implements SessionData {
-  userId?: string;
-  providerId?: string;
-  idToken?: string;
-  providerSid?: string;
-  authenticatedAt?: number;
-  breakGlass?: boolean;
-  endsAt?: number;
-  ip?: string;
-  userAgent?: string;
-  flash?: { kind: 'success' | 'error'; text: string };
-
+export class ConsoleSession {
   private sid?: string;
   /** The id is new to the browser: the next save sends the cookie. */
   private unsent: boolean;
