@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RevocationListener } from '../auth/session/revocation-listener.js';
-import { SharedLoads } from '../auth/session/shared-loads.js';
-import type { TtlCache } from '../auth/session/ttl-cache.js';
+import { RevocableCache } from '../auth/session/revocable-cache.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DesktopTokensRepository } from './desktop-tokens.repository.js';
 
@@ -25,45 +24,28 @@ export interface AccessGrant {
  */
 @Injectable()
 export class AccessTokenCache {
-  private readonly entries: TtlCache<AccessGrant>;
-  private readonly loads: SharedLoads<AccessGrant | undefined>;
+  private readonly cache: RevocableCache<AccessGrant>;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly repository: DesktopTokensRepository,
     private readonly listener: RevocationListener,
   ) {
-    this.entries = listener.cache('t', config.session.cacheSeconds * 1000, MAX_CACHED_TOKENS);
-    this.loads = new SharedLoads(listener);
+    this.cache = new RevocableCache(listener, 't', config.session.cacheSeconds * 1000, MAX_CACHED_TOKENS);
   }
 
-  /** The unexpired grant cached for `hash`, without a query; one about to run out is read again in the background meanwhile. */
+  /** The unexpired grant cached for `hash`, without a query or a promise. */
   cached(hash: string): AccessGrant | undefined {
-    const grant = this.entries.get(hash);
-    if (!grant || grant.expiresAt <= Date.now()) return undefined;
-    if (this.entries.endingSoon(hash)) this.loads.refresh(hash, (mark) => this.load(hash, mark));
-    return grant;
+    return unexpired(this.cache.peek(hash, () => this.read(hash)));
   }
 
-  /** Concurrent calls with one token that miss the cache share one query (see SharedLoads). */
   async find(hash: string): Promise<AccessGrant | undefined> {
-    return this.cached(hash) ?? this.unexpired(await this.loads.run(hash, (mark) => this.load(hash, mark)));
+    return unexpired(await this.cache.get(hash, () => this.read(hash)));
   }
 
-  private unexpired(grant: AccessGrant | undefined): AccessGrant | undefined {
-    return grant && grant.expiresAt > Date.now() ? grant : undefined;
-  }
-
-  private async load(hash: string, mark: number | undefined): Promise<AccessGrant | undefined> {
+  private async read(hash: string): Promise<AccessGrant | undefined> {
     const row = await this.repository.findUnexpiredAccessToken(hash);
-    if (!row) {
-      this.entries.delete(hash);
-      return undefined;
-    }
-    const grant: AccessGrant = { id: row.id, userId: row.userId, expiresAt: row.expiresAt.getTime(), lastUsedAt: row.lastUsedAt?.getTime() };
-    // Not cached if a revocation was announced while the row was being read: it may be gone already.
-    if (this.listener.unchanged(mark)) this.entries.set(hash, grant);
-    return grant;
+    return row ? { id: row.id, userId: row.userId, expiresAt: row.expiresAt.getTime(), lastUsedAt: row.lastUsedAt?.getTime() } : undefined;
   }
 
   /**
@@ -73,4 +55,8 @@ export class AccessTokenCache {
   settled(): Promise<void> {
     return this.listener.barrier();
   }
+}
+
+function unexpired(grant: AccessGrant | undefined): AccessGrant | undefined {
+  return grant && grant.expiresAt > Date.now() ? grant : undefined;
 }

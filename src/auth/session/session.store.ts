@@ -3,8 +3,7 @@ import type { SessionData } from './console-session.js';
 import type { RevocationListener } from './revocation-listener.js';
 import { sessionKey } from './session-cookie.js';
 import { SessionRecord } from './session.entity.js';
-import { SharedLoads } from './shared-loads.js';
-import { TtlCache } from './ttl-cache.js';
+import { RevocableCache } from './revocable-cache.js';
 
 /** Writes that only push the idle expiry forward by less than this are skipped. */
 const TOUCH_GRANULARITY_MS = 60_000;
@@ -26,14 +25,14 @@ export interface SessionCacheOptions {
  * absolute lifetime (or a break-glass session's own end), so an expired row is never served even if
  * not yet deleted.
  *
- * Rows read are kept in memory for a few seconds (`cache`), which spares the guarded request its
- * query. Every instance drops an entry as soon as the database announces that its row changed or
- * went (see RevocationListener), so ending a session still takes effect on the next request anywhere.
- * Concurrent requests of one session whose entry is missing share one query (SharedLoads).
+ * Rows read are kept in memory for a few seconds (`cache`, a RevocableCache), which spares the
+ * guarded request its query. Every instance drops an entry as soon as the database announces that its
+ * row changed or went (see RevocationListener), so ending a session still takes effect on the next
+ * request anywhere.
  */
 export class SessionStore {
-  private readonly cached: TtlCache<LoadedSession>;
-  private readonly loads?: SharedLoads<LoadedSession | undefined>;
+  /** Without a listener nothing could tell this instance that a row went: nothing is kept then. */
+  private readonly cached?: RevocableCache<LoadedSession>;
 
   constructor(
     private readonly repository: Repository<SessionRecord>,
@@ -41,43 +40,26 @@ export class SessionStore {
     private readonly absoluteTimeoutMs: number,
     private readonly cache?: SessionCacheOptions,
   ) {
-    // Without a listener nothing could tell this instance that a row went: nothing is kept then.
-    this.cached = cache ? cache.listener.cache('s', cache.ttlMs, MAX_CACHED_SESSIONS) : new TtlCache(0, MAX_CACHED_SESSIONS);
-    if (cache) this.loads = new SharedLoads(cache.listener);
+    if (cache) this.cached = new RevocableCache(cache.listener, 's', cache.ttlMs, MAX_CACHED_SESSIONS);
   }
 
-  /**
-   * The session cached under `key` (the sessionKey of `sid`) if it is there and unexpired: no query,
-   * no promise. An entry about to run out is read again in the background meanwhile.
-   */
+  /** The session cached under `key` (the sessionKey of `sid`) if it is there and unexpired: no query, no promise. */
   cachedSession(sid: string, key: string): LoadedSession | undefined {
-    const hit = this.cached.get(key);
-    if (!hit || hit.expiresAt <= Date.now()) return undefined;
-    if (this.loads && this.cached.endingSoon(key)) this.loads.refresh(key, (mark) => this.query(sid, key, mark));
-    return hit;
+    return unexpired(this.cached?.peek(key, () => this.query(sid)));
   }
 
   /** The live session stored under `sid` (`key` is its sessionKey), or undefined. */
-  load(sid: string, key: string): Promise<LoadedSession | undefined> {
-    const hit = this.cachedSession(sid, key);
-    if (hit) return Promise.resolve(hit);
-    return this.loads ? this.loads.run(key, (mark) => this.query(sid, key, mark)) : this.query(sid, key, undefined);
+  async load(sid: string, key: string): Promise<LoadedSession | undefined> {
+    return unexpired(this.cached ? await this.cached.get(key, () => this.query(sid)) : await this.query(sid));
   }
 
-  private async query(sid: string, key: string, mark: number | undefined): Promise<LoadedSession | undefined> {
+  private async query(sid: string): Promise<LoadedSession | undefined> {
     const row = await this.repository
       .createQueryBuilder('s')
       .select(['s.data', 's.expiresAt'])
       .where('s.sid = :sid AND s.expires_at > now()', { sid })
       .getOne();
-    if (!row) {
-      this.cached.delete(key);
-      return undefined;
-    }
-    const loaded: LoadedSession = { data: Object.freeze(row.data as SessionData), expiresAt: row.expiresAt.getTime() };
-    // Cached only if nothing was announced meanwhile: the row may have been deleted after it was read.
-    if (this.cache?.listener.unchanged(mark)) this.cached.set(key, loaded);
-    return loaded;
+    return row ? { data: Object.freeze(row.data as SessionData), expiresAt: row.expiresAt.getTime() } : undefined;
   }
 
   /** Stores the session's data, with an idle expiry starting now. */
@@ -190,6 +172,10 @@ export class SessionStore {
     const absolute = data.authenticatedAt ? data.authenticatedAt + this.absoluteTimeoutMs : Infinity;
     return Math.min(now + this.idleTimeoutMs, absolute, data.endsAt ?? Infinity);
   }
+}
+
+function unexpired(session: LoadedSession | undefined): LoadedSession | undefined {
+  return session && session.expiresAt > Date.now() ? session : undefined;
 }
 
 function usersOf(ended: Array<{ userId: string | null }>): string[] {
