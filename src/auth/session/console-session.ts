@@ -92,10 +92,12 @@ export class ConsoleSession {
     this.unsent = true;
   }
 
-  /** Ends the session: its row goes (here and, through the database, on every instance). */
+  /** Ends the session: its row goes (here and, through the database, on every instance), and its id is never used again. */
   async destroy(): Promise<void> {
     if (this.sid && !this.unsent) await this.backend.destroy(this.sid);
     for (const field of FIELDS) delete this[field];
+    this.sid = undefined;
+    this.unsent = true;
   }
 
   /**
