@@ -2,6 +2,7 @@
 // Open … Studio click (the browser), redeem (the Studio), end to end. Loopback only; every loop is
 // bounded by time and stops by itself.
 import { createHash, randomBytes } from 'node:crypto';
+import { Agent, request } from 'node:http';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { inWorker, percentile } from './support.mjs';
 
@@ -11,6 +12,13 @@ const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const WORKER_KIND = 'frontdoor-bench-handoff';
 /** A failing service must not turn a loop into a busy spin of errors. */
 const MAX_ERRORS = 50;
+const TIMEOUT_MS = 10_000;
+/**
+ * Kept-alive connections through node:http: a Studio and a browser each pay for their own requests
+ * on their own machines, so the generator should take as little of the shared CPU as it can
+ * (`fetch` cost about as much CPU per request as the service answering it).
+ */
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
 /**
  * Complete handoffs from `concurrency` loops in a worker thread for `seconds`; each step is timed
@@ -32,21 +40,16 @@ export async function completeHandoff(base, cookie, steps) {
   };
   const handoff = await postJson(`${base}/api/desktop/handoffs`, { client: 'service-studio', codeChallenge, codeChallengeMethod: 'S256', redirectUri: REDIRECT_URI }, 201);
   lap('create');
-  const page = await fetch(`${base}/desktop/handoff/${handoff.id}`, { headers: { cookie }, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
-  const body = await page.text();
-  const csrf = /<form id="open-form"[^>]*>\s*<input type="hidden" name="_csrf" value="([^"]*)"/.exec(body)?.[1];
+  const page = await send('GET', `${base}/desktop/handoff/${handoff.id}`, { headers: { cookie } });
+  const csrf = /<form id="open-form"[^>]*>\s*<input type="hidden" name="_csrf" value="([^"]*)"/.exec(page.body)?.[1];
   if (page.status !== 200 || !csrf) throw new Error(`handoff page: HTTP ${page.status} without an Open Service Studio button`);
   lap('page');
   // The click: a form POST that mints the code and redirects to the Studio.
-  const open = await fetch(`${base}/desktop/handoff/${handoff.id}/open`, {
-    method: 'POST',
+  const open = await send('POST', `${base}/desktop/handoff/${handoff.id}/open`, {
     headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: csrf }),
-    redirect: 'manual',
-    signal: AbortSignal.timeout(10_000),
+    body: new URLSearchParams({ _csrf: csrf }).toString(),
   });
-  await open.arrayBuffer();
-  const location = open.headers.get('location');
+  const location = open.headers.location;
   if (open.status !== 303 || !location) throw new Error(`Open Service Studio: HTTP ${open.status} without a redirect`);
   const code = new URL(location).searchParams.get('code');
   lap('open');
@@ -57,20 +60,35 @@ export async function completeHandoff(base, cookie, steps) {
 }
 
 async function postJson(url, body, expectStatus) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const json = await response.json().catch(() => ({}));
+  const response = await send('POST', url, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  let json = {};
+  try {
+    json = JSON.parse(response.body);
+  } catch {
+    // Reported through the status below.
+  }
   if (response.status !== expectStatus) throw new Error(`${new URL(url).pathname}: HTTP ${response.status} ${json.error ?? ''} ${json.message ?? ''}`.trim());
   return json;
 }
 
+/** One request on a kept-alive connection; the whole answer as text. */
+function send(method, url, { headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, agent, headers: body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(body) }, timeout: TIMEOUT_MS }, (res) => {
+      res.setEncoding('utf8');
+      let text = '';
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${new URL(url).pathname}: no answer within ${TIMEOUT_MS} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 async function healthz(base) {
-  const response = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(10_000) });
-  await response.arrayBuffer();
+  const response = await send('GET', `${base}/healthz`);
   if (response.status !== 200) throw new Error(`GET /healthz: HTTP ${response.status}`);
 }
 
