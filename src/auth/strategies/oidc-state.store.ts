@@ -6,6 +6,11 @@ import type { LoginStateCookie } from './login-state.cookie.js';
 /** A browser may have a few logins in flight (several tabs); older ones are dropped past this. */
 const MAX_PENDING = 5;
 const PENDING_TTL_MS = 15 * 60 * 1000;
+/**
+ * Verifiers wait here only between the state check and the token request, which the library makes
+ * right after it; an exchange that never happens must not leave them behind without bound.
+ */
+const MAX_VERIFIERS_IN_FLIGHT = 1000;
 
 export interface LoginAppState {
   returnTo: string;
@@ -56,7 +61,7 @@ export class OidcStateStore {
     }
     (req as Request & { oidcNonce?: string }).oidcNonce = entry.nonce;
     const code = req.query.code;
-    if (entry.codeVerifier && typeof code === 'string') this.verifiersByCode.set(code, entry.codeVerifier);
+    if (entry.codeVerifier && typeof code === 'string') this.keepVerifier(code, entry.codeVerifier);
     callback(null, { nonce: entry.nonce }, { returnTo: entry.returnTo } satisfies LoginAppState);
   }
 
@@ -67,6 +72,15 @@ export class OidcStateStore {
     return verifier;
   }
 
+  private keepVerifier(code: string, verifier: string): void {
+    this.verifiersByCode.delete(code);
+    this.verifiersByCode.set(code, verifier);
+    // Oldest first: a Map iterates in insertion order.
+    for (const stale of this.verifiersByCode.keys()) {
+      if (this.verifiersByCode.size <= MAX_VERIFIERS_IN_FLIGHT) break;
+      this.verifiersByCode.delete(stale);
+    }
+  }
 }
 
 /** Constant-time comparison, so response timing tells nothing about how much of a state matched. */
