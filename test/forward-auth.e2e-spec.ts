@@ -71,7 +71,7 @@ describe('forward auth behind a real nginx', () => {
   beforeAll(async () => {
     apps = await startProtectedApps({ COOKIE_DOMAIN: 'localhost' });
     ({ env, wiki, reports } = apps);
-    nginx = await startNginx({ servers: apps.sites, frontdoorAddress: apps.frontdoorAddress, frontdoorUrl: env.url });
+    nginx = await startNginx({ servers: apps.sites, frontdoorAddress: apps.frontdoorAddress });
   });
   afterAll(async () => {
     await nginx?.close();
@@ -80,13 +80,14 @@ describe('forward auth behind a real nginx', () => {
 
   it('sends a browser without a session through the login and back to the app, with identity headers and a verifiable assertion', async () => {
     const browser = new TestBrowser();
-    const first = await browser.request(`${wiki}/pages/home`);
+    // A query of several parameters comes back whole: the login's address is the front door's, encoded.
+    const first = await browser.request(`${wiki}/pages/home?v=2&tab=history`);
     expect(first.status).toBe(302);
-    expect(first.headers.get('location')).toBe(`${env.url}/auth/login?returnTo=${wiki}/pages/home`);
-    const page = await signInThroughDevIdp(browser, `${wiki}/pages/home`, DEVELOPER);
-    expect(page.url).toBe(`${wiki}/pages/home`);
+    expect(first.headers.get('location')).toBe(`${env.url}/auth/login?returnTo=${encodeURIComponent(`${wiki}/pages/home?v=2&tab=history`)}`);
+    const page = await signInThroughDevIdp(browser, `${wiki}/pages/home?v=2&tab=history`, DEVELOPER);
+    expect(page.url).toBe(`${wiki}/pages/home?v=2&tab=history`);
     const { path, headers } = echoed(page);
-    expect(path).toBe('/pages/home');
+    expect(path).toBe('/pages/home?v=2&tab=history');
     expect(headers['x-auth-request-email']).toBe(DEVELOPER.email);
     expect(headers['x-auth-request-groups']).toBe('developer');
     const [user] = await env.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [DEVELOPER.email]);
@@ -129,7 +130,7 @@ describe('forward auth behind a real nginx', () => {
     expect(logout.headers.get('set-cookie')).toMatch(/^frontdoor\.sid=;.*Domain=localhost/);
     const after = await browser.request(`${wiki}/`);
     expect(after.status).toBe(302);
-    expect(after.headers.get('location')).toBe(`${env.url}/auth/login?returnTo=${wiki}/`);
+    expect(after.headers.get('location')).toBe(`${env.url}/auth/login?returnTo=${encodeURIComponent(`${wiki}/`)}`);
 
     const admin = new TestBrowser();
     echoed(await signInThroughDevIdp(admin, `${reports}/`, ADMIN));
@@ -138,7 +139,7 @@ describe('forward auth behind a real nginx', () => {
     await heardByService(env);
     const revoked = await admin.request(`${reports}/`);
     expect(revoked.status).toBe(302);
-    expect(revoked.headers.get('location')).toContain('/auth/login?returnTo=');
+    expect(revoked.headers.get('location')).toBe(`${env.url}/auth/login?returnTo=${encodeURIComponent(`${reports}/`)}`);
   });
 
   it('answers /auth/verify 403 for an origin that is not a protected app, and 401 without a session', async () => {
@@ -174,8 +175,13 @@ describe('forward auth behind a real nginx', () => {
     expect(payload).toMatchObject({ sub: user.id, aud: wiki });
 
     expect((await traefikCheck(verify, { url: `${reports}/q1`, cookie })).status).toBe(403);
-    expect((await traefikCheck(verify, { url: `${wiki}/` })).status).toBe(401);
-    expect((await traefikCheck(verify, { url: `http://localhost:1/`, cookie })).status).toBe(403);
+    // No session: the 401 names the login that returns to the original URL, query and all.
+    const anonymous = await traefikCheck(verify, { url: `${wiki}/pages/edit?id=7&tab=history` });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.location).toBe(`${env.url}/auth/login?returnTo=${encodeURIComponent(`${wiki}/pages/edit?id=7&tab=history`)}`);
+    const unknownApp = await traefikCheck(verify, { url: `http://localhost:1/`, cookie });
+    expect(unknownApp.status).toBe(403);
+    expect(unknownApp.headers.location).toBeUndefined();
     // Traefik on another address than TRUST_PROXY names: its headers are not believed, whatever they say.
     const untrusted = await traefikCheck(verify, { url: `${wiki}/`, cookie }, '127.0.0.2');
     expect(untrusted.status).toBe(403);

@@ -26,11 +26,16 @@ export class ForwardAuthController {
   @Public()
   @Get('auth/verify')
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: '200 with X-Auth-Request-* and X-Frontdoor-Assertion; 401 without a session; 403 without the role or for an unknown app' })
+  @ApiOperation({ summary: '200 with X-Auth-Request-* and X-Frontdoor-Assertion; 401 without a session (its Location is the login that returns to the original URL); 403 without the role or for an unknown app' })
   async verify(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<string> {
-    const app = this.forwardAuth.app(originalUrl(req));
+    const original = originalUrl(req);
+    const app = this.forwardAuth.app(original);
     const user = await this.sessions.currentUser(req);
-    if (!user) throw new DomainException('unauthenticated', HttpStatus.UNAUTHORIZED, `Sign in to use ${app.name}.`, { title: 'Sign-in required' });
+    if (!user) {
+      // The login that brings the browser back to this very URL, for the proxy to redirect to.
+      res.setHeader('Location', this.forwardAuth.loginFor(app, original));
+      throw new DomainException('unauthenticated', HttpStatus.UNAUTHORIZED, `Sign in to use ${app.name}.`, { title: 'Sign-in required' });
+    }
     res.set({ ...(await this.forwardAuth.admit(app, user)) });
     return '';
   }

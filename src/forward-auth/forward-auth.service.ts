@@ -19,12 +19,25 @@ export interface ForwardAuthHeaders {
 @Injectable()
 export class ForwardAuthService {
   private readonly apps: Map<string, ProtectedApp>;
+  private readonly loginUrl: URL;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly keys: SigningKeysService,
   ) {
     this.apps = new Map(config.forwardAuth.protectedApps.map((app) => [app.origin, app]));
+    this.loginUrl = new URL('/auth/login', config.publicUrl);
+  }
+
+  /**
+   * Where a browser without a session goes to sign in and come back to `original` (the app's
+   * address without one), with the whole URL encoded into `returnTo`: a proxy's own configuration
+   * language cannot always encode it.
+   */
+  loginFor(app: ProtectedApp, original: URL | undefined): string {
+    const url = new URL(this.loginUrl);
+    url.searchParams.set('returnTo', original?.href ?? `${app.origin}/`);
+    return url.href;
   }
 
   /** The protected app the URL belongs to; 403 for any other origin (or none the proxy vouched for). */

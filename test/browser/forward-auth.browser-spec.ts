@@ -44,7 +44,7 @@ describe('forward auth through a real nginx in a real browser (headless Chromium
   beforeAll(async () => {
     [apps, browser] = await Promise.all([startProtectedApps(), launchChromium()]);
     ({ env, wiki, reports } = apps);
-    nginx = await startNginx({ servers: apps.sites, frontdoorAddress: apps.frontdoorAddress, frontdoorUrl: env.url });
+    nginx = await startNginx({ servers: apps.sites, frontdoorAddress: apps.frontdoorAddress });
   });
   afterAll(async () => {
     await browser?.close();

@@ -35,13 +35,12 @@ export interface RunningCaddy {
  * `http://` addresses on loopback ports), and its home, config and data folders in a temp folder.
  * A missing binary is a failure, never a skip: the Caddy snippet in the README is only as good as this test.
  */
-export async function startCaddy(options: { sites: CaddySite[]; frontdoorAddress: string; frontdoorUrl: string }): Promise<RunningCaddy> {
+export async function startCaddy(options: { sites: CaddySite[]; frontdoorAddress: string }): Promise<RunningCaddy> {
   const missing = caddyNotInstalled();
   if (missing) throw missing;
   const dir = await mkdtemp(join(tmpdir(), 'frontdoor-caddy-'));
   const sites = options.sites.map((site) =>
     CADDY_FORWARD_AUTH_SNIPPET.replaceAll('FRONTDOOR_ADDRESS', options.frontdoorAddress)
-      .replaceAll('FRONTDOOR_URL', options.frontdoorUrl)
       .replaceAll('APP_ADDRESS', site.appAddress)
       .replaceAll('APP_ORIGIN', site.appOrigin)
       .replaceAll('APP_HOST', new URL(site.appOrigin).host),

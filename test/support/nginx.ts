@@ -28,12 +28,11 @@ export interface RunningNginx {
  * Debian's nginx as a child process: its own prefix, pid, logs and temp paths in a temp folder (no
  * root-owned path), one `server` per protected app, each with the README's forward-auth snippet.
  */
-export async function startNginx(options: { servers: ProtectedServer[]; frontdoorAddress: string; frontdoorUrl: string }): Promise<RunningNginx> {
+export async function startNginx(options: { servers: ProtectedServer[]; frontdoorAddress: string }): Promise<RunningNginx> {
   const dir = await mkdtemp(join(tmpdir(), 'frontdoor-nginx-'));
   const servers = options.servers
     .map((server) => {
       const snippet = FORWARD_AUTH_SNIPPET.replaceAll('FRONTDOOR_ADDRESS', options.frontdoorAddress)
-        .replaceAll('FRONTDOOR_URL', options.frontdoorUrl)
         .replaceAll('APP_ADDRESS', server.appAddress)
         .replaceAll('APP_ORIGIN', server.appOrigin);
       return `server {\n  listen 127.0.0.1:${server.port};\n  server_name localhost;\n${snippet}\n}`;
