@@ -8,7 +8,7 @@ import { csrfForm } from './support/forms.js';
 import { startOnFragileDatabase } from './support/fragile-database.js';
 import { freePort } from './support/ports.js';
 import { ROGUE_CLIENT, signedInSessions, startRogueEnvironment, visitConsole, type RogueEnvironment } from './support/rogue-service.js';
-import { startTestService } from './support/service.js';
+import { startTestService, TEST_ENCRYPTION_KEY } from './support/service.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 
 /** Each call to the provider gives up after this in these tests (OIDC_HTTP_TIMEOUT_MS). */
@@ -262,6 +262,7 @@ describe('rate limits', () => {
       DATABASE_URL: first.db.url,
       DEV_IDP_PORT: '0',
       SESSION_SECRET: 'test-session-secret-0123456789',
+      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       LOG_LEVEL: 'error',
       RATE_LIMIT_HANDOFFS_PER_MINUTE: '3',
     });

@@ -1,5 +1,5 @@
 import { get as httpGet } from 'node:http';
-import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService } from '../src/bootstrap.js';
 import { SigningKeysService } from '../src/forward-auth/signing-keys.service.js';
@@ -8,7 +8,7 @@ import { csrfForm } from './support/forms.js';
 import { startNginx, type RunningNginx } from './support/nginx.js';
 import { freePort } from './support/ports.js';
 import { startProtectedApps, type Echo, type ProtectedApps } from './support/protected-apps.js';
-import { ADMIN, DEVELOPER, heardByService, signInThroughDevIdp, type TestService } from './support/service.js';
+import { ADMIN, DEVELOPER, heardByService, signInThroughDevIdp, TEST_ENCRYPTION_KEY, type TestService } from './support/service.js';
 
 /** fetch() will not send a Host header of its choosing; a raw request will, as any client can. */
 function rawGet(url: string, headers: Record<string, string>): Promise<number> {
@@ -202,6 +202,8 @@ describe('forward auth behind a real nginx', () => {
       DATABASE_URL: env.db.url,
       DEV_IDP_PORT: '0',
       SESSION_SECRET: 'test-session-secret-0123456789',
+      // Every instance needs the same key: the private signing keys are sealed with it.
+      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       LOG_LEVEL: 'error',
       TRUST_PROXY: '127.0.0.1',
       PROTECTED_APPS: JSON.stringify([{ origin: wiki, name: 'Wiki' }]),
@@ -245,5 +247,56 @@ describe('forward auth behind a real nginx', () => {
     await jwtVerify(after, refreshed, { issuer: env.url, audience: wiki });
     await jwtVerify(before, refreshed, { issuer: env.url, audience: wiki });
     expect(((await (await fetch(`${env.url}/.well-known/jwks.json`)).json()) as JSONWebKeySet).keys).toHaveLength(2);
+  });
+
+  it('keeps the private signing keys sealed with ENCRYPTION_KEY, bound to their key id, and seals a key written unsealed', async () => {
+    const keys = env.service.app.get(SigningKeysService);
+    const stored = async () => env.db.query<{ kid: string; text: string }>('SELECT kid, private_jwk::text AS text FROM assertion_signing_keys');
+    for (const row of await stored()) {
+      expect(JSON.parse(row.text)).toEqual({ sealed: expect.stringMatching(/^v1:/) });
+    }
+
+    // A key written unsealed (before keys were sealed, or while no key was set) is sealed at the next refresh, and signs.
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const kid = 'written-unsealed';
+    await env.db.query(
+      `INSERT INTO assertion_signing_keys (kid, private_jwk, public_jwk, active_from, published_until) VALUES ($1, $2, $3, now(), now() + interval '7 days')`,
+      [kid, { ...(await exportJWK(privateKey)), kid, alg: 'ES256' }, { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' }],
+    );
+    await keys.refresh();
+    const row = (await stored()).find((candidate) => candidate.kid === kid)!;
+    expect(JSON.parse(row.text)).toEqual({ sealed: expect.stringMatching(/^v1:/) });
+    expect(row.text).not.toMatch(/"d"/);
+    const browser = new TestBrowser();
+    const assertion = echoed(await signInThroughDevIdp(browser, `${wiki}/`, DEVELOPER)).headers['x-frontdoor-assertion'];
+    expect(decodeProtectedHeader(assertion).kid).toBe(kid);
+    await verifyAssertion(assertion, wiki);
+
+    // A sealed key copied onto another key id's row does not open: the refresh fails and says which key.
+    await env.db.query(
+      `INSERT INTO assertion_signing_keys (kid, private_jwk, public_jwk, active_from, published_until)
+       SELECT 'copied', private_jwk, public_jwk, active_from - interval '1 second', published_until FROM assertion_signing_keys WHERE kid = $1`,
+      [kid],
+    );
+    await expect(keys.refresh()).rejects.toThrow(/assertion signing key copied/);
+    await env.db.query(`DELETE FROM assertion_signing_keys WHERE kid = 'copied'`);
+    await keys.refresh();
+
+    // In production without ENCRYPTION_KEY, an instance cannot read the sealed keys: it refuses to start.
+    const port = await freePort();
+    await expect(
+      startService({
+        NODE_ENV: 'production',
+        PORT: String(port),
+        PUBLIC_URL: `http://localhost:${port}`,
+        DATABASE_URL: env.db.url,
+        OIDC_ISSUER: env.service.issuer,
+        OIDC_CLIENT_ID: 'front-door',
+        OIDC_CLIENT_SECRET: 'x',
+        SESSION_SECRET: 'test-session-secret-0123456789',
+        ENCRYPTION_KEY: '',
+        LOG_LEVEL: 'error',
+      }),
+    ).rejects.toThrow(/ENCRYPTION_KEY is missing: the stored assertion signing keys/);
   });
 });

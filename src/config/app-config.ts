@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { parseEncryptionKey } from '../identity-providers/secret-box.js';
+import { parseEncryptionKey } from '../common/secret-box.js';
 
 /** Typed, validated configuration: the one place that reads environment variables. */
 export interface AppConfig {
@@ -23,7 +23,7 @@ export interface AppConfig {
     /** How often the cached provider Test behind readiness is refreshed. */
     testIntervalSeconds: number;
   };
-  /** Key for client secrets at rest (ENCRYPTION_KEY); undefined: generated under the data dir outside production. */
+  /** Key for secrets at rest, client secrets and assertion signing keys (ENCRYPTION_KEY); undefined: generated under the data dir outside production. */
   encryptionKey?: Buffer;
   session: {
     secret: string;

@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { JWK } from 'jose';
+import type { StoredPrivateKey } from './signing-key-seal.js';
 
 /**
  * An ES256 key for forward-auth assertions. A key is published before it signs (`active_from` lies
@@ -11,8 +12,9 @@ export class SigningKey {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   kid: string;
 
+  /** Sealed with ENCRYPTION_KEY (signing-key-seal.ts) whenever a key is set. */
   @Column({ name: 'private_jwk', type: 'jsonb' })
-  privateJwk: JWK;
+  privateJwk: StoredPrivateKey;
 
   @Column({ name: 'public_jwk', type: 'jsonb' })
   publicJwk: JWK;

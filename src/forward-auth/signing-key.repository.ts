@@ -32,6 +32,20 @@ export class SigningKeyRepository {
     await manager.insert(SigningKey, key);
   }
 
+  /** Keys kept unsealed (written before keys were sealed, or while no ENCRYPTION_KEY was set). */
+  unsealed(manager: EntityManager): Promise<SigningKey[]> {
+    return manager.getRepository(SigningKey).createQueryBuilder('k').where(`NOT (k.private_jwk ? 'sealed')`).getMany();
+  }
+
+  /** Whether any key is sealed: then none can be read without ENCRYPTION_KEY. */
+  async anySealed(): Promise<boolean> {
+    return (await this.keys.createQueryBuilder('k').where(`k.private_jwk ? 'sealed'`).getCount()) > 0;
+  }
+
+  async replacePrivateKey(manager: EntityManager, kid: string, privateJwk: SigningKey['privateJwk']): Promise<void> {
+    await manager.update(SigningKey, { kid }, { privateJwk });
+  }
+
   async deleteRetired(manager: EntityManager): Promise<void> {
     await manager.query(`DELETE FROM assertion_signing_keys WHERE published_until < now() - interval '1 day'`);
   }

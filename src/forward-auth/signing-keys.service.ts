@@ -4,6 +4,7 @@ import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type JWTPaylo
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { SigningKey } from './signing-key.entity.js';
 import { SigningKeyRepository } from './signing-key.repository.js';
+import { SigningKeySeal } from './signing-key-seal.js';
 
 const ALG = 'ES256';
 /** How often each instance re-reads the key table (and adds the next key when one is due). */
@@ -35,9 +36,14 @@ export class SigningKeysService implements OnApplicationBootstrap, OnApplication
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: SigningKeyRepository,
+    private readonly seal: SigningKeySeal,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    if (!this.seal.available) {
+      if (await this.repository.anySealed()) throw new Error('ENCRYPTION_KEY is missing: the stored assertion signing keys cannot be read without it');
+      this.logger.warn('ENCRYPTION_KEY is not set: assertion signing keys are stored unencrypted. Set it (openssl rand -hex 32) and restart to seal them.');
+    }
     await this.refresh();
     this.timer = setInterval(() => {
       this.refresh().catch((error: Error) => this.logger.warn(`signing key refresh failed: ${error.message}`));
@@ -49,7 +55,7 @@ export class SigningKeysService implements OnApplicationBootstrap, OnApplication
     clearInterval(this.timer);
   }
 
-  /** Adds the next key when one is due, then loads every published key. */
+  /** Adds the next key when one is due, seals keys kept unsealed, then loads every published key. */
   async refresh(): Promise<void> {
     await this.repository.withRotationLock(async (manager) => {
       const newest = await this.repository.newest(manager);
@@ -63,6 +69,11 @@ export class SigningKeysService implements OnApplicationBootstrap, OnApplication
         this.logger.log(`next assertion signing key published; it signs from ${new Date(now + PUBLISH_AHEAD_SECONDS * 1000).toISOString()}`);
       }
       await this.repository.deleteRetired(manager);
+      if (this.seal.available) {
+        for (const key of await this.repository.unsealed(manager)) {
+          await this.repository.replacePrivateKey(manager, key.kid, this.seal.seal(this.seal.open(key.privateJwk, key.kid), key.kid));
+        }
+      }
     });
     this.keys = await Promise.all((await this.repository.published()).map((key) => this.load(key)));
   }
@@ -93,12 +104,12 @@ export class SigningKeysService implements OnApplicationBootstrap, OnApplication
     const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: ALG };
     // Published through its own signing period and one more, so a successor never strands a verifier.
     const publishedUntil = new Date(activeFrom.getTime() + 2 * this.config.forwardAuth.keyRotationSeconds * 1000 + PUBLISH_AHEAD_SECONDS * 1000);
-    return { kid, privateJwk, publicJwk, activeFrom, publishedUntil };
+    return { kid, privateJwk: this.seal.seal(privateJwk, kid), publicJwk, activeFrom, publishedUntil };
   }
 
   private async load(key: SigningKey): Promise<LoadedKey> {
     const known = this.keys.find((loaded) => loaded.kid === key.kid);
     if (known) return { ...known, activeFrom: key.activeFrom.getTime() };
-    return { kid: key.kid, activeFrom: key.activeFrom.getTime(), publicJwk: key.publicJwk, privateKey: await importJWK(key.privateJwk, ALG) };
+    return { kid: key.kid, activeFrom: key.activeFrom.getTime(), publicJwk: key.publicJwk, privateKey: await importJWK(this.seal.open(key.privateJwk, key.kid), ALG) };
   }
 }

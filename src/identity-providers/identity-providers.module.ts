@@ -16,7 +16,7 @@ import { ProviderSyncService } from './provider-sync.service.js';
 import { ProviderTestRecord } from './provider-test-result.entity.js';
 import { SignInFallback } from './sign-in-fallback.js';
 import { ENVIRONMENT_PROVIDER_ID, providerCallbackUrl } from './provider-urls.js';
-import { developmentKey } from './secret-box.js';
+import { atRestKey } from '../common/secret-box.js';
 
 /**
  * The identity providers: the one OIDC_* configures and those stored in the database, their
@@ -42,8 +42,7 @@ export class IdentityProvidersModule {
         {
           provide: ProviderSecrets,
           inject: [APP_CONFIG],
-          useFactory: async (config: AppConfig) =>
-            new ProviderSecrets(config.encryptionKey ?? (config.production ? undefined : await developmentKey(config.embeddedPostgres.dataDir))),
+          useFactory: async (config: AppConfig) => new ProviderSecrets(await atRestKey(config)),
         },
         IdentityProvidersRepository,
         ProviderSyncService,

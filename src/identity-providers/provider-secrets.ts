@@ -1,6 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 import { DomainException } from '../common/domain.exception.js';
-import { SecretBox } from './secret-box.js';
+import { SecretBox } from '../common/secret-box.js';
 
 /** Client secrets at rest; without a key (production without ENCRYPTION_KEY) none can be stored. */
 export class ProviderSecrets {

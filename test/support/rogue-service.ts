@@ -3,7 +3,7 @@ import { UsersService } from '../../src/users/users.service.js';
 import { TestBrowser, type Page } from './browser.js';
 import { startRogueOp, type RogueOp, type RogueOpOptions } from './rogue-op.js';
 import { freePort } from './ports.js';
-import { startTestService, type TestService } from './service.js';
+import { startTestService, TEST_ENCRYPTION_KEY, type TestService } from './service.js';
 
 export const ROGUE_CLIENT = { clientId: 'front-door-test', clientSecret: 'rogue-client-secret-0123456789' };
 
@@ -49,6 +49,8 @@ export async function startSecondInstance(rig: RogueEnvironment, extraEnv: Recor
     OIDC_CLIENT_ID: ROGUE_CLIENT.clientId,
     OIDC_CLIENT_SECRET: ROGUE_CLIENT.clientSecret,
     SESSION_SECRET: 'test-session-secret-0123456789',
+    // The first instance's: stored secrets and signing keys are sealed with it.
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     LOG_LEVEL: 'error',
     RATE_LIMIT_LOGIN_PER_MINUTE: '100000',
     RATE_LIMIT_HANDOFFS_PER_MINUTE: '100000',

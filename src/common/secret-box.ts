@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { AppConfig } from '../config/app-config.js';
 
 const VERSION = 'v1';
 const IV_BYTES = 12;
@@ -9,8 +10,8 @@ const KEY_BYTES = 32;
 export class SecretBoxError extends Error {}
 
 /**
- * AES-256-GCM for client secrets at rest. The provider id is bound in as additional data, so a
- * sealed secret copied onto another provider's row does not open.
+ * AES-256-GCM for secrets at rest (providers' client secrets, assertion signing keys). The owner's
+ * id is bound in as additional data, so a sealed secret copied onto another row does not open.
  */
 export class SecretBox {
   constructor(private readonly key: Buffer) {
@@ -70,4 +71,12 @@ export async function developmentKey(dataDir: string): Promise<Buffer> {
   } catch {
     return developmentKey(dataDir);
   }
+}
+
+/**
+ * The key for secrets at rest: ENCRYPTION_KEY; outside production without it, the development key
+ * kept under the data dir; in production without it, none, and nothing can be sealed.
+ */
+export async function atRestKey(config: Pick<AppConfig, 'encryptionKey' | 'production' | 'embeddedPostgres'>): Promise<Buffer | undefined> {
+  return config.encryptionKey ?? (config.production ? undefined : await developmentKey(config.embeddedPostgres.dataDir));
 }
