@@ -8,7 +8,7 @@ import { csrfForm } from './support/forms.js';
 import { startNginx, type RunningNginx } from './support/nginx.js';
 import { freePort } from './support/ports.js';
 import { startProtectedApps, type Echo, type ProtectedApps } from './support/protected-apps.js';
-import { ADMIN, DEVELOPER, heardByService, signInThroughDevIdp, TEST_ENCRYPTION_KEY, type TestService } from './support/service.js';
+import { ADMIN, DEVELOPER, heardByService, signInThroughDevIdp, startInProductionWithoutEncryptionKey, TEST_ENCRYPTION_KEY, type TestService } from './support/service.js';
 
 /** fetch() will not send a Host header of its choosing; a raw request will, as any client can. */
 function rawGet(url: string, headers: Record<string, string>): Promise<number> {
@@ -283,20 +283,6 @@ describe('forward auth behind a real nginx', () => {
     await keys.refresh();
 
     // In production without ENCRYPTION_KEY, an instance cannot read the sealed keys: it refuses to start.
-    const port = await freePort();
-    await expect(
-      startService({
-        NODE_ENV: 'production',
-        PORT: String(port),
-        PUBLIC_URL: `http://localhost:${port}`,
-        DATABASE_URL: env.db.url,
-        OIDC_ISSUER: env.service.issuer,
-        OIDC_CLIENT_ID: 'front-door',
-        OIDC_CLIENT_SECRET: 'x',
-        SESSION_SECRET: 'test-session-secret-0123456789',
-        ENCRYPTION_KEY: '',
-        LOG_LEVEL: 'error',
-      }),
-    ).rejects.toThrow(/ENCRYPTION_KEY is missing: the stored assertion signing keys/);
+    await expect(startInProductionWithoutEncryptionKey(env)).rejects.toThrow(/ENCRYPTION_KEY is missing: the stored assertion signing keys/);
   });
 });

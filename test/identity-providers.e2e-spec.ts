@@ -10,7 +10,7 @@ import { desktopLogin, refresh } from './support/desktop-login.js';
 import { freePort } from './support/ports.js';
 import { startRogueOp, type RogueOp } from './support/rogue-op.js';
 import { SECOND, startSecondProvider } from './support/second-provider.js';
-import { DEVELOPER, signInThroughDevIdp, startTestService, TEST_ENCRYPTION_KEY, type TestService } from './support/service.js';
+import { DEVELOPER, signInThroughDevIdp, startInProductionWithoutEncryptionKey, startTestService, TEST_ENCRYPTION_KEY, type TestService } from './support/service.js';
 
 const ROGUE = { clientId: 'front-door-rogue', first: 'rogue-secret-one-0123456789', second: 'rogue-secret-two-0123456789' };
 
@@ -515,21 +515,9 @@ describe('start-up in production', () => {
         clientId: 'x',
         clientSecret: 'stored-secret-0123456789',
       });
-      const port = await freePort();
-      await expect(
-        startService({
-          NODE_ENV: 'production',
-          PORT: String(port),
-          PUBLIC_URL: `http://localhost:${port}`,
-          DATABASE_URL: env.db.url,
-          OIDC_ISSUER: env.service.issuer,
-          OIDC_CLIENT_ID: 'front-door',
-          OIDC_CLIENT_SECRET: 'x',
-          SESSION_SECRET: 'test-session-secret-0123456789',
-          ENCRYPTION_KEY: '',
-          LOG_LEVEL: 'error',
-        }),
-      ).rejects.toThrow(/ENCRYPTION_KEY is missing/);
+      // No sealed signing key either, so it is the providers' secrets that stop the start.
+      await env.db.query('DELETE FROM assertion_signing_keys');
+      await expect(startInProductionWithoutEncryptionKey(env)).rejects.toThrow(/ENCRYPTION_KEY is missing: stored identity providers have client secrets/);
     } finally {
       await env.close();
     }

@@ -46,6 +46,23 @@ export async function startTestService(env: Record<string, string> = {}): Promis
 
 export const TEST_ENCRYPTION_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
 
+/** Another instance on `env`'s database and provider, started as in production and without ENCRYPTION_KEY. */
+export async function startInProductionWithoutEncryptionKey(env: TestService): Promise<RunningService> {
+  const port = await freePort();
+  return startService({
+    NODE_ENV: 'production',
+    PORT: String(port),
+    PUBLIC_URL: `http://localhost:${port}`,
+    DATABASE_URL: env.db.url,
+    OIDC_ISSUER: env.service.issuer,
+    OIDC_CLIENT_ID: 'front-door',
+    OIDC_CLIENT_SECRET: 'x',
+    SESSION_SECRET: 'test-session-secret-0123456789',
+    ENCRYPTION_KEY: '',
+    LOG_LEVEL: 'error',
+  });
+}
+
 export const [ADMIN, DEVELOPER, STRANGER] = DEV_IDP_ACCOUNTS;
 
 /** Opens a page and, when it ends at the development provider's login form, signs in there. */
