@@ -72,7 +72,7 @@ async function postJson(url, body, expectStatus) {
 }
 
 /** One request on a kept-alive connection; the whole answer as text. */
-function send(method, url, { headers = {}, body } = {}) {
+export function send(method, url, { headers = {}, body } = {}) {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, agent, headers: body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(body) }, timeout: TIMEOUT_MS }, (res) => {
       res.setEncoding('utf8');
