@@ -18,6 +18,8 @@ import { CsrfService } from './csrf.service.js';
 import { AccessGuard } from './guards/access.guard.js';
 import { LoginEvents } from './login-events.js';
 import { LoginService } from './login.service.js';
+import { LoginOutcomes } from './login-outcomes.js';
+import { LoginRefusals } from './login-refusals.js';
 import { ActiveUsersService } from './session/active-users.service.js';
 import { RevocationListener } from './session/revocation-listener.js';
 import { SESSION_MIDDLEWARE, SESSION_STORE } from './session/session.constants.js';
@@ -57,6 +59,8 @@ import { SessionStore } from './session/session.store.js';
     CsrfService,
     ApiTokensService,
     LoginService,
+    LoginRefusals,
+    LoginOutcomes,
     LogoutTokenJtisRepository,
     BackchannelLogoutService,
     LoginEvents,

@@ -1,7 +1,7 @@
 import { HttpStatus } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import { DomainException } from '../common/domain.exception.js';
-import { refusalReason } from './login.service.js';
+import { refusalReason } from './login-refusals.js';
 
 const refusal = (code: string, logDetail?: string) => new DomainException(code, HttpStatus.FORBIDDEN, 'refused', { logDetail });
 
