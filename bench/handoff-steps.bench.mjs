@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { send } from './handoff-load.mjs';
-import { cpuTimeMs, createScratchDatabase, freePort, MiniBrowser, table } from './support.mjs';
+import { cpuTimeMs, createScratchDatabase, freePort, signIn, table } from './support.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const HANDOFFS = Number(process.env.BENCH_STEP_HANDOFFS) > 0 ? Number(process.env.BENCH_STEP_HANDOFFS) : 600;
@@ -109,12 +109,4 @@ async function ready(publicUrl, child) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error('the service was not ready within 30 s');
-}
-
-async function signIn(publicUrl) {
-  const browser = new MiniBrowser();
-  const loginPage = await browser.open(`${publicUrl}/servicecenter`);
-  const landed = await browser.submit(loginPage, { email: 'dev@example.com', password: 'dev-password' });
-  if (landed.status !== 200 || !landed.body.includes('id="signed-in-user"')) throw new Error(`sign-in did not land on the Service Center: ${landed.status} at ${landed.url}`);
-  return `frontdoor.sid=${browser.cookie('localhost', 'frontdoor.sid')}`;
 }

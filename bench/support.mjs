@@ -316,7 +316,7 @@ export async function startBenchService() {
 const SESSION_COOKIE = 'frontdoor.sid';
 
 /** Signs one browser in through the development provider's login form; returns its session cookie. */
-async function signIn(publicUrl) {
+export async function signIn(publicUrl) {
   const browser = new MiniBrowser();
   const loginPage = await browser.open(`${publicUrl}/servicecenter`);
   if (!loginPage.url.includes('/interaction/') || !loginPage.body.includes('name="password"')) {

@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../src/bootstrap.js';
 import { TestBrowser } from './support/browser.js';
+import { startHandoff } from './support/desktop-login.js';
 import { clickOpen } from './support/forms.js';
 import { startRogueEnvironment, startSecondInstance, type RogueEnvironment } from './support/rogue-service.js';
 
@@ -47,19 +47,13 @@ describe('several instances behind one host name', () => {
   it('redeems on one instance a handoff created and authenticated on the other', async () => {
     const browser = new TestBrowser();
     expect((await browser.open(`${rig.env.url}/servicecenter`)).status).toBe(200);
-    const verifier = randomBytes(32).toString('base64url');
-    const created = await fetch(`${rig.env.url}/api/desktop/handoffs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client: 'service-studio', codeChallenge: createHash('sha256').update(verifier).digest('base64url'), codeChallengeMethod: 'S256' }),
-    });
-    const handoff = await created.json();
+    const handoff = await startHandoff(rig.env.url);
     const page = await browser.open(handoff.browserUrl);
     const { href: open } = await clickOpen(browser, page);
     const redeemed = await fetch(`${second.url}/api/desktop/handoffs/${handoff.id}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code: open.searchParams.get('code'), codeVerifier: verifier }),
+      body: JSON.stringify({ code: open.searchParams.get('code'), codeVerifier: handoff.verifier }),
     });
     expect(redeemed.status).toBe(200);
     const { accessToken } = await redeemed.json();

@@ -5,7 +5,8 @@ import { ApiTokensService } from '../src/auth/api-tokens.service.js';
 import { RevocationListener } from '../src/auth/session/revocation-listener.js';
 import type { RunningService } from '../src/bootstrap.js';
 import { TestBrowser } from './support/browser.js';
-import { clickOpen, csrfForm } from './support/forms.js';
+import { desktopLogin } from './support/desktop-login.js';
+import { csrfForm } from './support/forms.js';
 import { startRogueEnvironment, startSecondInstance, type RogueEnvironment } from './support/rogue-service.js';
 
 const SESSION_COOKIE = 'frontdoor.sid';
@@ -52,21 +53,7 @@ describe('revocation across instances with cached sessions', () => {
   }
 
   async function desktopToken(browser: TestBrowser): Promise<string> {
-    const verifier = randomBytes(32).toString('base64url');
-    const created = await fetch(`${rig.env.url}/api/desktop/handoffs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client: 'service-studio', codeChallenge: createHash('sha256').update(verifier).digest('base64url'), codeChallengeMethod: 'S256' }),
-    });
-    const handoff = await created.json();
-    const { href: open } = await clickOpen(browser, await browser.open(handoff.browserUrl));
-    const redeemed = await fetch(`${rig.env.url}/api/desktop/handoffs/${handoff.id}/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code: open.searchParams.get('code'), codeVerifier: verifier }),
-    });
-    expect(redeemed.status).toBe(200);
-    return (await redeemed.json()).accessToken;
+    return (await desktopLogin(rig.env.url, browser)).accessToken;
   }
 
   async function meOnSecond(token: string): Promise<number> {
