@@ -142,6 +142,11 @@ export class DesktopTokensService implements DesktopTokenVerifier {
     return grant && !lastUseDue(grant) ? this.users.cached(grant.userId) : undefined;
   }
 
+  /** The SHA-256 digest of the token, which the database announces when the token's row changes or goes. */
+  revocationKey(token: string): string {
+    return sha256Hex(token);
+  }
+
   /*
    * Every revocation below deletes rows and returns once every instance refuses the tokens
    * (AccessTokenCache.settled): the next call anywhere is refused, cached copies included.

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { atRestKey } from '../common/secret-box.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { ForwardAuthCallers } from './forward-auth-callers.js';
 import { ForwardAuthController } from './forward-auth.controller.js';
 import { ForwardAuthService } from './forward-auth.service.js';
 import { SigningKey } from './signing-key.entity.js';
@@ -9,7 +10,7 @@ import { SigningKeyRepository } from './signing-key.repository.js';
 import { SigningKeySeal } from './signing-key-seal.js';
 import { SigningKeysService } from './signing-keys.service.js';
 
-/** `/auth/verify` for reverse proxies, the protected apps, and the assertion keys with their JWKS. */
+/** `/auth/verify` for reverse proxies (sessions and bearer tokens), `/auth/forbidden`, the protected apps, and the assertion keys with their JWKS. */
 @Module({
   imports: [TypeOrmModule.forFeature([SigningKey])],
   controllers: [ForwardAuthController],
@@ -18,6 +19,7 @@ import { SigningKeysService } from './signing-keys.service.js';
     SigningKeyRepository,
     SigningKeysService,
     ForwardAuthService,
+    ForwardAuthCallers,
   ],
   exports: [SigningKeysService],
 })

@@ -1,6 +1,6 @@
 import express, { type Request } from 'express';
 import { describe, expect, it } from 'vitest';
-import { originalUrl } from './original-url.js';
+import { originalUrl, protectedOrigin } from './original-url.js';
 
 function request(trustProxy: boolean | string[], peer: string, headers: Record<string, string>): Request {
   const app = express();
@@ -36,5 +36,31 @@ describe('originalUrl', () => {
     { 'X-Forwarded-Host': 'a.example' },
   ])('refuses %j', (headers) => {
     expect(originalUrl(request(true, '127.0.0.1', headers))).toBeUndefined();
+  });
+});
+
+describe('protectedOrigin', () => {
+  it.each([
+    ['https://wiki.example', 'https://wiki.example'],
+    ['https://wiki.example/', 'https://wiki.example'],
+    ['http://localhost:8080', 'http://localhost:8080'],
+    ['HTTPS://WIKI.EXAMPLE', undefined],
+    ['https://wiki.example/path', undefined],
+    ['https://wiki.example?x=1', undefined],
+    ['https://wiki.example#top', undefined],
+    ['https://user@wiki.example', undefined],
+    ['//wiki.example', undefined],
+    ['/servicecenter', undefined],
+    ['javascript:alert(1)', undefined],
+    ['ftp://wiki.example', undefined],
+    ['https://wiki.example\n', undefined],
+    ['https:\\\\wiki.example', undefined],
+    ['%68ttps://wiki.example', undefined],
+    ['', undefined],
+    [`https://${'a'.repeat(3000)}.example`, undefined],
+    [['https://wiki.example'], undefined],
+    [undefined, undefined],
+  ])('%s → %s', (raw, expected) => {
+    expect(protectedOrigin(raw)).toBe(expected);
   });
 });

@@ -33,3 +33,15 @@ function parse(raw: string): URL | undefined {
     return undefined;
   }
 }
+
+/**
+ * The origin a query parameter names (`?app=https://wiki.example`, a trailing `/` allowed), or
+ * undefined for anything else: a path, userinfo, another scheme, control characters, garbage.
+ */
+export function protectedOrigin(raw: unknown): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  if (typeof raw !== 'string' || raw.length > 2048 || /[\\\u0000-\u001f\u007f]/.test(raw)) return undefined;
+  const url = parse(raw);
+  if (!url || url.username || url.password || url.search || url.hash || url.pathname !== '/') return undefined;
+  return raw === url.origin || raw === `${url.origin}/` ? url.origin : undefined;
+}

@@ -83,18 +83,28 @@ export class SigningKeysService implements OnApplicationBootstrap, OnApplication
     return { keys: this.keys.map((key) => key.publicJwk) };
   }
 
-  /** Signs with the newest key whose time has come; in memory, without a database round trip. */
-  async sign(claims: JWTPayload & { aud: string; sub: string }, ttlSeconds: number): Promise<string> {
-    const now = Date.now();
-    const key = this.keys.find((candidate) => candidate.activeFrom <= now);
+  /** The id of the key that signs now. */
+  activeKid(): string | undefined {
+    return this.activeKey()?.kid;
+  }
+
+  /** Signs with the newest key whose time has come (its id is returned too); in memory, without a database round trip. */
+  async sign(claims: JWTPayload & { aud: string; sub: string }, lifetime: { issuedAt: number; ttlSeconds: number }): Promise<{ jwt: string; kid: string }> {
+    const key = this.activeKey();
     if (!key) throw new Error('no assertion signing key is active');
-    return new SignJWT(claims)
+    const jwt = await new SignJWT(claims)
       .setProtectedHeader({ alg: ALG, kid: key.kid, typ: 'JWT' })
       .setIssuer(this.config.publicUrl.origin)
-      .setIssuedAt(Math.floor(now / 1000))
-      .setExpirationTime(Math.floor(now / 1000) + ttlSeconds)
+      .setIssuedAt(lifetime.issuedAt)
+      .setExpirationTime(lifetime.issuedAt + lifetime.ttlSeconds)
       .setJti(randomUUID())
       .sign(key.privateKey);
+    return { jwt, kid: key.kid };
+  }
+
+  private activeKey(): LoadedKey | undefined {
+    const now = Date.now();
+    return this.keys.find((candidate) => candidate.activeFrom <= now);
   }
 
   private async newKey(activeFrom: Date): Promise<Pick<SigningKey, 'kid' | 'privateJwk' | 'publicJwk' | 'activeFrom' | 'publishedUntil'>> {

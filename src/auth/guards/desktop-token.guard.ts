@@ -13,6 +13,8 @@ export abstract class DesktopTokenVerifier {
   abstract verify(token: string): Promise<User | undefined>;
   /** `verify`'s answer when it needs nothing but memory; undefined whenever it would do more. */
   abstract verifyCached(token: string): User | undefined;
+  /** The key a token's revocation is announced under (RevocationListener kind `t`), for caches of what it decided. */
+  abstract revocationKey(token: string): string;
   /** Ends every desktop token (and refresh family) of a user, e.g. on a back-channel logout. */
   abstract revokeAllForUser(userId: string): Promise<number>;
 }

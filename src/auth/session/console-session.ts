@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import { Logger } from '@nestjs/common';
-import { newSessionId } from './session-cookie.js';
+import { newSessionId, sessionKey } from './session-cookie.js';
 
 /** What a console session keeps (the row's `data` column). */
 export interface SessionData {
@@ -43,15 +43,18 @@ export interface ConsoleSession extends SessionData {}
  */
 export class ConsoleSession {
   private sid?: string;
+  /** The stored session's cache key (sessionKey of its id), when the caller already has it. */
+  private storedKey?: string;
   /** The id is new to the browser: the next save sends the cookie. */
   private unsent: boolean;
 
   constructor(
     private readonly backend: SessionBackend,
     private readonly res: Response,
-    stored?: { sid: string; data: Readonly<SessionData> },
+    stored?: { sid: string; data: Readonly<SessionData>; key?: string },
   ) {
     this.sid = stored?.sid;
+    this.storedKey = stored?.key;
     this.unsent = !stored;
     if (stored) for (const field of FIELDS) if (stored.data[field] !== undefined) (this as SessionData)[field] = stored.data[field] as never;
   }
@@ -59,6 +62,15 @@ export class ConsoleSession {
   /** The session's secret id (the cookie's); an empty session gets one when first asked. */
   get id(): string {
     return (this.sid ??= newSessionId());
+  }
+
+  /**
+   * The key this stored session is cached and its end announced under (RevocationListener kind
+   * `s`); undefined for a session not stored. Other caches of what a session decided use it too.
+   */
+  get key(): string | undefined {
+    if (this.unsent || !this.sid) return undefined;
+    return (this.storedKey ??= sessionKey(this.sid));
   }
 
   /** Whether the browser holds this session in a cookie and the database in a row. */
@@ -88,6 +100,7 @@ export class ConsoleSession {
   async regenerate(): Promise<void> {
     if (this.sid && !this.unsent) await this.backend.destroy(this.sid);
     for (const field of FIELDS) delete this[field];
+    this.storedKey = undefined;
     this.sid = newSessionId();
     this.unsent = true;
   }
@@ -96,6 +109,7 @@ export class ConsoleSession {
   async destroy(): Promise<void> {
     if (this.sid && !this.unsent) await this.backend.destroy(this.sid);
     for (const field of FIELDS) delete this[field];
+    this.storedKey = undefined;
     this.sid = undefined;
     this.unsent = true;
   }

@@ -46,7 +46,7 @@ export function sessionMiddleware(options: SessionMiddlewareOptions): RequestHan
       req.session = new ConsoleSession(backend, res);
       return;
     }
-    req.session = new ConsoleSession(backend, res, { sid: cookie.sid, data: loaded.data });
+    req.session = new ConsoleSession(backend, res, { sid: cookie.sid, data: loaded.data, key: cookie.key });
     const expiresAt = store.idleRefreshDue(loaded);
     if (expiresAt !== undefined) {
       await store.touch(cookie.sid, loaded, expiresAt);
@@ -65,7 +65,7 @@ export function sessionMiddleware(options: SessionMiddlewareOptions): RequestHan
     // The common case, a session used within the last few seconds, goes on without waiting for anything.
     const cached = store.cachedSession(cookie.sid, cookie.key);
     if (cached && store.idleRefreshDue(cached) === undefined) {
-      req.session = new ConsoleSession(backend, res, { sid: cookie.sid, data: cached.data });
+      req.session = new ConsoleSession(backend, res, { sid: cookie.sid, data: cached.data, key: cookie.key });
       return next();
     }
     open(req, res, cookie).then(() => next(), next);
