@@ -30,14 +30,15 @@ export class AppModule {
     return {
       module: AppModule,
       // Express tries routes in the order they were registered, which follows this list: the routes
-      // asked many times a second (probes, console pages, the desktop API, forward auth) come first.
+      // asked many times a second (probes, forward auth, which every request to every protected app
+      // asks, the desktop API, console pages) come first.
       imports: [
         AppConfigModule.forRoot(runtime.config),
         TypeOrmModule.forRoot(dataSourceOptions(runtime.databaseUrl, runtime.config.database)),
         HealthModule,
+        ForwardAuthModule,
         DesktopHandoffModule,
         ConsolesModule,
-        ForwardAuthModule,
         ObservabilityModule,
         AuditModule,
         LimitsModule,

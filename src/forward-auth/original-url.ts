@@ -6,9 +6,7 @@ import type { Request } from 'express';
  * forward_auth). Believed only from a proxy that `TRUST_PROXY` names: anyone else could claim any app.
  */
 export function originalUrl(req: Request): URL | undefined {
-  const trust = req.app.get('trust proxy fn') as ((address: string, hop: number) => boolean) | undefined;
-  const peer = req.socket.remoteAddress;
-  if (!trust || !peer || !trust(peer, 0)) return undefined;
+  if (!trustedPeer(req)) return undefined;
   const original = single(req.header('x-original-url'));
   if (original) return parse(original);
   const proto = single(req.header('x-forwarded-proto'));
@@ -17,6 +15,23 @@ export function originalUrl(req: Request): URL | undefined {
   const uri = single(req.header('x-forwarded-uri')) ?? '/';
   if (!uri.startsWith('/') || uri.startsWith('//')) return undefined;
   return parse(`${proto}://${host}${uri}`);
+}
+
+/**
+ * Whether the connection comes from a proxy `TRUST_PROXY` names. A proxy keeps its connections
+ * open for many checks, and a connection's peer never changes: decided once per connection.
+ */
+const trustedSockets = new WeakMap<object, boolean>();
+
+function trustedPeer(req: Request): boolean {
+  const known = trustedSockets.get(req.socket);
+  if (known !== undefined) return known;
+  const trust = req.app.get('trust proxy fn') as ((address: string, hop: number) => boolean) | undefined;
+  const peer = req.socket.remoteAddress;
+  const trusted = !!trust && !!peer && trust(peer, 0);
+  // Only once the peer is known (a socket has none before it connects, or after it closes).
+  if (peer) trustedSockets.set(req.socket, trusted);
+  return trusted;
 }
 
 /** A list (`a, b`) means a chain of proxies whose first hop nobody vouched for: refused. */
