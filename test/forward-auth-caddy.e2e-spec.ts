@@ -4,19 +4,20 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TestBrowser, type Page } from './support/browser.js';
 import { CADDY_FORWARD_AUTH_SNIPPET, caddyNotInstalled, startCaddy, type RunningCaddy } from './support/caddy.js';
+import { desktopLogin } from './support/desktop-login.js';
 import { csrfForm } from './support/forms.js';
 import { FORWARD_AUTH_SNIPPET } from './support/nginx.js';
 import { startProtectedApps, type Echo, type ProtectedApps } from './support/protected-apps.js';
 import { ADMIN, DEVELOPER, heardByService, signInThroughDevIdp, type TestService } from './support/service.js';
 
 /** fetch() will not send a Host header of its choosing; a raw request will, as any client can. */
-function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; body: string; location?: string }> {
   return new Promise((resolve, reject) => {
     const request = httpGet(url, { headers, timeout: 5_000 }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body, location: response.headers.location }));
     });
     request.on('timeout', () => request.destroy(new Error('timed out')));
     request.on('error', reject);
@@ -88,7 +89,8 @@ describe('forward auth behind a real Caddy', () => {
     await signInThroughDevIdp(developer, `${env.url}/servicecenter`, DEVELOPER);
     const refused = await developer.open(`${reports}/q1`);
     expect(refused.status).toBe(403);
-    expect(refused.body).toContain('needs the admin role');
+    expect(refused.url).toBe(`${env.url}/auth/forbidden?app=${encodeURIComponent(reports)}`);
+    expect(refused.body).toContain('Reports needs the admin role');
 
     // The open wiki named by the client, each way a forward-auth check could learn the app: all ignored.
     const cookie = `frontdoor.sid=${developer.cookie('localhost', 'frontdoor.sid')}`;
@@ -101,7 +103,9 @@ describe('forward auth behind a real Caddy', () => {
     ];
     for (const headers of attempts) {
       const answer = await rawGet(`${reports}/q1`, { cookie, ...headers });
-      expect(answer.status, JSON.stringify(headers)).toBe(403);
+      // Refused: sent to the page that names the reports app's role.
+      expect(answer.status, JSON.stringify(headers)).toBe(302);
+      expect(answer.location, JSON.stringify(headers)).toBe(`${env.url}/auth/forbidden?app=${encodeURIComponent(reports)}`);
     }
     // The same cookie does reach the wiki: the refusals above are the role check, not a broken session.
     expect((await rawGet(`${wiki}/`, { cookie })).status).toBe(200);
@@ -109,6 +113,20 @@ describe('forward auth behind a real Caddy', () => {
     const admin = new TestBrowser();
     const page = await signInThroughDevIdp(admin, `${reports}/q1`, ADMIN);
     expect(echoed(page).headers['x-auth-request-groups']).toBe('admin,developer');
+  });
+
+  it('lets a program in with its access token, and answers its refusals with the bare statuses, never a page', async () => {
+    const developer = new TestBrowser();
+    await signInThroughDevIdp(developer, `${env.url}/servicecenter`, DEVELOPER);
+    const { accessToken } = await desktopLogin(env.url, developer);
+    const call = (url: string, token: string) => fetch(url, { headers: { authorization: `Bearer ${token}` }, redirect: 'manual' });
+    const admitted = await call(`${wiki}/api/items`, accessToken);
+    expect(admitted.status).toBe(200);
+    expect(((await admitted.json()) as Echo).headers['x-auth-request-email']).toBe(DEVELOPER.email);
+    const noRole = await call(`${reports}/q1`, accessToken);
+    expect([noRole.status, noRole.headers.get('location')]).toEqual([403, null]);
+    const unknown = await call(`${wiki}/`, 'fdst_made-up');
+    expect([unknown.status, unknown.headers.get('location')]).toEqual([401, null]);
   });
 
   it('sends the browser to the login again after logout and after its session is revoked', async () => {

@@ -105,14 +105,17 @@ describe('forward auth behind a real nginx', () => {
     expect(echoed(forged).headers['x-auth-request-email']).toBe(DEVELOPER.email);
   });
 
-  it('refuses an app whose role the user lacks (403), and admits a user who has it', async () => {
+  it('refuses an app whose role the user lacks (to the page that names the role), and admits a user who has it', async () => {
     const developer = new TestBrowser();
     await signInThroughDevIdp(developer, `${env.url}/servicecenter`, DEVELOPER);
     const refused = await developer.open(`${reports}/q1`);
     expect(refused.status).toBe(403);
+    expect(refused.url).toBe(`${env.url}/auth/forbidden?app=${encodeURIComponent(reports)}`);
+    expect(refused.body).toContain('Reports needs the admin role');
     // Naming the open app in the Host header does not make the proxy ask about it.
     const disguised = await rawGet(`${reports}/q1`, { host: new URL(wiki).host, cookie: `frontdoor.sid=${developer.cookie('localhost', 'frontdoor.sid')}` });
-    expect(disguised).toBe(403);
+    expect(disguised).toBe(302);
+    expect((await rawGet(`${wiki}/q1`, { cookie: `frontdoor.sid=${developer.cookie('localhost', 'frontdoor.sid')}` }))).toBe(200);
 
     const admin = new TestBrowser();
     const page = await signInThroughDevIdp(admin, `${reports}/q1`, ADMIN);

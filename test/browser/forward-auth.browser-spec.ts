@@ -68,8 +68,11 @@ describe('forward auth through a real nginx in a real browser (headless Chromium
     });
     expect(payload).toMatchObject({ email: DEVELOPER.email, sub: headers['x-auth-request-user'] });
 
+    // Without the role: the page that names it, with Use another account, instead of the proxy's bare 403.
     const refused = await page.goto(`${reports}/q1`);
     expect(refused?.status()).toBe(403);
+    expect(page.url()).toBe(`${env.url}/auth/forbidden?app=${encodeURIComponent(reports)}`);
+    expect(await page.content()).toContain('Use another account');
 
     // Log out from the console; the next visit to the app starts at the provider's login form again.
     await page.goto(`${env.url}/servicecenter`);
