@@ -3,25 +3,21 @@
 // protects (encrypted-cookie sessions, which cannot be revoked), then complete desktop handoffs,
 // the service's memory after all of it, and a warm start to a ready /readyz.
 // The service, the peer and the bare route run as child processes; load comes from worker threads.
-import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import pg from 'pg';
 import { completeHandoff, measureHandoffs } from './handoff-load.mjs';
-import { BENCH_SECONDS, cpuTimeMs, createScratchDatabase, freePort, measureCases, MiniBrowser, table, WARMUP_SECONDS } from './support.mjs';
+import { addUser, backendCpuMs, rssMb, signIn, startChild, startService, stop } from './service-processes.mjs';
+import { BENCH_SECONDS, cpuTimeMs, createScratchDatabase, freePort, measureCases, table, WARMUP_SECONDS } from './support.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS) || 50;
 /** Handoffs are warmed up this many times longer than a case of single requests. */
 const HANDOFF_WARMUP_FACTOR = 3;
 const SESSION_COOKIE = 'frontdoor.sid';
 const CLIENT_ID = 'front-door';
 const PEER_CLIENT_ID = 'peer-app';
-/** BENCH_CPU_PROF=<dir> runs the service under `node --cpu-prof` and leaves the profile there (the peer's and the bare route's in <dir>/peer and <dir>/bare). */
-const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROF?.trim();
 /** BENCH_ONLY=page,healthz,… measures only those cases (while profiling one of them). */
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -215,81 +211,6 @@ async function countHandoffStatements(env, base, cookie, children, log) {
   }
 }
 
-/** User plus system CPU time so far of the PostgreSQL backends connected to the scratch database. */
-async function backendCpuMs(db) {
-  const client = new pg.Client({ connectionString: db.url, connectionTimeoutMillis: 5000, statement_timeout: 5000 });
-  await client.connect();
-  try {
-    const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
-    let total = 0;
-    for (const { pid } of rows) {
-      try {
-        total += cpuTimeMs(pid);
-      } catch {
-        // A backend that ended between the query and the read.
-      }
-    }
-    return { total };
-  } finally {
-    await client.end();
-  }
-}
-
-/** Starts `node dist/main.js` and waits for /readyz to answer 200; the time includes the process start. */
-async function startService(env, base, children, nodeOptions = []) {
-  const args = [...nodeOptions, ...(CPU_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR] : []), 'dist/main.js'];
-  const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  children.push(child);
-  const deadline = started + 30_000;
-  while (performance.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the service exited with code ${child.exitCode} before it was ready`);
-    const status = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(1000) }).then((r) => (r.arrayBuffer(), r.status), () => 0);
-    if (status === 200) return { child, readyMs: performance.now() - started };
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error('the service was not ready within 30 s');
-}
-
-/** Starts a helper server and waits for its "listening" line (profiled into <BENCH_CPU_PROF>/<mode> too). */
-function startChild(args, env, children) {
-  return new Promise((resolve, reject) => {
-    const profile = CPU_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', join(CPU_PROFILE_DIR, args[1])] : [];
-    const child = spawn(process.execPath, [...profile, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(child);
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start within 20 s`)), 20_000);
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with code ${code}`)));
-    child.stdout.on('data', (chunk) => {
-      if (String(chunk).includes('listening')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-  });
-}
-
-function stop(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-function addUser(env, email, name) {
-  const result = spawnSync(process.execPath, ['dist/cli.js', 'users', 'add', '--email', email, '--name', name], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
-  if (result.status !== 0) throw new Error(`cli users add: ${result.stderr || result.stdout}`);
-}
-
-function rssMb(pid) {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? (Number(match[1]) / 1024).toFixed(0) : '?';
-}
-
 /** Transactions committed in the scratch database so far (statistics are flushed with a short delay). */
 async function commits(url) {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, statement_timeout: 5000 });
@@ -302,16 +223,6 @@ async function commits(url) {
   } finally {
     await client.end();
   }
-}
-
-/** Signs a browser in through the development provider's login form as dev@example.com; returns the Cookie header to send. */
-async function signIn(appUrl, path, cookieOf) {
-  const browser = new MiniBrowser();
-  const loginPage = await browser.open(`${appUrl}/${path}`);
-  if (!loginPage.body.includes('name="password"')) throw new Error(`expected the development provider's login form, got ${loginPage.status} at ${loginPage.url}`);
-  const landed = await browser.submit(loginPage, { email: 'dev@example.com', password: 'dev-password' });
-  if (landed.status !== 200 || !landed.body.includes('id="signed-in-user"')) throw new Error(`sign-in at ${appUrl} did not land on the page: ${landed.status} at ${landed.url}: ${landed.body.slice(0, 300)}`);
-  return cookieOf(browser);
 }
 
 /** One plain request per case first, so the numbers are known to measure the intended answer. */
