@@ -7,9 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { completeHandoff, measureHandoffs } from './handoff-load.mjs';
-import { addUser, backendCpuMs, rssMb, signIn, startChild, startService, stop } from './service-processes.mjs';
+import { addUser, backendCpuMs, commits, rssMb, signIn, startChild, startService, stop } from './service-processes.mjs';
 import { BENCH_SECONDS, cpuTimeMs, createScratchDatabase, freePort, measureCases, table, WARMUP_SECONDS } from './support.mjs';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS) || 50;
@@ -208,20 +207,6 @@ async function countHandoffStatements(env, base, cookie, children, log) {
   } finally {
     await stop(service.child);
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Transactions committed in the scratch database so far (statistics are flushed with a short delay). */
-async function commits(url) {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, statement_timeout: 5000 });
-  await client.connect();
-  try {
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    await client.query('SELECT pg_stat_clear_snapshot()');
-    const { rows } = await client.query('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()');
-    return Number(rows[0].xact_commit);
-  } finally {
-    await client.end();
   }
 }
 

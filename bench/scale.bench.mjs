@@ -14,7 +14,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { completeHandoff } from './handoff-load.mjs';
-import { addUser, backendCpuByPid, backendCpuSpentMs, signIn, startService, stop } from './service-processes.mjs';
+import { addUser, backendCpuByPid, backendCpuSpentMs, commits, signIn, startService, stop } from './service-processes.mjs';
 import { BENCH_SECONDS, cpuTimeMs, createScratchDatabase, freePort, measure, MiniBrowser, table } from './support.mjs';
 
 const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
@@ -93,15 +93,27 @@ export default async function run({ log }) {
     log('');
     log(
       table(
-        ['route', 'processes', 'req/s', 'p99 ms', 'service CPU µs/req', 'PostgreSQL CPU µs/req', 'nginx CPU µs/req'],
-        rows.map((r) => [r.route.label, r.processes, r.requestsPerSecond.toFixed(0), r.p99.toFixed(2), r.serviceUs.toFixed(0), r.databaseUs.toFixed(1), r.nginxUs.toFixed(0)]),
+        ['route', 'processes', 'req/s', 'p99 ms', 'service CPU µs/req', 'PostgreSQL CPU µs/req', 'statements/req', 'PostgreSQL µs/statement', 'nginx CPU µs/req'],
+        rows.map((r) => [
+          r.route.label,
+          r.processes,
+          r.requestsPerSecond.toFixed(0),
+          r.p99.toFixed(2),
+          r.serviceUs.toFixed(0),
+          r.databaseUs.toFixed(1),
+          r.statementsPerRequest.toFixed(3),
+          r.databaseUsPerStatement.toFixed(0),
+          r.nginxUs.toFixed(0),
+        ]),
       ),
     );
     log('');
     for (const route of routes) {
       const [one, two, uncached] = rows.filter((r) => r.route === route);
+      // Uncached, a request reads its session (or token) and its user: two statements, unless it shares a read in flight.
+      const worst = 2 * uncached.databaseUsPerStatement;
       log(
-        `${route.label}: two processes ${(two.requestsPerSecond / one.requestsPerSecond).toFixed(2)}x one; uncached, PostgreSQL spends ${uncached.databaseUs.toFixed(0)} µs per request for the service's ${uncached.serviceUs.toFixed(0)} µs: one PostgreSQL core keeps ${(uncached.serviceUs / uncached.databaseUs).toFixed(1)} service cores busy at worst`,
+        `${route.label}: two processes ${(two.requestsPerSecond / one.requestsPerSecond).toFixed(2)}x one; a request that reads its session or token and user costs PostgreSQL about ${worst.toFixed(0)} µs against the service's ${uncached.serviceUs.toFixed(0)} µs: one PostgreSQL core for every ${(uncached.serviceUs / worst).toFixed(1)} service cores at worst`,
       );
     }
     log('');
@@ -118,16 +130,21 @@ export default async function run({ log }) {
 async function measureWithCpu({ url, headers, pids, nginxPid, db, during }) {
   const serviceCpu = () => pids.reduce((sum, pid) => sum + cpuTimeMs(pid), 0);
   await measure({ url, headers, expectStatus: 200, seconds: 1, warmupSeconds: 0, connections: CONNECTIONS });
+  const committedBefore = await commits(db.url);
   const before = { service: serviceCpu(), database: await backendCpuByPid(db), nginx: processTreeCpuMs(nginxPid) };
   const load = measure({ url, headers, expectStatus: 200, warmupSeconds: 0, connections: CONNECTIONS });
   const happened = during ? await during(load) : undefined;
   const summary = await load;
   const after = { service: serviceCpu(), database: await backendCpuByPid(db), nginx: processTreeCpuMs(nginxPid) };
+  const statements = (await commits(db.url)) - committedBefore;
   const perRequest = (ms) => (ms * 1000) / summary.requests;
+  const databaseMs = backendCpuSpentMs(before.database, after.database);
   return {
     ...summary,
+    statementsPerRequest: statements / summary.requests,
+    databaseUsPerStatement: statements > 0 ? (databaseMs * 1000) / statements : 0,
     serviceUs: perRequest(after.service - before.service),
-    databaseUs: perRequest(backendCpuSpentMs(before.database, after.database)),
+    databaseUs: perRequest(databaseMs),
     nginxUs: perRequest(after.nginx - before.nginx),
     during: happened,
   };

@@ -101,6 +101,20 @@ export function backendCpuSpentMs(before, after) {
   return spent;
 }
 
+/** Transactions committed in the scratch database so far (statistics are flushed with a short delay). */
+export async function commits(url) {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, statement_timeout: 5000 });
+  await client.connect();
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await client.query('SELECT pg_stat_clear_snapshot()');
+    const { rows } = await client.query('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()');
+    return Number(rows[0].xact_commit);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Signs a browser in through the development provider's login form as dev@example.com; returns the Cookie header to send. */
 export async function signIn(appUrl, path, cookieOf) {
   const browser = new MiniBrowser();
