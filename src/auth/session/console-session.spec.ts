@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import { describe, expect, it } from 'vitest';
 import { ConsoleSession, type SessionBackend, type SessionData } from './console-session.js';
+import { sessionKey } from './session-cookie.js';
 
 function backend() {
   const rows = new Map<string, SessionData>();
@@ -50,5 +51,21 @@ describe('ConsoleSession', () => {
     await session.save();
     expect(session.id).not.toBe('old');
     expect(rows.has('old')).toBe(false);
+  });
+
+  it('has the key its end is announced under only while stored, and a new one after regenerating', async () => {
+    const { store } = backend();
+    const given = new ConsoleSession(store, res, { sid: 'known', data: { userId: 'u1' }, key: 'precomputed' });
+    expect(given.key).toBe('precomputed');
+    const stored = new ConsoleSession(store, res, { sid: 'known', data: { userId: 'u1' } });
+    expect(stored.key).toBe(sessionKey('known'));
+    await stored.regenerate();
+    expect(stored.key).toBeUndefined();
+    stored.userId = 'u1';
+    await stored.save();
+    expect(stored.key).toBe(sessionKey(stored.id));
+    await given.destroy();
+    expect(given.key).toBeUndefined();
+    expect(new ConsoleSession(store, res).key).toBeUndefined();
   });
 });
