@@ -107,4 +107,24 @@ describe('AssertionCache', () => {
     expect(cache.get({ kind: 's', key: 'k1', userId: 'k1' }, WIKI)).toBeUndefined();
     expect(cache.get({ kind: 's', key: 'k3', userId: 'k3' }, WIKI)).toBe('k3');
   });
+
+  it('lets requests that miss together wait for one signature, but never one begun before an announcement', async () => {
+    const { cache, announcements } = setUp();
+    let signatures = 0;
+    const sign = () => Promise.resolve({ headers: `signature ${++signatures}`, reuseUntil: Number.MAX_SAFE_INTEGER });
+    const mark = cache.mark();
+    const [first, second] = await Promise.all([cache.sign(session, WIKI, mark, sign), cache.sign(session, WIKI, mark, sign)]);
+    expect([first, second, signatures]).toEqual(['signature 1', 'signature 1', 1]);
+    expect(cache.get(session, WIKI)).toBe('signature 1');
+
+    // Another app, and a request that comes after an announcement, each get their own.
+    cache.clear();
+    const early = cache.sign(session, WIKI, cache.mark(), sign);
+    const otherApp = cache.sign(session, REPORTS, cache.mark(), sign);
+    announcements.announce('u', 'someone');
+    const late = cache.sign(session, WIKI, cache.mark(), sign);
+    expect(await Promise.all([early, otherApp, late])).toEqual(['signature 2', 'signature 3', 'signature 4']);
+    // The one begun before the announcement is not kept; the one after it is.
+    expect(cache.get(session, WIKI)).toBe('signature 4');
+  });
 });

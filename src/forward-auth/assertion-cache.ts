@@ -36,6 +36,8 @@ export type AssertionRevocations = Pick<RevocationListener, 'snapshot' | 'unchan
 export class AssertionCache<H> {
   private readonly subjects = new Map<string, SubjectEntry<H>>();
   private readonly byUser = new Map<string, Set<string>>();
+  /** Signatures on their way, so that the requests of a busy session that miss together wait for one. */
+  private readonly flights = new Map<string, { mark: number; value: Promise<H> }>();
 
   constructor(
     private readonly revocations: AssertionRevocations,
@@ -85,6 +87,30 @@ export class AssertionCache<H> {
       ids.add(id);
     }
     entry.apps.set(origin, assertion);
+  }
+
+  /**
+   * What `sign` makes, kept as `set` keeps it, and shared with the requests that miss the same
+   * subject and app while it runs: only while nothing has been announced since it started, so a
+   * request that comes after a revocation or a role change never gets a signature begun before it.
+   */
+  sign(subject: AssertionSubject, origin: string, mark: number | undefined, sign: () => Promise<CachedAssertion<H>>): Promise<H> {
+    const id = `${subjectId(subject)}|${subject.userId}|${origin}`;
+    const flight = this.flights.get(id);
+    if (flight && flight.mark === mark && this.revocations.unchanged(mark)) return flight.value;
+    const value = sign().then((made) => {
+      this.set(subject, origin, made, mark);
+      return made.headers;
+    });
+    // Not listening: nothing is kept, and nothing is shared either.
+    if (mark === undefined) return value;
+    const entry = { mark, value };
+    this.flights.set(id, entry);
+    const done = () => {
+      if (this.flights.get(id) === entry) this.flights.delete(id);
+    };
+    value.then(done, done);
+    return value;
   }
 
   clear(): void {

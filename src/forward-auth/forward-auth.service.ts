@@ -3,7 +3,7 @@ import { RevocationListener } from '../auth/session/revocation-listener.js';
 import { DomainException } from '../common/domain.exception.js';
 import { APP_CONFIG, type AppConfig, type ProtectedApp } from '../config/app-config.js';
 import type { User } from '../users/user.entity.js';
-import { AssertionCache, type AssertionSubject } from './assertion-cache.js';
+import { AssertionCache, type AssertionSubject, type CachedAssertion } from './assertion-cache.js';
 import { SigningKeysService } from './signing-keys.service.js';
 
 /** An assertion lives one minute: long enough for the hop to the app, too short to be worth stealing. */
@@ -22,6 +22,12 @@ export interface ForwardAuthHeaders {
   'X-Frontdoor-Assertion': string;
 }
 
+/** Headers signed for a caller and an app, with the key that signed them. */
+interface SignedHeaders {
+  headers: ForwardAuthHeaders;
+  kid: string;
+}
+
 /** Who asks through the proxy: the user of a live session or desktop token, and that session or token. */
 export interface ForwardAuthCaller {
   user: User;
@@ -37,7 +43,7 @@ export class ForwardAuthService {
   private readonly loginUrl: URL;
   private readonly forbiddenUrl: URL;
   /** With the key each was signed with: after a rotation, apps get assertions of the new key at once. */
-  private readonly assertions: AssertionCache<{ headers: ForwardAuthHeaders; kid: string }>;
+  private readonly assertions: AssertionCache<SignedHeaders>;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -106,11 +112,14 @@ export class ForwardAuthService {
    */
   admit(app: ProtectedApp, caller: ForwardAuthCaller, mark: number | undefined): ForwardAuthHeaders | Promise<ForwardAuthHeaders> {
     if (!this.allows(app, caller.user)) throw this.refusal(app, caller.user);
-    const cached = caller.subject && this.assertions.get(caller.subject, app.origin);
-    return cached && cached.kid === this.keys.activeKid() ? cached.headers : this.sign(app, caller, mark);
+    const { subject } = caller;
+    if (!subject) return this.sign(app, caller.user).then((made) => made.headers.headers);
+    const cached = this.assertions.get(subject, app.origin);
+    if (cached && cached.kid === this.keys.activeKid()) return cached.headers;
+    return this.assertions.sign(subject, app.origin, mark, () => this.sign(app, caller.user)).then((signed) => signed.headers);
   }
 
-  private async sign(app: ProtectedApp, { user, subject }: ForwardAuthCaller, mark: number | undefined): Promise<ForwardAuthHeaders> {
+  private async sign(app: ProtectedApp, user: User): Promise<CachedAssertion<SignedHeaders>> {
     const issuedAt = Math.floor(Date.now() / 1000);
     const { jwt, kid } = await this.keys.sign(
       { aud: app.origin, sub: user.id, email: user.email, name: user.displayName, roles: user.roles },
@@ -122,7 +131,6 @@ export class ForwardAuthService {
       'X-Auth-Request-Groups': user.roles.join(','),
       'X-Frontdoor-Assertion': jwt,
     };
-    if (subject) this.assertions.set(subject, app.origin, { headers: { headers, kid }, reuseUntil: (issuedAt + ASSERTION_REUSE_SECONDS) * 1000 }, mark);
-    return headers;
+    return { headers: { headers, kid }, reuseUntil: (issuedAt + ASSERTION_REUSE_SECONDS) * 1000 };
   }
 }
