@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService } from '../src/bootstrap.js';
 import { SigningKeysService } from '../src/forward-auth/signing-keys.service.js';
 import { TestBrowser, type Page } from './support/browser.js';
+import { desktopLogin } from './support/desktop-login.js';
 import { csrfForm } from './support/forms.js';
 import { startNginx, type RunningNginx } from './support/nginx.js';
 import { freePort } from './support/ports.js';
@@ -24,12 +25,13 @@ function rawGet(url: string, headers: Record<string, string>): Promise<number> {
 
 /**
  * The check exactly as Traefik's ForwardAuth makes it with the README's middleware
- * (`authRequestHeaders: ["Cookie"]`, `trustForwardHeader` off): a GET of the address carrying the
- * client's Cookie and the X-Forwarded-For, -Method, -Proto, -Host and -Uri Traefik sets itself.
+ * (`authRequestHeaders: ["Cookie", "Authorization"]`, `trustForwardHeader` off): a GET of the address
+ * carrying the client's Cookie or Authorization and the X-Forwarded-For, -Method, -Proto, -Host and
+ * -Uri Traefik sets itself.
  */
 function traefikCheck(
   verifyUrl: string,
-  original: { url: string; method?: string; cookie?: string },
+  original: { url: string; method?: string; cookie?: string; authorization?: string },
   from = '127.0.0.1',
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
   const url = new URL(original.url);
@@ -41,6 +43,7 @@ function traefikCheck(
     'x-forwarded-uri': `${url.pathname}${url.search}`,
   };
   if (original.cookie) headers.cookie = original.cookie;
+  if (original.authorization) headers.authorization = original.authorization;
   return new Promise((resolve, reject) => {
     const request = httpGet(verifyUrl, { headers, localAddress: from, timeout: 5_000 }, (response) => {
       response.resume();
@@ -178,6 +181,11 @@ describe('forward auth behind a real nginx', () => {
     expect(payload).toMatchObject({ sub: user.id, aud: wiki });
 
     expect((await traefikCheck(verify, { url: `${reports}/q1`, cookie })).status).toBe(403);
+    // A program's bearer token, which the middleware passes on as well.
+    const { accessToken } = await desktopLogin(env.url, developer);
+    const byToken = await traefikCheck(verify, { url: `${wiki}/api/x`, authorization: `Bearer ${accessToken}` });
+    expect(byToken.status).toBe(200);
+    expect(byToken.headers).toMatchObject({ 'x-auth-request-user': user.id, 'x-auth-request-email': DEVELOPER.email });
     // No session: the 401 names the login that returns to the original URL, query and all.
     const anonymous = await traefikCheck(verify, { url: `${wiki}/pages/edit?id=7&tab=history` });
     expect(anonymous.status).toBe(401);
