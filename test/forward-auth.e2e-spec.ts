@@ -163,6 +163,9 @@ describe('forward auth behind a real nginx', () => {
     // The session cookie as set at login (a signed-in request re-sends it only about once a minute).
     expect(browser.setCookieLine('localhost', 'frontdoor.sid')).toMatch(/^frontdoor\.sid=.*; Domain=localhost; Path=\/; Expires=.*HttpOnly; SameSite=Lax$/);
     expect(viaForwarded.headers.get('x-auth-request-email')).toBe(ADMIN.email);
+    // Never kept by a cache between the proxy and this service: each check is decided afresh.
+    expect(viaForwarded.headers.get('cache-control')).toBe('no-store');
+    expect(viaForwarded.headers.get('content-length')).toBe('0');
     const anonymous = await fetch(`${env.url}/auth/verify`, { headers: { 'x-original-url': `${wiki}/` } });
     expect(anonymous.status).toBe(401);
   });
