@@ -8,6 +8,11 @@ import { desktopLogin, refresh, type DesktopTokens } from './support/desktop-log
 import { BACKCHANNEL_LOGOUT_EVENT } from './support/rogue-op.js';
 import { ROGUE_CLIENT, startRogueEnvironment, startSecondInstance, type RogueEnvironment } from './support/rogue-service.js';
 
+/** The payload of an assertion (its signature is checked in forward-auth.e2e-spec.ts). */
+function claims(assertion: string): { aud: string; roles: string[] } {
+  return JSON.parse(Buffer.from(assertion.split('.')[1], 'base64url').toString()) as { aud: string; roles: string[] };
+}
+
 const WIKI = 'http://wiki.forward-auth.test';
 const REPORTS = 'http://reports.forward-auth.test';
 const FORWARD_AUTH = {
@@ -159,13 +164,16 @@ describe('forward auth: revocation is immediate on every instance, cached assert
     expect((await onA(`/api/admin/users/${user.id}`, 'PATCH', { roles: ['admin'] })).status).toBe(200);
     await cachedOnB(REPORTS, { browser });
     await cachedOnB(REPORTS, { token: tokens.accessToken });
+    // Each app gets the assertion made for it, though the wiki's is in the same cache.
+    const audience = async (app: string) => claims((await verifyOnB(app, { browser })).assertion!).aud;
+    expect([await audience(WIKI), await audience(REPORTS), await audience(WIKI)]).toEqual([WIKI, REPORTS, WIKI]);
     expect((await onA(`/api/admin/users/${user.id}`, 'PATCH', { roles: [] })).status).toBe(200);
     expect((await verifyOnB(REPORTS, { browser })).status).toBe(403);
     expect((await verifyOnB(REPORTS, { token: tokens.accessToken })).status).toBe(403);
     // The wiki asks for no role: still admitted, with an assertion that no longer lists the role.
     const wiki = await verifyOnB(WIKI, { browser });
     expect(wiki.status).toBe(200);
-    expect(JSON.parse(Buffer.from(wiki.assertion!.split('.')[1], 'base64url').toString()).roles).toEqual([]);
+    expect(claims(wiki.assertion!).roles).toEqual([]);
   });
 
   it('deactivation on A (the path SCIM active:false takes too): the session and the token are refused on B', async () => {
