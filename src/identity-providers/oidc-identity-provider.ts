@@ -64,6 +64,12 @@ export class LogoutTokenRejectedError extends Error {
 }
 
 const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+/**
+ * Back-Channel Logout 1.0 §2.4 only recommends `logout+jwt`; Keycloak and Glewlwyd sign with `JWT`,
+ * and a token may carry no typ. What keeps an ID token from passing as a logout token is not its typ
+ * (ID tokens are `JWT` too) but the back-channel `events` member it lacks and the `nonce` it has.
+ */
+const LOGOUT_TOKEN_TYPES = ['logout+jwt', 'application/logout+jwt', 'jwt', 'application/jwt'];
 /** A logout token older than this is refused (its jti is kept as long, so a replay is caught in between). */
 const LOGOUT_TOKEN_MAX_AGE_SECONDS = 300;
 
@@ -202,7 +208,7 @@ export class OidcIdentityProvider implements IdentityProvider {
 
   /**
    * Checks a logout token as OpenID Connect Back-Channel Logout 1.0 §2.6 asks, with the same JWKS
-   * and algorithms as ID tokens: `typ` when present, iss, aud, azp, iat within a window, exp when
+   * and algorithms as ID tokens: `typ` (`logout+jwt` or `JWT`) when present, iss, aud, azp, iat within a window, exp when
    * present, the back-channel event, sid or sub, no nonce, and a jti (whose single use the caller
    * enforces, since that needs the database).
    */
@@ -216,10 +222,7 @@ export class OidcIdentityProvider implements IdentityProvider {
     }
     // Not jose's typ option: that one also refuses a token without typ, which §2.4 allows. The header was verified above.
     const typ = decodeProtectedHeader(logoutToken).typ;
-    // RFC 8417 / BCL §2.4: "logout+jwt", with or without the "application/" prefix.
-    if (typ !== undefined && (typeof typ !== 'string' || !['logout+jwt', 'application/logout+jwt'].includes(typ.toLowerCase()))) {
-      throw new LogoutTokenRejectedError('bad_typ', `logout token typ "${String(typ)}" is not logout+jwt`);
-    }
+    if (!acceptedLogoutTokenTyp(typ)) throw new LogoutTokenRejectedError('bad_typ', `logout token typ "${String(typ)}" is neither logout+jwt nor JWT`);
     const audiences = [payload.aud].flat();
     if (audiences.length > 1 && !payload.azp) throw new LogoutTokenRejectedError('bad_azp', 'logout token has several audiences and no azp');
     if (payload.azp !== undefined && payload.azp !== this.settings.clientId) throw new LogoutTokenRejectedError('bad_azp', 'logout token azp is not this client');
@@ -311,6 +314,10 @@ function isHttpUrl(value: unknown): value is string {
   } catch {
     return false;
   }
+}
+
+export function acceptedLogoutTokenTyp(typ: unknown): boolean {
+  return typ === undefined || (typeof typ === 'string' && LOGOUT_TOKEN_TYPES.includes(typ.toLowerCase()));
 }
 
 function nonEmptyString(value: unknown): string | undefined {
