@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, customFetch, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { asProviderCallError, DEFAULT_OUTGOING_TIMEOUT_MS, fetchWithTimeout, ProviderCallError } from '../common/http-timeout.js';
 import type { IdentityProvider, JwtCheck, LogoutTokenClaims, ProviderCallEndpoint, ProviderSource, ProviderStatus } from './identity-provider.js';
@@ -150,6 +151,10 @@ export class OidcIdentityProvider implements IdentityProvider {
     if (options.idTokenHint) url.searchParams.set('id_token_hint', options.idTokenHint);
     url.searchParams.set('post_logout_redirect_uri', options.postLogoutRedirectUri);
     url.searchParams.set('client_id', this.settings.clientId);
+    // RP-Initiated Logout 1.0 makes state optional, but some providers (Glewlwyd) send the browser
+    // back to post_logout_redirect_uri only when it is present. The signed-out page needs nothing
+    // from it, so it is random and never checked: it carries no meaning an attacker could forge.
+    url.searchParams.set('state', randomBytes(16).toString('base64url'));
     return url.toString();
   }
 

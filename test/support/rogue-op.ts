@@ -33,6 +33,8 @@ export interface RogueOp {
   mode: RogueMode;
   lastAuthorizationRequest?: URLSearchParams;
   lastTokenRequest?: URLSearchParams;
+  /** The query of the last request to the end_session endpoint (`/logout`). */
+  lastLogoutRequest?: URLSearchParams;
   tokenRequests: number;
   jwksRequests: number;
   /** Paths (`/token`, `/userinfo`, `/jwks`, `/.well-known/openid-configuration`) whose requests are accepted and never answered. */
@@ -117,6 +119,7 @@ class RogueOpServer implements RogueOp {
   mode: RogueMode = 'good-rs256';
   lastAuthorizationRequest?: URLSearchParams;
   lastTokenRequest?: URLSearchParams;
+  lastLogoutRequest?: URLSearchParams;
   tokenRequests = 0;
   jwksRequests = 0;
   hang = new Set<string>();
@@ -138,7 +141,10 @@ class RogueOpServer implements RogueOp {
     'GET /authorize': (_req, res, url) => this.authorize(res, url.searchParams),
     'POST /token': (req, res) => this.token(req, res),
     'GET /userinfo': (req, res) => this.userinfo(req, res),
-    'GET /logout': (_req, res, url) => logout(res, url.searchParams),
+    'GET /logout': (_req, res, url) => {
+      this.lastLogoutRequest = new URLSearchParams(url.searchParams);
+      logout(res, url.searchParams);
+    },
   };
 
   constructor(
