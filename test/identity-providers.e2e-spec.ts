@@ -271,6 +271,64 @@ describe('identity providers managed at runtime', () => {
       expect(await auditCount('admin.provider.tested')).toBe(tested + 2);
     });
 
+    describe('reading the token endpoint by what its answer proves', () => {
+      const rogueDraft = (changes: Record<string, unknown> = {}) =>
+        admin('/test', { method: 'POST', json: { id: 'acme-rogue', issuer: rogue.issuer, clientId: ROGUE.clientId, clientSecret: ROGUE.first, ...changes } });
+      const clientStep = async (response: Response) => {
+        expect(response.status).toBe(200);
+        const body = await response.json();
+        return { ok: body.ok as boolean, step: body.steps[4] as { code: string; ok: boolean; message: string; warning?: boolean } };
+      };
+      afterAll(() => {
+        rogue.probeAnswer = undefined;
+      });
+
+      it("reads Glewlwyd's 403 invalid_code as accepted credentials (client_ok)", async () => {
+        rogue.probeAnswer = { status: 403, body: { error: 'invalid_code' } };
+        const { ok, step } = await clientStep(await rogueDraft());
+        expect(ok).toBe(true);
+        expect(step).toMatchObject({ code: 'client_ok', ok: true });
+        expect(step.message).toContain('invalid_code');
+        expect(step.warning).toBeUndefined();
+      });
+
+      it('names the three causes of unauthorized_client: a wrong secret, an unregistered redirect URI, a disallowed grant', async () => {
+        rogue.probeAnswer = { status: 400, body: { error: 'unauthorized_client' } };
+        const { ok, step } = await clientStep(await rogueDraft());
+        expect(ok).toBe(false);
+        expect(step.code).toBe('client_not_allowed');
+        expect(step.message).toMatch(/secret/);
+        expect(step.message).toContain(`register ${a.url}/auth/callback/acme-rogue`);
+        expect(step.message).toMatch(/authorization code/);
+      });
+
+      it('keeps invalid_client (and a bare 401) as rejected credentials', async () => {
+        rogue.probeAnswer = undefined;
+        expect((await clientStep(await rogueDraft({ clientSecret: 'not-the-secret' }))).step.code).toBe('client_rejected');
+        rogue.probeAnswer = { status: 401, body: 'Unauthorized' };
+        expect((await clientStep(await rogueDraft())).step.code).toBe('client_rejected');
+      });
+
+      it('passes an answer it cannot read with a warning, not a failure', async () => {
+        rogue.probeAnswer = { status: 502, body: 'Bad gateway' };
+        const { ok, step } = await clientStep(await rogueDraft());
+        expect(ok).toBe(true);
+        expect(step).toMatchObject({ code: 'client_unexpected_response', ok: true, warning: true });
+        expect(step.message).toContain('HTTP 502');
+      });
+
+      it("sends the redirect URI the provider will see, <PUBLIC_URL>/auth/callback/<the draft's id>, and says so", async () => {
+        rogue.probeAnswer = undefined;
+        const { step } = await clientStep(await rogueDraft({ id: 'acme-later' }));
+        expect(rogue.lastProbeRequest!.get('redirect_uri')).toBe(`${a.url}/auth/callback/acme-later`);
+        expect(step.message).toContain(`redirect URI ${a.url}/auth/callback/acme-later`);
+        const unnamed = await clientStep(await rogueDraft({ id: undefined }));
+        expect(rogue.lastProbeRequest!.has('redirect_uri')).toBe(false);
+        expect(unnamed.step.code).toBe('client_ok');
+        expect(unnamed.step.message).toContain('sent no redirect URI: the draft has no id');
+      });
+    });
+
     it('refuses an invalid draft with 400', async () => {
       expect((await draft({ issuer: 'not a url' })).status).toBe(400);
     });
@@ -478,6 +536,24 @@ describe('readiness from the Test', () => {
     expect((await ready.json()).reason).toMatch(/identity provider default: client client_rejected/);
     const environment = await (await fetch(`${env.url}/api/desktop/environment`)).json();
     expect(environment.authentication).toMatchObject({ ready: false, reason: expect.stringContaining('client_rejected') });
+  });
+});
+
+describe('readiness with a token endpoint answer the Test cannot read', () => {
+  it('stays ready: the warning is for LifeTime, not a reason to stop serving', async () => {
+    const op = await startRogueOp({ clientId: ROGUE.clientId, clientSecret: ROGUE.first });
+    op.probeAnswer = { status: 403, body: { error: 'server_error' } };
+    const env = await startTestService({ OIDC_ISSUER: op.issuer, OIDC_CLIENT_ID: ROGUE.clientId, OIDC_CLIENT_SECRET: ROGUE.first });
+    try {
+      const ready = await fetch(`${env.url}/readyz`);
+      expect(ready.status).toBe(200);
+      const environment = await (await fetch(`${env.url}/api/desktop/environment`)).json();
+      expect(environment.authentication.ready).toBe(true);
+      expect(op.lastProbeRequest).toBeDefined();
+    } finally {
+      await env.close();
+      await op.close();
+    }
   });
 });
 

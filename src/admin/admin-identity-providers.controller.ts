@@ -54,7 +54,7 @@ export class AdminIdentityProvidersController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Test a draft provider (nothing is saved)',
-    description: 'Runs the steps discovery, issuer, endpoints, jwks and client in that order; each has a stable code and a sentence saying what to do. The client step sends a dummy authorization code: `invalid_grant` means the credentials were accepted.',
+    description: 'Runs the steps discovery, issuer, endpoints, jwks and client in that order; each has a stable code and a sentence saying what to do. The client step sends a dummy authorization code (and the redirect URI <PUBLIC_URL>/auth/callback/<id> when the draft has an `id`): a refusal of the code (`invalid_grant`, `invalid_code`, …) means the credentials were accepted; an answer that proves nothing is a warning.',
   })
   @ApiBody({ type: TestIdentityProviderDto })
   @ApiOkResponse({ type: ProbeResultDto })

@@ -53,7 +53,13 @@ export function providerListBody(input: { providers: ProviderView[] }): Html {
 function lastTestSummary(provider: ProviderView): Html {
   if (!provider.lastTest) return html`<span class="muted">not tested yet</span>`;
   const failed = provider.lastTest.steps.find((step) => !step.ok);
-  return html`${provider.lastTest.ok ? html`<span class="tag">passed</span>` : html`<span class="tag off">failed at ${failed?.step ?? '?'}</span>`}<br><span class="muted">${when(provider.lastTest.at)}</span>`;
+  const warned = provider.lastTest.steps.find((step) => step.warning);
+  const verdict = !provider.lastTest.ok
+    ? html`<span class="tag off">failed at ${failed?.step ?? '?'}</span>`
+    : warned
+      ? html`<span class="tag warn">passed, warning at ${warned.step}</span>`
+      : html`<span class="tag">passed</span>`;
+  return html`${verdict}<br><span class="muted">${when(provider.lastTest.at)}</span>`;
 }
 
 export function providerPageBody(input: { provider: ProviderView; csrfToken: string; form?: ProviderForm; discovery?: ProbeResult }): Html {
@@ -75,7 +81,7 @@ export function providerPageBody(input: { provider: ProviderView; csrfToken: str
     <h2 id="test">Test</h2>
     <form method="post" action="${base}/test">${csrfField(csrfToken)}<button type="submit">Run the Test</button></form>
     ${provider.lastTest
-      ? html`<p class="muted" id="last-test">Last Test: <strong>${provider.lastTest.ok ? 'passed' : 'failed'}</strong>, ${when(provider.lastTest.at)}.</p>${stepsTable('test-steps', provider.lastTest.steps)}`
+      ? html`<p class="muted" id="last-test">Last Test: <strong>${testVerdict(provider.lastTest)}</strong>, ${when(provider.lastTest.at)}.</p>${stepsTable('test-steps', provider.lastTest.steps)}`
       : html`<p class="muted" id="last-test">Not tested yet.</p>`}
     ${environment
       ? html`<h2>Settings</h2>
@@ -120,13 +126,19 @@ function providerForm(input: { action: string; form: ProviderForm; csrfToken: st
     </form>`;
 }
 
+/** A warning is a step the Test could not read either way: passed, but worth a look. */
+function testVerdict(result: { ok: boolean; steps: ProbeStep[] }): string {
+  if (!result.ok) return 'failed';
+  return result.steps.some((step) => step.warning) ? 'passed with a warning' : 'passed';
+}
+
 function stepsTable(id: string, steps: ProbeStep[]): Html {
   return html`<table id="${id}">
       <thead><tr><th>Step</th><th>Result</th><th>Details</th><th>ms</th></tr></thead>
       <tbody>${steps.map(
         (step) => html`<tr data-step="${step.step}">
           <td>${step.step}</td>
-          <td>${step.ok ? html`<span class="tag">ok</span>` : html`<span class="tag off">${step.code}</span>`}</td>
+          <td>${step.warning ? html`<span class="tag warn">warning: ${step.code}</span>` : step.ok ? html`<span class="tag">ok</span>` : html`<span class="tag off">${step.code}</span>`}</td>
           <td>${step.message}</td>
           <td>${String(step.durationMs)}</td>
         </tr>`,

@@ -103,7 +103,10 @@ export class LifeTimeAuthenticationController {
     this.csrf.verify(req);
     const result = await this.providers.test(checkProviderId(id), this.actor(req));
     const failed = result.steps.find((step) => !step.ok);
-    await setFlash(req, result.ok ? 'success' : 'error', result.ok ? 'Test passed: every step succeeded.' : `Test failed at the ${failed?.step} step: ${failed?.message}`);
+    const warned = result.steps.find((step) => step.warning);
+    if (failed) await setFlash(req, 'error', `Test failed at the ${failed.step} step: ${failed.message}`);
+    else if (warned) await setFlash(req, 'warning', `Test passed with a warning at the ${warned.step} step: ${warned.message}`);
+    else await setFlash(req, 'success', 'Test passed: every step succeeded.');
     res.redirect(303, `${SECTION}/${id}#test`);
   }
 

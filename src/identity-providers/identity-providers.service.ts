@@ -164,12 +164,16 @@ export class IdentityProvidersService {
     return result;
   }
 
-  /** Tests a draft before it is saved; nothing is written but the audit event. */
+  /**
+   * Tests a draft before it is saved; nothing is written but the audit event. The client step sends
+   * the redirect URI the provider will see once the draft is saved under its `id`; a draft without
+   * an id has no redirect URI yet, so none is sent (a made-up one would only mislead a strict provider).
+   */
   async testDraft(draft: ProviderDraft, actorId?: string): Promise<ProbeResult> {
-    const id = draft.id === undefined ? 'draft' : checkProviderId(draft.id);
+    const id = draft.id === undefined ? undefined : checkProviderId(draft.id);
     const fields = checkProviderFields({ scopes: ['openid'], matchClaim: 'email', emailDomains: [], enabled: true, ...defined(draft), displayName: draft.displayName || 'Draft' } as ProviderFields);
     const result = await probeProvider(
-      { issuer: fields.issuer, clientId: fields.clientId, clientSecret: fields.clientSecret, callbackUrl: providerCallbackUrl(this.config.publicUrl, id) },
+      { issuer: fields.issuer, clientId: fields.clientId, clientSecret: fields.clientSecret, callbackUrl: id ? providerCallbackUrl(this.config.publicUrl, id) : undefined },
       { timeoutMs: this.config.oidc.httpTimeoutMs },
     );
     await this.recordTest(draft.id, result, actorId, true);

@@ -1,4 +1,5 @@
 import { ALGORITHMS } from './oidc-identity-provider.js';
+import { classifyTokenAnswer } from './token-answer.js';
 
 export type ProbeStepName = 'discovery' | 'issuer' | 'endpoints' | 'jwks' | 'client';
 
@@ -10,6 +11,11 @@ export interface ProbeStep {
   /** A sentence a platform engineer can act on. */
   message: string;
   durationMs: number;
+  /**
+   * Present (true) on a step that passed without proving its point: an answer the Test cannot
+   * read either way. Shown as a warning in LifeTime; it never takes the provider out of readiness.
+   */
+  warning?: true;
 }
 
 export interface ProbeResult {
@@ -21,12 +27,14 @@ export interface ProbeTarget {
   issuer: string;
   clientId: string;
   clientSecret?: string;
-  callbackUrl: string;
+  /** The redirect URI sent with the dummy code; a draft without an id has none, and none is sent. */
+  callbackUrl?: string;
 }
 
 /**
  * The dummy authorization code the client step sends. No provider has issued it, so a provider that
- * accepts the client's credentials answers `invalid_grant`, and one that does not answers `invalid_client`.
+ * accepts the client's credentials refuses the code (`invalid_grant`, or its own word for it), and
+ * one that does not answers `invalid_client` (see token-answer.ts).
  */
 export const PROBE_CODE = 'frontdoor-test-probe-not-a-real-code';
 
@@ -45,7 +53,8 @@ class StepFailure extends Error {
   }
 }
 
-type Check = (context: ProbeContext) => Promise<{ code: string; message: string }>;
+type CheckResult = { code: string; message: string; warning?: true };
+type Check = (context: ProbeContext) => Promise<CheckResult>;
 
 interface ProbeContext {
   target: ProbeTarget;
@@ -78,7 +87,7 @@ export interface DiscoveredDetails {
  * into a form: no client is needed, and the document's values are returned to fill the form.
  */
 export async function discoverProvider(issuerUrl: string, options: { timeoutMs: number }): Promise<ProbeResult & { details: DiscoveredDetails }> {
-  const context: ProbeContext = { target: { issuer: issuerUrl, clientId: '', callbackUrl: '' }, timeoutMs: options.timeoutMs };
+  const context: ProbeContext = { target: { issuer: issuerUrl, clientId: '' }, timeoutMs: options.timeoutMs };
   const result = await runSteps(context, STEPS.filter((step) => step !== 'client'));
   const metadata = context.metadata;
   if (!metadata) return { ...result, details: {} };
@@ -107,8 +116,8 @@ async function runSteps(context: ProbeContext, names: ProbeStepName[]): Promise<
     }
     const started = performance.now();
     try {
-      const { code, message } = await checks[step](context);
-      steps.push({ step, ok: true, code, message, durationMs: elapsed(started) });
+      const { code, message, warning } = await checks[step](context);
+      steps.push({ step, ok: true, code, message, durationMs: elapsed(started), ...(warning ? { warning } : {}) });
     } catch (error) {
       const failure = error instanceof StepFailure ? error : new StepFailure(`${step}_failed`, `Unexpected error: ${(error as Error).message}`);
       steps.push({ step, ok: false, code: failure.code, message: failure.message, durationMs: elapsed(started) });
@@ -184,27 +193,43 @@ async function jwks(context: ProbeContext): Promise<{ code: string; message: str
   return { code: 'jwks_ok', message: `The JWKS at ${url} holds ${usable.length} usable signing key(s).` };
 }
 
-async function client(context: ProbeContext): Promise<{ code: string; message: string }> {
+async function client(context: ProbeContext): Promise<CheckResult> {
   const { clientId, clientSecret, callbackUrl } = context.target;
   if (!clientSecret) {
     throw new StepFailure('client_no_secret', 'No client secret is configured; this service signs in as a confidential client. Set the client secret from the provider\'s app registration.');
   }
   const url = String(context.metadata!.token_endpoint);
-  const body = new URLSearchParams({ grant_type: 'authorization_code', code: PROBE_CODE, redirect_uri: callbackUrl, client_id: clientId, client_secret: clientSecret });
+  const body = new URLSearchParams({ grant_type: 'authorization_code', code: PROBE_CODE, ...(callbackUrl ? { redirect_uri: callbackUrl } : {}), client_id: clientId, client_secret: clientSecret });
   const response = await call(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body }, context.timeoutMs, 'client');
-  const answer = await readJson(response);
-  const error = typeof answer?.error === 'string' ? answer.error : undefined;
-  switch (error) {
-    case 'invalid_grant':
-      return { code: 'client_ok', message: `The token endpoint accepted client "${clientId}" and its secret (it refused only the test's dummy code, as expected).` };
-    case 'invalid_client':
-      throw new StepFailure('client_rejected', `The token endpoint refused client "${clientId}" (invalid_client): the client id or the secret is wrong, or the secret has expired. Copy both again from the provider's app registration.`);
-    case 'unauthorized_client':
-      throw new StepFailure('client_not_allowed', `Client "${clientId}" is not allowed the authorization code grant (unauthorized_client). Enable "authorization code" / "standard flow" for the client at the provider.`);
+  const answer = classifyTokenAnswer(response.status, await readJson(response));
+  const sent = callbackUrl
+    ? `The Test sent the redirect URI ${callbackUrl}.`
+    : 'The Test sent no redirect URI: the draft has no id, and the redirect URI is <PUBLIC_URL>/auth/callback/<id>.';
+  switch (answer.verdict) {
+    case 'accepted':
+      return { code: 'client_ok', message: `The token endpoint accepted client "${clientId}" and its secret: it refused only the Test's dummy code (${answer.error}, HTTP ${response.status}), as expected. ${sent}` };
+    case 'rejected':
+      throw new StepFailure('client_rejected', `The token endpoint refused client "${clientId}" (${answer.error ?? `HTTP ${response.status}`}): the client id or the secret is wrong, or the secret has expired. Copy both again from the provider's app registration.`);
+    case 'not_allowed':
+      throw new StepFailure(
+        'client_not_allowed',
+        `The token endpoint answered unauthorized_client for client "${clientId}". Providers use it for three different problems: a wrong client secret, a redirect URI not registered for the client, or a client not allowed the authorization code grant. Check all three: copy the secret again, register ${callbackUrl ?? 'the redirect URI <PUBLIC_URL>/auth/callback/<id>'}, and enable "authorization code" / "standard flow" for the client. ${sent}`,
+      );
+    case 'grant_refused':
+      throw new StepFailure('client_not_allowed', `Client "${clientId}" is not allowed the authorization code grant (unsupported_grant_type). Enable "authorization code" / "standard flow" for the client at the provider.`);
     case 'invalid_request':
-      throw new StepFailure('client_invalid_request', `The token endpoint refused the request (invalid_request${typeof answer?.error_description === 'string' ? `: ${answer.error_description}` : ''}). Check that ${callbackUrl} is a registered redirect URI and that the client accepts client_secret_post.`);
+      throw new StepFailure(
+        'client_invalid_request',
+        `The token endpoint refused the request (invalid_request${answer.description ? `: ${answer.description}` : ''}). ${callbackUrl ? `Check that ${callbackUrl} is a registered redirect URI` : 'Give the draft the id it will have, so that the Test sends the redirect URI the provider will see,'} and that the client accepts client_secret_post. ${sent}`,
+      );
+    case 'unclassified':
+      // Sign-in may well work: this answer just proves nothing. Readiness does not depend on it.
+      return {
+        code: 'client_unexpected_response',
+        warning: true,
+        message: `The token endpoint ${url} answered HTTP ${response.status}${answer.error ? ` with ${answer.error}` : ' without an OAuth error'}, which neither confirms nor refutes client "${clientId}" and its secret. Sign in once to be sure; if it fails, check the token endpoint and the credentials. ${sent}`,
+      };
   }
-  throw new StepFailure('client_unexpected_response', `The token endpoint ${url} answered HTTP ${response.status}${error ? ` with ${error}` : ' without an OAuth error'}; the credentials could not be confirmed.`);
 }
 
 async function call(url: string, init: RequestInit, timeoutMs: number, step: ProbeStepName): Promise<Response> {

@@ -35,6 +35,13 @@ export interface RogueOp {
   lastTokenRequest?: URLSearchParams;
   /** The query of the last request to the end_session endpoint (`/logout`). */
   lastLogoutRequest?: URLSearchParams;
+  /** The body of the last token request that carried the provider Test's dummy code. */
+  lastProbeRequest?: URLSearchParams;
+  /**
+   * How the token endpoint answers the Test's dummy code from an authentic client, instead of
+   * `invalid_grant` (e.g. Glewlwyd's 403 `{"error":"invalid_code"}`); a string body is sent as HTML.
+   */
+  probeAnswer?: { status: number; body: Record<string, unknown> | string };
   tokenRequests: number;
   jwksRequests: number;
   /** Paths (`/token`, `/userinfo`, `/jwks`, `/.well-known/openid-configuration`) whose requests are accepted and never answered. */
@@ -120,6 +127,8 @@ class RogueOpServer implements RogueOp {
   lastAuthorizationRequest?: URLSearchParams;
   lastTokenRequest?: URLSearchParams;
   lastLogoutRequest?: URLSearchParams;
+  lastProbeRequest?: URLSearchParams;
+  probeAnswer?: { status: number; body: Record<string, unknown> | string };
   tokenRequests = 0;
   jwksRequests = 0;
   hang = new Set<string>();
@@ -281,13 +290,19 @@ class RogueOpServer implements RogueOp {
   private async token(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = new URLSearchParams(await readBody(req));
     // The service's provider Test (readiness) probes the client with its own dummy code; that is not a login.
-    if (body.get('code') !== PROBE_CODE) {
+    const probe = body.get('code') === PROBE_CODE;
+    if (probe) this.lastProbeRequest = body;
+    else {
       this.tokenRequests++;
       this.lastTokenRequest = body;
     }
     const client = clientCredentials(req, body);
     if (!this.isAuthenticClient(client)) {
       return sendJson(res, 401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic realm="rogue-op"' });
+    }
+    if (probe && this.probeAnswer) {
+      const { status, body: answer } = this.probeAnswer;
+      return typeof answer === 'string' ? sendHtml(res, status, answer) : sendJson(res, status, answer);
     }
     if (body.get('grant_type') !== 'authorization_code') return sendJson(res, 400, { error: 'unsupported_grant_type' });
     const grant = this.redeemCode(body, this.options.clientId);

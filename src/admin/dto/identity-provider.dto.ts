@@ -65,7 +65,10 @@ export class CreateIdentityProviderDto {
 export class UpdateIdentityProviderDto extends PartialType(OmitType(CreateIdentityProviderDto, ['id'] as const)) {}
 
 export class TestIdentityProviderDto extends OmitType(CreateIdentityProviderDto, ['id', 'displayName'] as const) {
-  @ApiPropertyOptional({ example: 'acme-entra', description: 'The id it would get; the client step sends the redirect URI built from it.' })
+  @ApiPropertyOptional({
+    example: 'acme-entra',
+    description: 'The id it would get: the client step sends the redirect URI <PUBLIC_URL>/auth/callback/<id> the provider will see. Without it no redirect URI is sent, and the step says so.',
+  })
   @IsOptional()
   @IsString()
   @Matches(/^[a-z0-9-]{1,40}$/, { message: 'id must be 1 to 40 lowercase letters, digits or hyphens' })
@@ -84,12 +87,17 @@ export class ProbeStepDto implements ProbeStep {
   @ApiProperty({
     example: 'client_rejected',
     description:
-      'Stable code: discovery_ok|discovery_unreachable|discovery_timeout|discovery_redirect|discovery_http_error|discovery_not_json, issuer_ok|issuer_mismatch, endpoints_ok|endpoints_missing, jwks_ok|jwks_unreachable|jwks_timeout|jwks_http_error|jwks_not_json|jwks_no_usable_key, client_ok|client_no_secret|client_rejected|client_not_allowed|client_invalid_request|client_unexpected_response|client_unreachable|client_timeout, skipped.',
+      'Stable code: discovery_ok|discovery_unreachable|discovery_timeout|discovery_redirect|discovery_http_error|discovery_not_json, issuer_ok|issuer_mismatch, endpoints_ok|endpoints_missing, jwks_ok|jwks_unreachable|jwks_timeout|jwks_http_error|jwks_not_json|jwks_no_usable_key, client_ok|client_no_secret|client_rejected|client_not_allowed|client_invalid_request|client_unexpected_response (a warning)|client_unreachable|client_timeout, address_not_allowed (any step that calls out), skipped.',
   })
   code: string;
   @ApiProperty({ example: 'The token endpoint refused client "front-door" (invalid_client): the client id or the secret is wrong, or the secret has expired. Copy both again from the provider\'s app registration.' })
   message: string;
   @ApiProperty({ example: 42 }) durationMs: number;
+  @ApiPropertyOptional({
+    example: true,
+    description: 'Present on a step that passed without proving its point (an answer the Test cannot read either way, `client_unexpected_response`): worth a look, but it never makes the provider not ready.',
+  })
+  warning?: true;
 }
 
 export class ProbeResultDto implements ProbeResult {
