@@ -184,6 +184,20 @@ describe('identity providers managed at runtime', () => {
       expect(await rows()).toEqual(before);
     });
 
+    it('refuses a change of issuer without the client secret (it would go to the new issuer\'s token endpoint): 400 naming the field, nothing written', async () => {
+      const before = await rows();
+      const updated = await auditCount('admin.provider.updated');
+      const refused = await admin('/second', { method: 'PATCH', json: { issuer: rogue.issuer } });
+      expect(refused.status).toBe(400);
+      const body = await refused.json();
+      expect(body).toMatchObject({ error: 'client_secret_required', details: ['clientSecret is required when issuer changes'] });
+      expect(body.message).toContain('Changing issuer');
+      expect(await rows()).toEqual(before);
+      expect(await auditCount('admin.provider.updated')).toBe(updated);
+      // The same issuer again, as a form sends it with every other field, needs no secret.
+      expect((await admin('/second', { method: 'PATCH', json: { issuer: second.issuer, displayName: 'Second Provider' } })).status).toBe(200);
+    });
+
     it('answers 401 without an admin token', async () => {
       const response = await fetch(`${a.url}/api/admin/identity-providers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...secondProvider(), id: 'x' }) });
       expect(response.status).toBe(401);

@@ -108,6 +108,16 @@ describe('LifeTime › Authentication', () => {
     expect(invalid.body).toContain('scopes must include openid');
   });
 
+  it('refuses to save a new issuer with the secret field empty: 400 naming the field, nothing written', async () => {
+    const page = await admin.open(`${env.url}/lifetime/authentication/second`);
+    const before = await writes();
+    const refused = await admin.submit(page, { issuer: 'https://elsewhere.example', action: 'save' }, '/lifetime/authentication/second/settings');
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('clientSecret is required when issuer changes');
+    expect(findForm(refused.body, '/lifetime/authentication/second/settings').fields.issuer).toBe('https://elsewhere.example');
+    expect(await writes()).toEqual(before);
+  });
+
   it('refuses a developer every Authentication page and form: 403, nothing written', async () => {
     const developer = new TestBrowser();
     // Two providers are enabled now, so the sign-in goes to the default one by its own route.

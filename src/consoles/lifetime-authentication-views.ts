@@ -114,7 +114,7 @@ function providerForm(input: { action: string; form: ProviderForm; csrfToken: st
         : html`<input type="hidden" name="id" value="${form.id}">`}
       <p><label>Display name<br><input type="text" name="displayName" value="${form.displayName}" size="36"></label></p>
       <p><label>Client id<br><input type="text" name="clientId" value="${form.clientId}" size="36"></label></p>
-      <p><label>Client secret ${input.hasClientSecret ? '(stored; leave empty to keep it)' : ''}<br><input type="password" name="clientSecret" value="" size="36" autocomplete="new-password"></label></p>
+      <p><label>Client secret ${input.hasClientSecret ? '(stored; leave empty to keep it, unless the issuer changes)' : ''}<br><input type="password" name="clientSecret" value="" size="36" autocomplete="new-password"></label></p>
       <p><label>Scopes (separated by spaces)<br><input type="text" name="scopes" value="${form.scopes}" size="36"></label></p>
       <p><label>Match claim<br><select name="matchClaim">
         <option value="email"${form.matchClaim === 'email' ? html` selected` : ''}>email</option>

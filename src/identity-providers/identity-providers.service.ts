@@ -10,6 +10,7 @@ import { ProviderHealthService } from './provider-health.service.js';
 import { discoverProvider, probeProvider, type DiscoveredDetails, type ProbeResult, type ProbeStep } from './provider-probe.js';
 import { checkProviderFields, checkProviderId, type ProviderFields } from './provider-rules.js';
 import { ProviderSecrets } from './provider-secrets.js';
+import { fieldsNeedingSecretAgain } from './secret-destination.js';
 import { ProviderSyncService } from './provider-sync.service.js';
 import type { ProviderTestRecord } from './provider-test-result.entity.js';
 import { SignInFallback } from './sign-in-fallback.js';
@@ -112,6 +113,15 @@ export class IdentityProvidersService {
     if (id === ENVIRONMENT_PROVIDER_ID) throw this.environmentReadOnly();
     const current = await this.row(id);
     const fields = checkProviderFields({ ...this.fieldsOf(current), ...defined(changes) });
+    const needSecret = fieldsNeedingSecretAgain({ issuer: current.issuer, authenticatesWithSecret: current.clientSecretEncrypted !== null }, defined(changes));
+    if (needSecret.length > 0) {
+      throw new DomainException(
+        'client_secret_required',
+        HttpStatus.BAD_REQUEST,
+        `Changing ${needSecret.join(' and ')} changes where the client secret is sent: send clientSecret again with the change (the stored secret is not sent to a new ${needSecret.join(' or ')}).`,
+        { details: needSecret.map((field) => `clientSecret is required when ${field} changes`) },
+      );
+    }
     if (current.enabled && !fields.enabled) await this.fallback.assertAnotherWayIn(id, 'disable');
     const update: ProviderRowChanges = {
       displayName: fields.displayName,

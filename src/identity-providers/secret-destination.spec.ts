@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { fieldsNeedingSecretAgain, type SecretDestinationChange, type SecretHolder } from './secret-destination.js';
+
+describe('fieldsNeedingSecretAgain', () => {
+  const stored: SecretHolder = { issuer: 'https://idp.example.com', authenticatesWithSecret: true };
+  const cases: [string, SecretHolder, SecretDestinationChange, string[]][] = [
+    ['a new issuer without the secret', stored, { issuer: 'https://elsewhere.example' }, ['issuer']],
+    ['a new issuer that differs only by a trailing slash', stored, { issuer: 'https://idp.example.com/' }, ['issuer']],
+    ['a new issuer with the secret', stored, { issuer: 'https://elsewhere.example', clientSecret: 's' }, []],
+    ['the same issuer again (a form sends every field)', stored, { issuer: 'https://idp.example.com' }, []],
+    ['no issuer in the change', stored, {}, []],
+    ['a new secret alone', stored, { clientSecret: 's' }, []],
+    ['a new issuer for a provider without a stored secret', { ...stored, authenticatesWithSecret: false }, { issuer: 'https://elsewhere.example' }, []],
+  ];
+
+  it.each(cases)('%s', (_name, current, changes, expected) => {
+    expect(fieldsNeedingSecretAgain(current, changes)).toEqual(expected);
+  });
+});
