@@ -49,8 +49,10 @@ export function asProviderCallError(call: ProviderCall, error: unknown, timeoutM
   if (name === 'TimeoutError' || name === 'AbortError' || code === 'ERR_JWKS_TIMEOUT') {
     return new ProviderCallError(call, 'timeout', `no answer within ${timeoutMs} ms`);
   }
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  return new ProviderCallError(call, 'unreachable', cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error));
+  const cause = (error as { cause?: { code?: string; message?: string; name?: string } })?.cause;
+  // An address refusal says which host, address and setting: more than its code.
+  const detail = cause?.name === 'AddressNotAllowedError' ? cause.message : cause?.code ?? cause?.message;
+  return new ProviderCallError(call, 'unreachable', detail ?? (error as Error)?.message ?? String(error));
 }
 
 /** The readable 504 (no answer in time) or 502 (no usable answer) for a failed provider call. */

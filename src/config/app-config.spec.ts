@@ -48,6 +48,14 @@ describe('loadConfig', () => {
     expect(config.session.secureCookie).toBe(true);
   });
 
+  it('reads ALLOW_PRIVATE_PROVIDER_ADDRESSES: loopback by default outside production, nothing in production, replaced when set, a bad value in one line', () => {
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', OIDC_ISSUER: 'https://idp.example.com', OIDC_CLIENT_ID: 'x', OIDC_CLIENT_SECRET: 'y', SESSION_SECRET: 'a-long-enough-session-secret' };
+    expect(loadConfig({}).oidc.allowedPrivateAddresses).toEqual(['127.0.0.0/8', '::1/128']);
+    expect(loadConfig(production).oidc.allowedPrivateAddresses).toEqual([]);
+    expect(loadConfig({ ...production, ALLOW_PRIVATE_PROVIDER_ADDRESSES: '10.0.0.0/8,fd00::/8' }).oidc.allowedPrivateAddresses).toEqual(['10.0.0.0/8', 'fd00::/8']);
+    expect(() => loadConfig({ ALLOW_PRIVATE_PROVIDER_ADDRESSES: '10.0.0.0/40' })).toThrow(/^Invalid configuration: ALLOW_PRIVATE_PROVIDER_ADDRESSES must be comma-separated addresses or CIDR ranges .*"10\.0\.0\.0\/40"$/);
+  });
+
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL'],

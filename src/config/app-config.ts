@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { parseAllowedAddresses } from '../common/address-policy.js';
 import { parseEncryptionKey } from '../common/secret-box.js';
 
 /** Typed, validated configuration: the one place that reads environment variables. */
@@ -22,6 +23,8 @@ export interface AppConfig {
     httpTimeoutMs: number;
     /** How often the cached provider Test behind readiness is refreshed. */
     testIntervalSeconds: number;
+    /** Non-public addresses provider URLs may resolve to (ALLOW_PRIVATE_PROVIDER_ADDRESSES): addresses or CIDR ranges. */
+    allowedPrivateAddresses: string[];
   };
   /** Key for secrets at rest, client secrets and assertion signing keys (ENCRYPTION_KEY); undefined: generated under the data dir outside production. */
   encryptionKey?: Buffer;
@@ -133,6 +136,7 @@ export function loadConfig(env: Env): AppConfig {
       jwksCooldownSeconds: integer(env, 'OIDC_JWKS_COOLDOWN_SECONDS', 30, problems, { min: 0, max: 3600 }),
       httpTimeoutMs: integer(env, 'OIDC_HTTP_TIMEOUT_MS', 10_000, problems, { min: 100, max: 120_000 }),
       testIntervalSeconds: integer(env, 'OIDC_TEST_INTERVAL_SECONDS', 60, problems, { min: 5, max: 3600 }),
+      allowedPrivateAddresses: parseAllowedAddresses(env.ALLOW_PRIVATE_PROVIDER_ADDRESSES, production, problems),
     },
     encryptionKey,
     session: {

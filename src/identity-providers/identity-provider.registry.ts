@@ -9,6 +9,8 @@ import type { JWTPayload } from 'jose';
 import type { IdentityProvider, JwtCheck, ProviderCallEndpoint } from './identity-provider.js';
 import type { ProbeTarget } from './provider-probe.js';
 import { OidcIdentityProvider, ProviderUnavailableError, type OidcProviderSettings } from './oidc-identity-provider.js';
+import { AddressPolicy } from '../common/address-policy.js';
+import { ProviderHttp } from './provider-http.js';
 
 interface Entry {
   provider: OidcIdentityProvider;
@@ -36,6 +38,8 @@ export class IdentityProviderRegistry {
   private loader?: ProviderLoader;
   private readonly observeCall?: ProviderCallObserver;
   private readonly loginState: LoginStateCookie;
+  /** Every server-side call to a provider, the Test's included, with the address check. */
+  readonly http: ProviderHttp;
 
   constructor(
     environmentProviders: OidcProviderSettings[] = [],
@@ -44,9 +48,12 @@ export class IdentityProviderRegistry {
       observeCall?: ProviderCallObserver;
       /** Where each strategy keeps the logins in flight (sealed with SESSION_SECRET, so any instance can finish them). */
       loginState?: LoginStateCookie;
+      /** Outgoing calls; by default no private address is reachable. */
+      http?: ProviderHttp;
     } = {},
   ) {
     this.observeCall = options.observeCall;
+    this.http = options.http ?? new ProviderHttp(new AddressPolicy([]));
     this.loginState = options.loginState ?? new LoginStateCookie(randomBytes(32).toString('base64url'), false);
     for (const settings of environmentProviders) this.entries.set(settings.id, { provider: this.create(settings) });
   }
@@ -154,8 +161,8 @@ export class IdentityProviderRegistry {
 
   private create(settings: OidcProviderSettings): OidcIdentityProvider {
     const observe = this.observeCall;
-    if (!observe) return new OidcIdentityProvider(settings);
-    return new OidcIdentityProvider({ ...settings, observeCall: (endpoint, seconds, ok) => observe(settings.id, endpoint, seconds, ok) });
+    if (!observe) return new OidcIdentityProvider({ ...settings, http: this.http });
+    return new OidcIdentityProvider({ ...settings, http: this.http, observeCall: (endpoint, seconds, ok) => observe(settings.id, endpoint, seconds, ok) });
   }
 
   private build(entry: Entry): Promise<Strategy> {

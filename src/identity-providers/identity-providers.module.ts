@@ -17,6 +17,8 @@ import { ProviderTestRecord } from './provider-test-result.entity.js';
 import { SignInFallback } from './sign-in-fallback.js';
 import { ENVIRONMENT_PROVIDER_ID, providerCallbackUrl } from './provider-urls.js';
 import { atRestKey } from '../common/secret-box.js';
+import { AddressPolicy } from '../common/address-policy.js';
+import { ProviderHttp } from './provider-http.js';
 
 /**
  * The identity providers: the one OIDC_* configures and those stored in the database, their
@@ -31,12 +33,18 @@ export class IdentityProvidersModule {
       imports: [TypeOrmModule.forFeature([IdentityProviderRecord, ProviderTestRecord]), UsersModule],
       providers: [
         {
+          provide: ProviderHttp,
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => new ProviderHttp(new AddressPolicy(config.oidc.allowedPrivateAddresses)),
+        },
+        {
           provide: IdentityProviderRegistry,
-          inject: [APP_CONFIG, MetricsService],
-          useFactory: (config: AppConfig, metrics: MetricsService) =>
+          inject: [APP_CONFIG, MetricsService, ProviderHttp],
+          useFactory: (config: AppConfig, metrics: MetricsService, http: ProviderHttp) =>
             new IdentityProviderRegistry([environmentProvider(config, connection)], {
               observeCall: (providerId, endpoint, seconds, ok) => metrics.observeIdpCall(providerId, endpoint, seconds, ok),
               loginState: new LoginStateCookie(config.session.secret, config.session.secureCookie),
+              http,
             }),
         },
         {

@@ -83,7 +83,7 @@ export class IdentityProvidersService {
    */
   async discover(issuer: string): Promise<ProbeResult & { details: DiscoveredDetails }> {
     const fields = checkProviderFields({ displayName: 'Draft', clientId: 'draft', issuer, scopes: ['openid'], matchClaim: 'email', emailDomains: [], enabled: true });
-    return discoverProvider(fields.issuer, { timeoutMs: this.config.oidc.httpTimeoutMs });
+    return discoverProvider(fields.issuer, { timeoutMs: this.config.oidc.httpTimeoutMs, http: this.registry.http });
   }
 
   async create(input: NewProvider, actorId?: string): Promise<ProviderView> {
@@ -157,14 +157,14 @@ export class IdentityProvidersService {
     const registered = this.registry.find(id);
     let result: ProbeResult;
     if (registered?.source === 'environment') {
-      result = await probeProvider(this.registry.probeTarget(registered), { timeoutMs: this.config.oidc.httpTimeoutMs });
+      result = await probeProvider(this.registry.probeTarget(registered), { timeoutMs: this.config.oidc.httpTimeoutMs, http: this.registry.http });
       this.health.remember(registered, result);
     } else {
       const row = await this.row(id);
       const clientSecret = row.clientSecretEncrypted ? this.secrets.open(row.clientSecretEncrypted, row.id) : undefined;
       result = await probeProvider(
         { issuer: row.issuer, clientId: row.clientId, clientSecret, callbackUrl: providerCallbackUrl(this.config.publicUrl, row.id) },
-        { timeoutMs: this.config.oidc.httpTimeoutMs },
+        { timeoutMs: this.config.oidc.httpTimeoutMs, http: this.registry.http },
       );
       // The result stands for readiness only if it tested the version this instance signs in with.
       if (registered && registered.version === row.version) this.health.remember(registered, result);
@@ -184,7 +184,7 @@ export class IdentityProvidersService {
     const fields = checkProviderFields({ scopes: ['openid'], matchClaim: 'email', emailDomains: [], enabled: true, ...defined(draft), displayName: draft.displayName || 'Draft' } as ProviderFields);
     const result = await probeProvider(
       { issuer: fields.issuer, clientId: fields.clientId, clientSecret: fields.clientSecret, callbackUrl: id ? providerCallbackUrl(this.config.publicUrl, id) : undefined },
-      { timeoutMs: this.config.oidc.httpTimeoutMs },
+      { timeoutMs: this.config.oidc.httpTimeoutMs, http: this.registry.http },
     );
     await this.recordTest(draft.id, result, actorId, true);
     return result;

@@ -1,9 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, customFetch, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { asProviderCallError, DEFAULT_OUTGOING_TIMEOUT_MS, fetchWithTimeout, ProviderCallError } from '../common/http-timeout.js';
+import { AddressPolicy } from '../common/address-policy.js';
+import { asProviderCallError, DEFAULT_OUTGOING_TIMEOUT_MS } from '../common/http-timeout.js';
 import type { IdentityProvider, JwtCheck, LogoutTokenClaims, ProviderCallEndpoint, ProviderSource, ProviderStatus } from './identity-provider.js';
 import type { MatchClaim } from './identity-provider.entity.js';
+import { addressRefusalOf, CrossOriginRedirectError, ProviderHttp } from './provider-http.js';
 
 export interface OidcProviderSettings {
   id: string;
@@ -23,6 +25,8 @@ export interface OidcProviderSettings {
   httpTimeoutMs?: number;
   /** Told how long each call to the provider took (metrics); `endpoint` is a fixed name. */
   observeCall?: (endpoint: ProviderCallEndpoint, seconds: number, ok: boolean) => void;
+  /** The outgoing calls, with their address check; without it no private address is reachable. */
+  http?: ProviderHttp;
 }
 
 /** The parts of the discovery document this relying party uses. */
@@ -158,6 +162,12 @@ export class OidcIdentityProvider implements IdentityProvider {
     return url.toString();
   }
 
+  /** Every server-side call to this provider: discovery, JWKS, token, userinfo. */
+  get http(): ProviderHttp {
+    this.settings.http ??= new ProviderHttp(new AddressPolicy([]));
+    return this.settings.http;
+  }
+
   get httpTimeoutMs(): number {
     return this.settings.httpTimeoutMs ?? DEFAULT_OUTGOING_TIMEOUT_MS;
   }
@@ -259,7 +269,7 @@ export class OidcIdentityProvider implements IdentityProvider {
     this.jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri), {
       cooldownDuration: this.settings.jwksCooldownMs,
       timeoutDuration: this.httpTimeoutMs,
-      [customFetch]: (url, options) => this.timed('jwks', () => fetch(url, options)),
+      [customFetch]: (url, options) => this.timed('jwks', () => this.http.fetch(url, options as Parameters<ProviderHttp['fetch']>[1])),
     });
     return this.jwks;
   }
@@ -279,7 +289,12 @@ export class OidcIdentityProvider implements IdentityProvider {
   private async fetchMetadata(): Promise<OidcMetadata> {
     const url = `${this.settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
     try {
-      const response = await this.timed('discovery', () => fetchWithTimeout('discovery', url, { headers: { accept: 'application/json' } }, this.httpTimeoutMs));
+      // Redirects within the issuer's origin are followed; one to another origin is refused.
+      const response = await this.timed('discovery', () =>
+        this.http.fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.httpTimeoutMs) }, { redirects: 'same-origin' }).catch((error: unknown) => {
+          throw error instanceof CrossOriginRedirectError || addressRefusalOf(error) ? error : asProviderCallError('discovery', error, this.httpTimeoutMs);
+        }),
+      );
       if (!response.ok) throw new ProviderUnavailableError(`discovery answered HTTP ${response.status}`);
       const metadata = validateMetadata(await response.json().catch(() => undefined), this.settings.issuer);
       this.metadata = metadata;
@@ -287,8 +302,15 @@ export class OidcIdentityProvider implements IdentityProvider {
       this.logger.log(`Discovery loaded from ${url}`);
       return metadata;
     } catch (error) {
+      const refused = addressRefusalOf(error);
       const reason =
-        error instanceof ProviderUnavailableError ? error.message : error instanceof ProviderCallError ? `provider unreachable: ${error.message}` : `provider unreachable: ${(error as Error).message}`;
+        error instanceof ProviderUnavailableError
+          ? error.message
+          : refused
+            ? `address not allowed: ${refused.message}`
+            : error instanceof CrossOriginRedirectError
+              ? `discovery not followed: ${error.message}`
+              : `provider unreachable: ${(error as Error).message}`;
       this.failure = { at: Date.now(), reason };
       this.logger.warn(`Discovery from ${url} failed: ${reason}`);
       throw new ProviderUnavailableError(reason);

@@ -112,7 +112,7 @@ export class ProviderHealthService implements OnApplicationBootstrap, OnModuleDe
     const key = `${provider.id}@${provider.version}`;
     let run = this.running.get(key);
     if (!run) {
-      run = probeProvider(this.registry.probeTarget(provider), { timeoutMs: this.config.oidc.httpTimeoutMs })
+      run = probeProvider(this.registry.probeTarget(provider), { timeoutMs: this.config.oidc.httpTimeoutMs, http: this.registry.http })
         .then((result) => {
           if (this.registry.find(provider.id) === provider) this.remember(provider, result);
           if (!result.ok) this.logger.warn(`identity provider ${provider.id} fails its Test: ${probeReason(result)}`);

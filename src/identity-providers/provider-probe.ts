@@ -1,4 +1,5 @@
 import { ALGORITHMS } from './oidc-identity-provider.js';
+import { addressRefusalOf, type ProviderHttp } from './provider-http.js';
 import { classifyTokenAnswer } from './token-answer.js';
 
 export type ProbeStepName = 'discovery' | 'issuer' | 'endpoints' | 'jwks' | 'client';
@@ -56,9 +57,16 @@ class StepFailure extends Error {
 type CheckResult = { code: string; message: string; warning?: true };
 type Check = (context: ProbeContext) => Promise<CheckResult>;
 
+export interface ProbeOptions {
+  timeoutMs: number;
+  /** The outgoing calls, with the address check every provider call has. */
+  http: ProviderHttp;
+}
+
 interface ProbeContext {
   target: ProbeTarget;
   timeoutMs: number;
+  http: ProviderHttp;
   metadata?: Record<string, unknown>;
 }
 
@@ -66,8 +74,8 @@ interface ProbeContext {
  * Tries a provider's set-up the way a login would use it, step by step, stopping at the first
  * failure (later steps are reported as `skipped`). Every call is bounded by `timeoutMs`.
  */
-export async function probeProvider(target: ProbeTarget, options: { timeoutMs: number }): Promise<ProbeResult> {
-  const context: ProbeContext = { target, timeoutMs: options.timeoutMs };
+export async function probeProvider(target: ProbeTarget, options: ProbeOptions): Promise<ProbeResult> {
+  const context: ProbeContext = { target, ...options };
   return runSteps(context, STEPS);
 }
 
@@ -86,8 +94,8 @@ export interface DiscoveredDetails {
  * The Test's discovery steps alone (discovery, issuer, endpoints, jwks), for an issuer URL typed
  * into a form: no client is needed, and the document's values are returned to fill the form.
  */
-export async function discoverProvider(issuerUrl: string, options: { timeoutMs: number }): Promise<ProbeResult & { details: DiscoveredDetails }> {
-  const context: ProbeContext = { target: { issuer: issuerUrl, clientId: '' }, timeoutMs: options.timeoutMs };
+export async function discoverProvider(issuerUrl: string, options: ProbeOptions): Promise<ProbeResult & { details: DiscoveredDetails }> {
+  const context: ProbeContext = { target: { issuer: issuerUrl, clientId: '' }, ...options };
   const result = await runSteps(context, STEPS.filter((step) => step !== 'client'));
   const metadata = context.metadata;
   if (!metadata) return { ...result, details: {} };
@@ -140,7 +148,7 @@ function discoveryUrl(issuer: string): string {
 async function discovery(context: ProbeContext): Promise<{ code: string; message: string }> {
   const url = discoveryUrl(context.target.issuer);
   const started = performance.now();
-  const response = await call(url, { headers: { accept: 'application/json' } }, context.timeoutMs, 'discovery');
+  const response = await call(context, url, { headers: { accept: 'application/json' } }, 'discovery');
   const ms = elapsed(started);
   if (response.status >= 300 && response.status < 400) {
     throw new StepFailure('discovery_redirect', `${url} answered HTTP ${response.status} redirecting to ${response.headers.get('location') ?? '(no location)'}; redirects are not followed. Set the issuer to the exact URL the provider names itself with.`);
@@ -181,7 +189,7 @@ async function endpoints(context: ProbeContext): Promise<{ code: string; message
 
 async function jwks(context: ProbeContext): Promise<{ code: string; message: string }> {
   const url = String(context.metadata!.jwks_uri);
-  const response = await call(url, { headers: { accept: 'application/json' } }, context.timeoutMs, 'jwks');
+  const response = await call(context, url, { headers: { accept: 'application/json' } }, 'jwks');
   if (!response.ok) throw new StepFailure('jwks_http_error', `The JWKS at ${url} answered HTTP ${response.status}; ID tokens could not be verified.`);
   const body = await readJson(response);
   const keys = Array.isArray(body?.keys) ? (body.keys as Record<string, unknown>[]) : undefined;
@@ -200,7 +208,7 @@ async function client(context: ProbeContext): Promise<CheckResult> {
   }
   const url = String(context.metadata!.token_endpoint);
   const body = new URLSearchParams({ grant_type: 'authorization_code', code: PROBE_CODE, ...(callbackUrl ? { redirect_uri: callbackUrl } : {}), client_id: clientId, client_secret: clientSecret });
-  const response = await call(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body }, context.timeoutMs, 'client');
+  const response = await call(context, url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body }, 'client');
   const answer = classifyTokenAnswer(response.status, await readJson(response));
   const sent = callbackUrl
     ? `The Test sent the redirect URI ${callbackUrl}.`
@@ -232,12 +240,16 @@ async function client(context: ProbeContext): Promise<CheckResult> {
   }
 }
 
-async function call(url: string, init: RequestInit, timeoutMs: number, step: ProbeStepName): Promise<Response> {
+async function call(context: ProbeContext, url: string, init: { method?: string; headers: Record<string, string>; body?: URLSearchParams }, step: ProbeStepName): Promise<Response> {
+  const { timeoutMs, http } = context;
   try {
-    const headers = new Headers(init.headers);
-    headers.set('user-agent', PROBE_USER_AGENT);
-    return await fetch(url, { ...init, headers, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+    // Redirects are not followed: a 3xx is the answer.
+    return await http.fetch(url, { ...init, headers: { ...init.headers, 'user-agent': PROBE_USER_AGENT }, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
+    const refused = addressRefusalOf(error);
+    if (refused) {
+      throw new StepFailure('address_not_allowed', `${url} was not called: ${refused.message}. Provider URLs may not lead to this service's own network; if the provider really runs there, list its address or range in ALLOW_PRIVATE_PROVIDER_ADDRESSES.`);
+    }
     const name = (error as Error).name;
     if (name === 'TimeoutError' || name === 'AbortError') {
       throw new StepFailure(`${step}_timeout`, `${url} did not answer within ${timeoutMs} ms (OIDC_HTTP_TIMEOUT_MS). Check that this service can reach the provider (proxy, firewall, DNS).`);

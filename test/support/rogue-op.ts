@@ -42,6 +42,12 @@ export interface RogueOp {
    * `invalid_grant` (e.g. Glewlwyd's 403 `{"error":"invalid_code"}`); a string body is sent as HTML.
    */
   probeAnswer?: { status: number; body: Record<string, unknown> | string };
+  /** Values that replace the discovery document's own (a `jwks_uri` elsewhere, for instance). */
+  documentOverrides: Record<string, unknown>;
+  /** When set, the discovery document answers 302 to this URL instead. */
+  discoveryRedirect?: string;
+  /** Requests received for the discovery document. */
+  discoveryRequests: number;
   tokenRequests: number;
   jwksRequests: number;
   /** Paths (`/token`, `/userinfo`, `/jwks`, `/.well-known/openid-configuration`) whose requests are accepted and never answered. */
@@ -129,6 +135,9 @@ class RogueOpServer implements RogueOp {
   lastLogoutRequest?: URLSearchParams;
   lastProbeRequest?: URLSearchParams;
   probeAnswer?: { status: number; body: Record<string, unknown> | string };
+  documentOverrides: Record<string, unknown> = {};
+  discoveryRedirect?: string;
+  discoveryRequests = 0;
   tokenRequests = 0;
   jwksRequests = 0;
   hang = new Set<string>();
@@ -145,7 +154,11 @@ class RogueOpServer implements RogueOp {
   private readonly codes = new Map<string, CodeGrant>();
   private readonly accessTokens = new Map<string, AccessGrant>();
   private readonly routes: Record<string, RouteHandler> = {
-    'GET /.well-known/openid-configuration': (_req, res) => sendJson(res, 200, this.discoveryDocument()),
+    'GET /.well-known/openid-configuration': (_req, res) => {
+      this.discoveryRequests++;
+      if (this.discoveryRedirect) return redirect(res, this.discoveryRedirect);
+      sendJson(res, 200, { ...this.discoveryDocument(), ...this.documentOverrides });
+    },
     'GET /jwks': (req, res) => this.jwks(req, res),
     'GET /authorize': (_req, res, url) => this.authorize(res, url.searchParams),
     'POST /token': (req, res) => this.token(req, res),

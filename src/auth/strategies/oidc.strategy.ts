@@ -56,6 +56,8 @@ export function createOidcStrategy(provider: OidcIdentityProvider, metadata: Oid
       const oauth2 = (this as unknown as { _oauth2: OAuth2Client })._oauth2;
       // Bounded first, measured around it: a call that times out is observed as failed, with its duration.
       boundOAuth2Client(oauth2, provider.httpTimeoutMs);
+      // Outermost, so it sees the real http/https library: token and userinfo connect only to checked addresses.
+      provider.http.guardOAuth2Client(oauth2);
       hardenOAuth2Client(oauth2, store, settings.observeCall);
     }
 
