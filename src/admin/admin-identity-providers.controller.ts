@@ -75,11 +75,12 @@ export class AdminIdentityProvidersController {
   @Patch(':id')
   @ApiOperation({
     summary: 'Change an identity provider (a new client secret, for instance)',
-    description: 'Applies at once on every instance; logins already under way finish with the new settings. To rotate a secret: add the new one at the provider, PATCH it here, then remove the old one at the provider.',
+    description:
+      'Applies at once on every instance; logins already under way finish with the new settings. To rotate a secret: add the new one at the provider, PATCH it here, then remove the old one at the provider. A change of `issuer` must carry `clientSecret` too: the new issuer\'s discovery document decides where the secret is posted.',
   })
   @ApiParam(PROVIDER_ID)
   @ApiOkResponse({ type: IdentityProviderDto })
-  @ApiBadRequestResponse({ type: ApiErrorDto })
+  @ApiBadRequestResponse({ description: 'Invalid fields, or `client_secret_required`: `issuer` changes without `clientSecret`.', type: ApiErrorDto })
   @ApiNotFoundResponse({ type: ApiErrorDto })
   @ApiConflictResponse({ description: '`default` comes from the environment: change OIDC_* instead.', type: ApiErrorDto })
   async update(@Param('id') id: string, @Body() body: UpdateIdentityProviderDto, @Req() req: Request): Promise<IdentityProviderDto> {
