@@ -32,7 +32,10 @@ export class ProviderCallError extends Error {
   }
 }
 
-/** A fetch that gives up after `timeoutMs`; the abort also closes the socket. */
+/**
+ * A fetch that gives up after `timeoutMs`; the abort also closes the socket. Not for identity
+ * provider URLs: those go through ProviderHttp, which checks where they resolve.
+ */
 export async function fetchWithTimeout(call: ProviderCall, url: string | URL, init: RequestInit, timeoutMs: number): Promise<Response> {
   try {
     return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });

@@ -223,9 +223,9 @@ export class OidcIdentityProvider implements IdentityProvider {
 
   /**
    * Checks a logout token as OpenID Connect Back-Channel Logout 1.0 §2.6 asks, with the same JWKS
-   * and algorithms as ID tokens: `typ` (`logout+jwt` or `JWT`) when present, iss, aud, azp, iat within a window, exp when
-   * present, the back-channel event, sid or sub, no nonce, and a jti (whose single use the caller
-   * enforces, since that needs the database).
+   * and algorithms as ID tokens: `typ` (`logout+jwt` or `JWT`) when present, iss, aud, azp, iat
+   * within a window, exp when present, the back-channel event, sid or sub, no nonce, and a jti
+   * (whose single use the caller enforces, since that needs the database).
    */
   async verifyLogoutToken(logoutToken: string): Promise<LogoutTokenClaims> {
     let payload: JWTPayload;
