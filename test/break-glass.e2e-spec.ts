@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/admin/admin-cli.js';
 import { TestBrowser, type Page } from './support/browser.js';
+import { csrfForm } from './support/forms.js';
 import { startTestService, type TestService } from './support/service.js';
 
 const PASSWORD = 'correct horse battery staple';
 const DOWN_PROVIDER = { OIDC_ISSUER: 'http://127.0.0.1:9/unreachable', OIDC_CLIENT_ID: 'front-door', OIDC_CLIENT_SECRET: 'secret-0123456789' };
+/** An app behind forward auth, open to every active user; the test itself plays the proxy that asks /auth/verify. */
+const WIKI = 'http://wiki.localhost:8080';
 
 async function cli(env: TestService, argv: string[], input = ''): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
@@ -25,7 +28,7 @@ describe('break-glass sign-in with the identity provider down', () => {
   const audit = () => env.db.query<{ type: string; outcome: string; reason: string | null; user_id: string | null; details: Record<string, unknown> }>(`SELECT type, outcome, reason, user_id, details FROM audit_events WHERE type = 'breakglass.login' ORDER BY id`);
 
   beforeAll(async () => {
-    env = await startTestService(DOWN_PROVIDER);
+    env = await startTestService({ ...DOWN_PROVIDER, TRUST_PROXY: 'loopback', PROTECTED_APPS: JSON.stringify([{ origin: WIKI, name: 'Wiki' }]) });
     adminId = (await cli(env, ['users', 'add', '--email', 'root@example.com', '--name', 'Root Admin', '--admin'])).out[0];
     await cli(env, ['users', 'add', '--email', 'dev@example.com']);
   });
@@ -125,6 +128,36 @@ describe('break-glass sign-in with the identity provider down', () => {
     const create = await browser.request(`${env.url}/api/admin/users`, { method: 'POST', headers: { 'content-type': 'application/json', origin: env.url }, body: JSON.stringify({ email: 'made-by-break-glass@example.com' }) });
     expect(create.status).toBe(403);
     expect(await env.db.query('SELECT * FROM users ORDER BY id')).toEqual(usersBefore);
+  });
+
+  it('refuses a break-glass session at forward auth (/auth/verify: 403, no assertion), /device and the start page; logs it out', async () => {
+    await env.db.query('DELETE FROM break_glass_attempts');
+    const verify = (browser: TestBrowser) =>
+      browser.request(`${env.url}/auth/verify`, { headers: { 'x-forwarded-proto': 'http', 'x-forwarded-host': new URL(WIKI).host, 'x-forwarded-uri': '/page', accept: 'application/json' } });
+    // The app is configured: without a session the proxy is told to send the browser to the login.
+    expect((await verify(new TestBrowser())).status).toBe(401);
+
+    const browser = new TestBrowser();
+    expect((await post(browser, `${env.url}/auth/break-glass`, { email: 'root@example.com', password: PASSWORD })).status).toBe(200);
+    const verified = await verify(browser);
+    expect(verified.status).toBe(403);
+    expect(verified.headers.get('x-frontdoor-assertion')).toBeNull();
+    expect(verified.headers.get('x-auth-request-email')).toBeNull();
+    expect(await verified.json()).toMatchObject({ error: 'break_glass_session' });
+
+    for (const path of ['/device', '/device?user_code=BCDF-GHJK', '/']) {
+      const refused = await browser.open(`${env.url}${path}`);
+      expect(refused.status, path).toBe(403);
+      expect(refused.body).toContain('opens LifeTime only');
+      expect(refused.body).toContain('action="/auth/switch-account"');
+    }
+    // What LifeTime itself needs still works: its pages, their script, and Log out.
+    const lifetime = await browser.open(`${env.url}/lifetime`);
+    expect(lifetime.status).toBe(200);
+    expect((await browser.request(`${env.url}/assets/copy-button.js`)).status).toBe(200);
+    const logout = await browser.request(`${env.url}/auth/logout`, { method: 'POST', ...csrfForm(lifetime.body), headers: { ...csrfForm(lifetime.body).headers, origin: env.url } });
+    expect(logout.status).toBe(303);
+    expect((await browser.open(`${env.url}/lifetime`)).hops[0].location).toBe('/auth/login?returnTo=%2Flifetime');
   });
 
   it('locks an account after 5 failures: the right password is refused with 429 and Retry-After, and no session', async () => {

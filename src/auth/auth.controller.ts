@@ -90,7 +90,7 @@ export class AuthController {
   }
 
   /** **Use another account**: ends this session, then a login at which the provider asks for the account again. */
-  @Public()
+  @Public({ breakGlass: true })
   @Post('switch-account')
   @HttpCode(303)
   async switchAccount(@Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
@@ -117,7 +117,7 @@ export class AuthController {
     res.redirect(302, done.returnTo);
   }
 
-  @Public()
+  @Public({ breakGlass: true })
   @Post('logout')
   @HttpCode(303)
   async logout(@Req() req: Request, @Res() res: Response): Promise<void> {
@@ -133,7 +133,7 @@ export class AuthController {
     res.redirect(303, await this.login.logout(req, res));
   }
 
-  @Public()
+  @Public({ breakGlass: true })
   @Get('signed-out')
   signedOut(): string {
     const several = this.login.providers().length > 1;

@@ -22,7 +22,7 @@ export class BreakGlassController {
     private readonly sessions: SessionService,
   ) {}
 
-  @Public()
+  @Public({ breakGlass: true })
   @Get()
   show(@Res({ passthrough: true }) res: Response): string {
     this.assertEnabled();
@@ -30,7 +30,7 @@ export class BreakGlassController {
     return form();
   }
 
-  @Public()
+  @Public({ breakGlass: true })
   @Post()
   async signIn(@Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
     this.assertEnabled();
