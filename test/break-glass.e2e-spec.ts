@@ -160,6 +160,31 @@ describe('break-glass sign-in with the identity provider down', () => {
     expect((await browser.open(`${env.url}/lifetime`)).hops[0].location).toBe('/auth/login?returnTo=%2Flifetime');
   });
 
+  it('refuses a break-glass form sent by another site, even with the right password: 403, no session, nothing counted', async () => {
+    await env.db.query('DELETE FROM break_glass_attempts');
+    const sessionsBefore = (await sessionRows()).length;
+    const auditBefore = (await audit()).length;
+    for (const headers of <Record<string, string>[]>[{ origin: 'https://evil.example' }, { origin: 'null', 'sec-fetch-site': 'cross-site' }]) {
+      const forged = await new TestBrowser().open(`${env.url}/auth/break-glass`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams({ email: 'root@example.com', password: PASSWORD }),
+      });
+      expect(forged.status, JSON.stringify(headers)).toBe(403);
+      expect(forged.body).toContain('did not come from this site');
+    }
+    expect((await sessionRows()).length).toBe(sessionsBefore);
+    expect((await audit()).length).toBe(auditBefore);
+    expect(await env.db.query('SELECT key FROM break_glass_attempts')).toEqual([]);
+    // The page's own post (Origin null under no-referrer, same-origin fetch metadata) signs in.
+    const own = await new TestBrowser().request(`${env.url}/auth/break-glass`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'null', 'sec-fetch-site': 'same-origin' },
+      body: new URLSearchParams({ email: 'root@example.com', password: PASSWORD }),
+    });
+    expect(own.status).toBe(303);
+  });
+
   it('locks an account after 5 failures: the right password is refused with 429 and Retry-After, and no session', async () => {
     await env.db.query('DELETE FROM break_glass_attempts');
     const sessionsBefore = (await sessionRows()).length;

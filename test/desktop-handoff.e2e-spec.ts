@@ -290,6 +290,30 @@ describe('desktop handoff (Service Studio, Integration Studio)', () => {
       expect(await snapshot()).toBe(before);
     });
 
+    it("refuses Open sent by another site even with the page's valid token, minting nothing; the same-origin click works", async () => {
+      const browser = await signedInBrowser(DEVELOPER);
+      const { handoff } = await startHandoff();
+      const page = await browser.open(handoff.browserUrl);
+      const button = openButton(page.body);
+      const open = (headers: Record<string, string>) =>
+        browser.request(new URL(button.action, page.url).toString(), {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+          body: new URLSearchParams({ _csrf: button.csrf }),
+        });
+      const before = await snapshot();
+      for (const headers of <Record<string, string>[]>[{ origin: 'https://evil.example' }, { origin: 'null', 'sec-fetch-site': 'cross-site' }]) {
+        const forged = await open(headers);
+        expect(forged.status, JSON.stringify(headers)).toBe(403);
+        expect(forged.headers.get('location')).toBeNull();
+      }
+      expect(await snapshot()).toBe(before);
+      expect((await ticket(handoff.id)).status).toBe('pending');
+      const clicked = await open({ origin: env.url, 'sec-fetch-site': 'same-origin' });
+      expect(clicked.status).toBe(303);
+      expect(new URL(clicked.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+    });
+
     it('gives up cleanly when the handoff expires while it waits, with progress meanwhile', async () => {
       const lines: string[] = [];
       const login = studioLogin({

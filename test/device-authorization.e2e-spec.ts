@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStudio } from '../src/studio-client/studio-cli.js';
 import { TestBrowser, type Page } from './support/browser.js';
 import { desktopMe, refresh } from './support/desktop-login.js';
+import { csrfForm } from './support/forms.js';
 import { discover, pollOnce, pollUntilDone, requestDeviceCode, type DeviceCodeResponse, type ServerMetadata, type TokenOutcome } from './support/device-flow-client.js';
 import { ADMIN, DEVELOPER, signInThroughDevIdp, startTestService, STRANGER, type TestService } from './support/service.js';
 
@@ -246,6 +247,29 @@ describe('device authorization (RFC 8628)', () => {
     expect(refused.body).toContain('not registered');
     expect(await snapshot()).toBe(before);
     expect((await row(code.device_code)).status).toBe('pending');
+  });
+
+  it("refuses Allow sent by another site even with the page's valid token (Origin, Sec-Fetch-Site), and takes the same-origin one", async () => {
+    const code = await requestDeviceCode(metadata, 'cli');
+    const browser = await signedIn(DEVELOPER);
+    const confirm = await browser.open(code.verification_uri_complete!);
+    const form = csrfForm(confirm.body, { user_code: code.user_code });
+    const allow = (headers: Record<string, string>) => browser.open(`${env.url}/device/allow`, { method: 'POST', headers: { ...form.headers, ...headers }, body: form.body });
+    const before = await snapshot();
+    const audited = await auditTypes();
+    for (const headers of <Record<string, string>[]>[{ origin: 'https://evil.example' }, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, { origin: 'null', 'sec-fetch-site': 'cross-site' }]) {
+      const forged = await allow(headers);
+      expect(forged.status, JSON.stringify(headers)).toBe(403);
+      expect(forged.body).toContain('did not come from this site');
+    }
+    expect(await snapshot()).toBe(before);
+    expect(await auditTypes()).toEqual(audited);
+    expect((await row(code.device_code)).status).toBe('pending');
+
+    // Chromium's own same-origin post under no-referrer: Origin null, Sec-Fetch-Site same-origin.
+    const allowed = await allow({ origin: 'null', 'sec-fetch-site': 'same-origin' });
+    expect(allowed.status).toBe(200);
+    expect((await row(code.device_code)).status).toBe('authorized');
   });
 
   it('limits user-code guessing per session and per address, and counts nothing for the right code', async () => {
