@@ -305,6 +305,21 @@ describe('device authorization (RFC 8628)', () => {
     await env.db.query('DELETE FROM rate_limit_device_codes');
   });
 
+  it('checks at most the limit of 25 guesses sent at once: each is counted before its code is looked at', async () => {
+    await env.db.query('DELETE FROM rate_limit_device_codes');
+    const sessions = await Promise.all(Array.from({ length: 5 }, () => signedIn(DEVELOPER)));
+    const guesses = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => sessions[i % sessions.length].open(`${env.url}/device?user_code=${encodeURIComponent(`QQQQ-${'BCDFGHJKLMNPQRSTVWXZ'[i % 20]}QQQ`)}`)),
+    );
+    // 400 "no pending sign-in" is a code that was looked up; 429 one refused before it was.
+    const checked = guesses.filter((page) => page.status === 400);
+    expect(checked.every((page) => page.body.includes('There is no pending sign-in with this code'))).toBe(true);
+    expect(checked.length).toBeLessThanOrEqual(GUESSES_PER_ADDRESS);
+    expect(guesses.filter((page) => page.status === 429).length).toBeGreaterThanOrEqual(25 - GUESSES_PER_ADDRESS);
+    expect(guesses.every((page) => page.status === 400 || page.status === 429)).toBe(true);
+    await env.db.query('DELETE FROM rate_limit_device_codes');
+  });
+
   it('refuses malformed grant and authorization requests with RFC error codes and writes nothing', async () => {
     const before = await snapshot();
     const post = async (path: string, fields: Record<string, string>) => {
