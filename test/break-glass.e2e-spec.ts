@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/admin/admin-cli.js';
 import { TestBrowser, type Page } from './support/browser.js';
 import { csrfForm } from './support/forms.js';
-import { startTestService, type TestService } from './support/service.js';
+import { heardByService, startTestService, type TestService } from './support/service.js';
 
 const PASSWORD = 'correct horse battery staple';
 const DOWN_PROVIDER = { OIDC_ISSUER: 'http://127.0.0.1:9/unreachable', OIDC_CLIENT_ID: 'front-door', OIDC_CLIENT_SECRET: 'secret-0123456789' };
@@ -105,6 +105,7 @@ describe('break-glass sign-in with the identity provider down', () => {
 
     // Past its own end the session no longer opens LifeTime, however active it was.
     await env.db.query(`UPDATE sessions SET data = jsonb_set(data, '{endsAt}', to_jsonb($1::bigint)) WHERE user_id = $2`, [Date.now() - 1000, adminId]);
+    await heardByService(env);
     const ended = await browser.open(`${env.url}/lifetime`);
     expect(ended.hops[0].location).toBe('/auth/login?returnTo=%2Flifetime');
     expect(await sessionRows()).toEqual([]);
@@ -211,9 +212,9 @@ describe('break-glass sign-in with the identity provider down', () => {
     expect(statuses.every((status) => status === 401 || status === 429)).toBe(true);
   });
 
-  it('locks an address after 5 failures on any accounts, so spraying names does not get round it', async () => {
+  it('locks an address after 10 failures on any accounts, so spraying names does not get round it', async () => {
     await env.db.query('DELETE FROM break_glass_attempts');
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 10; i++) {
       expect((await post(new TestBrowser(), `${env.url}/auth/break-glass`, { email: `guess-${i}@example.com`, password: 'guessing-password' })).status).toBe(401);
     }
     const sessionsBefore = (await sessionRows()).length;
@@ -222,6 +223,81 @@ describe('break-glass sign-in with the identity provider down', () => {
     expect((await sessionRows()).length).toBe(sessionsBefore);
     const rows = await env.db.query<{ key: string }>('SELECT key FROM break_glass_attempts WHERE locked_until > now()');
     expect(rows.map((r) => r.key)).toEqual([expect.stringMatching(/^address:/)]);
+  });
+});
+
+describe('break-glass locks against an attacker who knows the admin\'s email', () => {
+  const ATTACKER = '203.0.113.66';
+  const ADMIN_DESK = '198.51.100.7';
+  let env: TestService;
+
+  /** A sign-in from `address` (TRUST_PROXY believes this test's X-Forwarded-For, as it would a proxy's). */
+  const signIn = (address: string, password: string, email = 'root@example.com') =>
+    new TestBrowser().request(`${env.url}/auth/break-glass`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': address },
+      body: new URLSearchParams({ email, password }),
+    });
+  const statuses = async (attempts: Promise<Response>[]) => (await Promise.all(attempts)).map((response) => response.status);
+  const lockOf = async (key: string) => (await env.db.query<{ locked_until: Date | null; failures: number }>('SELECT locked_until, failures FROM break_glass_attempts WHERE key = $1', [key]))[0];
+  /** The lock's time has passed (the tests do not wait out 30 seconds). */
+  const endLocks = () => env.db.query(`UPDATE break_glass_attempts SET locked_until = now() - interval '1 second' WHERE locked_until IS NOT NULL`);
+
+  beforeAll(async () => {
+    env = await startTestService({ ...DOWN_PROVIDER, TRUST_PROXY: 'loopback' });
+    await cli(env, ['users', 'add', '--email', 'root@example.com', '--admin']);
+    await cli(env, ['users', 'set-password', '--email', 'root@example.com'], PASSWORD);
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('lets the admin in from another address while an attacker keeps failing and is locked', async () => {
+    await env.db.query('DELETE FROM break_glass_attempts');
+    expect(await statuses(Array.from({ length: 5 }, (_, i) => signIn(ATTACKER, `wrong-${i}`)))).toEqual([401, 401, 401, 401, 401]);
+    // Locked: the attacker's next tries, the right password among them, are refused without a check.
+    expect(await statuses([signIn(ATTACKER, 'wrong-5'), signIn(ATTACKER, PASSWORD), signIn(ATTACKER, 'wrong-6')])).toEqual([429, 429, 429]);
+    // The admin, at the same time, from their own desk.
+    const [admin, ...attacker] = await Promise.all([signIn(ADMIN_DESK, PASSWORD), ...Array.from({ length: 8 }, (_, i) => signIn(ATTACKER, `wrong-again-${i}`))]);
+    expect(admin.status).toBe(303);
+    expect(admin.headers.get('location')).toBe('/lifetime');
+    expect(attacker.map((response) => response.status).every((status) => status === 429)).toBe(true);
+  });
+
+  it("ends a lock when its time ends: tries during it neither count nor renew it, and then the right password works from the attacker's address too", async () => {
+    await env.db.query('DELETE FROM break_glass_attempts');
+    for (let i = 0; i < 5; i++) expect((await signIn(ATTACKER, `wrong-${i}`)).status).toBe(401);
+    const key = `account-address:root@example.com ${ATTACKER}`;
+    const locked = await lockOf(key);
+    expect(locked.failures).toBe(5);
+    for (let i = 0; i < 5; i++) expect((await signIn(ATTACKER, `during-lock-${i}`)).status).toBe(429);
+    expect(await lockOf(key)).toEqual(locked);
+
+    await endLocks();
+    // The next wrong password is checked (401, not 429), and only it makes the next lock longer.
+    expect((await signIn(ATTACKER, 'after-lock')).status).toBe(401);
+    const longer = await lockOf(key);
+    expect(longer.failures).toBe(6);
+    expect(longer.locked_until!.getTime() - Date.now()).toBeGreaterThan(45_000);
+
+    await endLocks();
+    const right = await signIn(ATTACKER, PASSWORD);
+    expect(right.status).toBe(303);
+    expect(await lockOf(key)).toBeUndefined();
+  });
+
+  it('locks the account itself only past a higher ceiling, reached from many addresses', async () => {
+    await env.db.query('DELETE FROM break_glass_attempts');
+    // 29 addresses, one wrong password each: no address and no account-address count is near its limit.
+    for (let i = 0; i < 29; i++) expect((await signIn(`192.0.2.${i + 1}`, 'wrong')).status).toBe(401);
+    expect((await signIn(ADMIN_DESK, PASSWORD)).status).toBe(303);
+    // The admin's success gave its attempt back; the 30th failure locks the account everywhere.
+    expect((await signIn('192.0.2.100', 'wrong')).status).toBe(401);
+    const elsewhere = await signIn(ADMIN_DESK, PASSWORD);
+    expect(elsewhere.status).toBe(429);
+    expect(Number(elsewhere.headers.get('retry-after'))).toBeGreaterThan(0);
+    await endLocks();
+    expect((await signIn(ADMIN_DESK, PASSWORD)).status).toBe(303);
   });
 });
 
