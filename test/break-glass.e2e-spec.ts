@@ -1,5 +1,9 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { ModulesContainer } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/admin/admin-cli.js';
+import { ACCESS_METADATA, type AccessRule } from '../src/auth/decorators.js';
 import { TestBrowser, type Page } from './support/browser.js';
 import { csrfForm } from './support/forms.js';
 import { heardByService, startTestService, type TestService } from './support/service.js';
@@ -184,6 +188,28 @@ describe('break-glass sign-in with the identity provider down', () => {
       body: new URLSearchParams({ email: 'root@example.com', password: PASSWORD }),
     });
     expect(own.status).toBe(303);
+  });
+
+  it('opens to a break-glass session only the routes LifeTime needs, every other one refusing it by default', () => {
+    const open: string[] = [];
+    for (const module of env.service.app.get(ModulesContainer).values()) {
+      for (const { metatype } of module.controllers.values()) {
+        if (!metatype) continue;
+        const base = String(Reflect.getMetadata(PATH_METADATA, metatype) ?? '');
+        for (const name of Object.getOwnPropertyNames(metatype.prototype)) {
+          const handler = metatype.prototype[name] as object;
+          const path = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
+          if (path === undefined || typeof handler !== 'function') continue;
+          const rule = (Reflect.getMetadata(ACCESS_METADATA, handler) ?? Reflect.getMetadata(ACCESS_METADATA, metatype) ?? {}) as AccessRule;
+          if (!rule.breakGlass) continue;
+          const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+          for (const one of [path].flat()) open.push(`${method} /${[base, one].filter(Boolean).join('/')}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1'));
+        }
+      }
+    }
+    const outsideLifeTime = open.filter((route) => !/^\w+ \/lifetime(\/|$)/.test(route)).sort();
+    expect(outsideLifeTime).toEqual(['GET /assets/copy-button.js', 'GET /auth/break-glass', 'GET /auth/signed-out', 'POST /auth/break-glass', 'POST /auth/logout', 'POST /auth/switch-account']);
+    expect(open.length).toBeGreaterThan(outsideLifeTime.length);
   });
 
   it('locks an account after 5 failures: the right password is refused with 429 and Retry-After, and no session', async () => {
