@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/admin/admin-cli.js';
 import { startService, type RunningService } from '../src/bootstrap.js';
 import { startDevIdp, type DevIdp } from '../src/dev-idp/dev-idp.js';
+import { ProviderHealthService } from '../src/identity-providers/provider-health.service.js';
 import { UsersService } from '../src/users/users.service.js';
 import { TestBrowser } from './support/browser.js';
 import { desktopLogin, refresh } from './support/desktop-login.js';
@@ -548,8 +549,17 @@ describe('readiness from the Test', () => {
     const ready = await fetch(`${env.url}/readyz`);
     expect(ready.status).toBe(503);
     expect((await ready.json()).reason).toMatch(/identity provider default: client client_rejected/);
+    // The Test's own message names the token endpoint and the client; anonymous callers get neither.
+    expect((await env.service.app.get(ProviderHealthService).readiness()).reason).toContain(`refused client "${SECOND.clientId}"`);
     const environment = await (await fetch(`${env.url}/api/desktop/environment`)).json();
-    expect(environment.authentication).toMatchObject({ ready: false, reason: expect.stringContaining('client_rejected') });
+    expect(environment.authentication).toMatchObject({
+      ready: false,
+      reason: 'client_rejected',
+      reasonMessage: 'The identity provider does not accept the client settings of this environment. An administrator can see the details in LifeTime.',
+      providers: [{ id: 'default', ready: false, reason: 'client_rejected' }],
+    });
+    const text = JSON.stringify(environment);
+    for (const secretish of [SECOND.clientId, idp.issuer, new URL(idp.issuer).host, '/token']) expect(text).not.toContain(secretish);
   });
 });
 

@@ -90,7 +90,7 @@ export class AuthController {
   }
 
   /** **Use another account**: ends this session, then a login at which the provider asks for the account again. */
-  @Public()
+  @Public({ breakGlass: true })
   @Post('switch-account')
   @HttpCode(303)
   async switchAccount(@Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
@@ -117,23 +117,18 @@ export class AuthController {
     res.redirect(302, done.returnTo);
   }
 
-  @Public()
+  @Public({ breakGlass: true })
   @Post('logout')
   @HttpCode(303)
   async logout(@Req() req: Request, @Res() res: Response): Promise<void> {
     // No session (it expired while the page stayed open): nothing to end, nothing to forge.
     if (!req.session?.userId) return res.redirect(303, '/auth/signed-out');
-    // Only this site's own Log out button (a form with the session's token) may end a session.
-    // `Origin: null` is what Chromium sends under no-referrer; any named origin must be this one.
-    const origin = req.header('origin');
-    if (origin !== undefined && origin !== 'null' && origin !== this.config.publicUrl.origin) {
-      throw new DomainException('cross_origin', HttpStatus.FORBIDDEN, 'Sign-out is only accepted from this site.', { title: 'Not signed out' });
-    }
+    // Only this site's own Log out button (a same-site form with the session's token) may end a session.
     this.csrf.verify(req);
     res.redirect(303, await this.login.logout(req, res));
   }
 
-  @Public()
+  @Public({ breakGlass: true })
   @Get('signed-out')
   signedOut(): string {
     const several = this.login.providers().length > 1;

@@ -12,14 +12,21 @@ export interface AccessRule {
   apiTokens?: boolean;
   /** A browser without a session is sent to the login instead of getting 401. */
   browserLogin?: boolean;
-  /** A break-glass session (local password, LifeTime only) may use this route. */
+  /**
+   * A break-glass session (local password, LifeTime only) may use this route. Everywhere else, public
+   * routes included, AccessGuard refuses such a session before the route runs.
+   */
   breakGlass?: boolean;
   /** Desktop Studio tokens only; checked by DesktopTokenGuard, which `@DesktopApi()` attaches. */
   desktopToken?: boolean;
 }
 
-/** No authentication at all. Everything else is closed by default (the global AccessGuard). */
-export const Public = () => SetMetadata(ACCESS_METADATA, { public: true } satisfies AccessRule);
+/**
+ * No authentication at all. Everything else is closed by default (the global AccessGuard). A
+ * break-glass session is refused here too, unless `breakGlass` says LifeTime needs the route
+ * (logging out, its script, the break-glass form itself).
+ */
+export const Public = (options: { breakGlass?: boolean } = {}) => SetMetadata(ACCESS_METADATA, { public: true, ...(options.breakGlass && { breakGlass: true }) } satisfies AccessRule);
 
 /** Browser pages: a signed-in session, or a redirect to the identity provider. */
 export const BrowserSession = () => SetMetadata(ACCESS_METADATA, { browserLogin: true } satisfies AccessRule);

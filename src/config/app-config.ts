@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { parseAllowedAddresses } from '../common/address-policy.js';
 import { parseEncryptionKey } from '../common/secret-box.js';
+import { DEFAULT_HANDOFFS_PER_MINUTE, DEFAULT_LOGIN_PER_MINUTE } from '../limits/rate-limit.buckets.js';
 
 /** Typed, validated configuration: the one place that reads environment variables. */
 export interface AppConfig {
@@ -178,8 +179,8 @@ export function loadConfig(env: Env): AppConfig {
     shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 15, problems, { min: 1, max: 600 }),
     rateLimits: {
       enabled: env.RATE_LIMITS_ENABLED?.trim() !== 'false',
-      loginPerMinute: integer(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 30, problems, { min: 1 }),
-      handoffsPerMinute: integer(env, 'RATE_LIMIT_HANDOFFS_PER_MINUTE', 20, problems, { min: 1 }),
+      loginPerMinute: integer(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', DEFAULT_LOGIN_PER_MINUTE, problems, { min: 1 }),
+      handoffsPerMinute: integer(env, 'RATE_LIMIT_HANDOFFS_PER_MINUTE', DEFAULT_HANDOFFS_PER_MINUTE, problems, { min: 1 }),
       redeemAttempts: integer(env, 'RATE_LIMIT_REDEEM_ATTEMPTS', 5, problems, { min: 1, max: 100 }),
     },
     logLevel: logLevel as AppConfig['logLevel'],

@@ -30,7 +30,7 @@ export class LifeTimeAuthenticationController {
     private readonly csrf: CsrfService,
   ) {}
 
-  @Public()
+  @Public({ breakGlass: true })
   @Get(COPY_BUTTON_PATH)
   @Header('Content-Type', 'text/javascript; charset=utf-8')
   copyButtonScript(): string {

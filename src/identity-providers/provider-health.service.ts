@@ -8,7 +8,10 @@ export interface ProviderReadiness {
   id: string;
   displayName: string;
   ready: boolean;
+  /** The failed step's sentence, with URLs and client ids: for logs, LifeTime and admins only. */
   reason?: string;
+  /** The failed step and its code (`test_running` while there is no result yet), which name nothing. */
+  failure?: { step: string; code: string };
 }
 
 export interface Readiness {
@@ -90,9 +93,10 @@ export class ProviderHealthService implements OnApplicationBootstrap, OnModuleDe
   private async providerReadiness(provider: IdentityProvider): Promise<ProviderReadiness> {
     const cached = this.cache.get(provider.id);
     const result = cached && cached.version === provider.version ? cached.result : await this.firstResult(provider);
-    if (!result) return { id: provider.id, displayName: provider.displayName, ready: false, reason: 'its Test is still running' };
+    if (!result) return { id: provider.id, displayName: provider.displayName, ready: false, reason: 'its Test is still running', failure: { step: 'test', code: 'test_running' } };
     const reason = probeReason(result);
-    return { id: provider.id, displayName: provider.displayName, ready: result.ok, ...(reason ? { reason } : {}) };
+    const failed = result.steps.find((step) => !step.ok);
+    return { id: provider.id, displayName: provider.displayName, ready: result.ok, ...(reason ? { reason } : {}), ...(failed ? { failure: { step: failed.step, code: failed.code } } : {}) };
   }
 
   /** A provider without a result yet: its Test, waited for a bounded time so a readiness check stays quick. */
