@@ -6,6 +6,7 @@ import { html, page } from '../common/html.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { RateLimited } from '../limits/rate-limit.guard.js';
 import { chooserPage } from './chooser-page.js';
+import { FreshSignInRequired } from './fresh-sign-in.js';
 import { CsrfService } from './csrf.service.js';
 import { Public } from './decorators.js';
 import { safeReturnTo } from './return-to.js';
@@ -82,11 +83,13 @@ export class AuthController {
     @Query('returnTo') returnTo: unknown,
     @Query('login_hint') loginHint: unknown,
     @Query('prompt') prompt: unknown,
+    @Query('max_age') maxAge: unknown,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
     const hint = typeof loginHint === 'string' && loginHint.length <= LOGIN_HINT_MAX ? loginHint : undefined;
-    return this.login.start(providerId, returnTo, req, res, { loginHint: hint, ...loginPrompt(prompt) });
+    // Only max_age=0 (a fresh authentication, after a revocation) is passed on.
+    return this.login.start(providerId, returnTo, req, res, { loginHint: hint, ...loginPrompt(prompt), ...(maxAge === '0' ? { maxAge: 0 as const } : {}) });
   }
 
   /** **Use another account**: ends this session, then a login at which the provider asks for the account again. */
@@ -106,7 +109,12 @@ export class AuthController {
   @RateLimited('login')
   @Get('callback/:providerId')
   async callback(@Param('providerId') providerId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const done = await this.login.finish(providerId, req);
+    const done = await this.login.finish(providerId, req).catch((error: unknown) => {
+      if (error instanceof FreshSignInRequired) return error;
+      throw error;
+    });
+    // The provider's answer came from a sign-in older than an admin's revocation: round again, asking afresh.
+    if (done instanceof FreshSignInRequired) return res.redirect(302, done.url);
     res.cookie(LAST_PROVIDER_COOKIE, done.providerId, {
       httpOnly: true,
       sameSite: 'lax',

@@ -10,6 +10,7 @@ import { IdentityProviderRegistry } from '../identity-providers/identity-provide
 import { ProviderHealthService } from '../identity-providers/provider-health.service.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
+import { FreshSignIn } from './fresh-sign-in.js';
 import { LoginOutcomes } from './login-outcomes.js';
 import { LoginRefusals, type PassportOutcome } from './login-refusals.js';
 import { chooseProvider, type ChooserDecision } from './provider-chooser.js';
@@ -30,6 +31,7 @@ export class LoginService {
     private readonly sessions: SessionService,
     private readonly refusals: LoginRefusals,
     private readonly outcomes: LoginOutcomes,
+    private readonly freshSignIn: FreshSignIn,
   ) {}
 
   /** The enabled providers, in the order the chooser shows them. */
@@ -44,9 +46,10 @@ export class LoginService {
 
   /**
    * Redirects the browser to the provider's authorization endpoint. `prompt: 'login'` makes the
-   * provider ask for the account again even when it has a session (switching accounts).
+   * provider ask for the account again even when it has a session (switching accounts); with
+   * `maxAge: 0` as well, it must authenticate the person afresh (after a revocation).
    */
-  async start(providerId: string, rawReturnTo: unknown, req: Request, res: Response, extra: { loginHint?: string; prompt?: 'login' } = {}): Promise<void> {
+  async start(providerId: string, rawReturnTo: unknown, req: Request, res: Response, extra: { loginHint?: string; prompt?: 'login'; maxAge?: 0 } = {}): Promise<void> {
     const provider = this.registry.get(providerId);
     const strategy = await this.registry.strategy(provider).catch((error: unknown) => {
       throw this.refusals.withBreakGlassLink(error);
@@ -66,6 +69,7 @@ export class LoginService {
       ...(extra.loginHint ? { loginHint: extra.loginHint } : {}),
       ...(extra.prompt ? { prompt: extra.prompt } : {}),
     };
+    if (extra.maxAge === 0) Object.assign(options, { prompt: 'login', maxAge: 0, state: { ...options.state, freshRequestedAt: Date.now() } });
     if (provider.supportsPkce) {
       // RFC 7636: 32 random bytes give a 43-character verifier; only its S256 hash travels.
       const codeVerifier = randomBytes(32).toString('base64url');
@@ -134,6 +138,7 @@ export class LoginService {
       throw this.refusals.notRegistered(req, account, resolution, safeReturnTo(returnTo));
     }
 
+    await this.freshSignIn.check({ providerId: provider.id, user: resolution.user, claims, state: outcome.info?.state, returnTo: this.returnTarget(returnTo) });
     await this.sessions.establish(req, {
       user: resolution.user,
       providerId: provider.id,
