@@ -52,6 +52,7 @@ export function providerListBody(input: { providers: ProviderView[] }): Html {
 
 function lastTestSummary(provider: ProviderView): Html {
   if (!provider.lastTest) return html`<span class="muted">not tested yet</span>`;
+  if (!provider.lastTest.currentConfiguration) return html`<span class="muted not-current">not tested with this configuration</span>`;
   const failed = provider.lastTest.steps.find((step) => !step.ok);
   return html`${provider.lastTest.ok ? html`<span class="tag">passed</span>` : html`<span class="tag off">failed at ${failed?.step ?? '?'}</span>`}<br><span class="muted">${when(provider.lastTest.at)}</span>`;
 }
@@ -74,9 +75,7 @@ export function providerPageBody(input: { provider: ProviderView; csrfToken: str
     ${copyField('backchannel-logout-uri', 'Back-channel logout URI', provider.backchannelLogoutUri)}
     <h2 id="test">Test</h2>
     <form method="post" action="${base}/test">${csrfField(csrfToken)}<button type="submit">Run the Test</button></form>
-    ${provider.lastTest
-      ? html`<p class="muted" id="last-test">Last Test: <strong>${provider.lastTest.ok ? 'passed' : 'failed'}</strong>, ${when(provider.lastTest.at)}.</p>${stepsTable('test-steps', provider.lastTest.steps)}`
-      : html`<p class="muted" id="last-test">Not tested yet.</p>`}
+    ${lastTestDetails(provider)}
     ${environment
       ? html`<h2>Settings</h2>
           <p id="read-only">This provider comes from the environment (<code>OIDC_ISSUER</code>, <code>OIDC_CLIENT_ID</code>, <code>OIDC_CLIENT_SECRET</code>), so it is read-only here: change those variables and restart the service to change it. It cannot be disabled or deleted on this page.</p>`
@@ -87,6 +86,16 @@ export function providerPageBody(input: { provider: ProviderView; csrfToken: str
           ${providerForm({ action: `${base}/settings`, form: input.form ?? formOf(provider), csrfToken, isNew: false, hasClientSecret: provider.hasClientSecret, discovery: input.discovery })}
           <h2>Delete</h2>
           <form method="post" action="${base}/delete">${csrfField(csrfToken)}<button type="submit" class="danger">Delete this provider</button></form>`}`;
+}
+
+function lastTestDetails(provider: ProviderView): Html {
+  const test = provider.lastTest;
+  if (!test) return html`<p class="muted" id="last-test">Not tested yet.</p>`;
+  // An older configuration's verdict (another issuer, client or secret) must not pass for this one's.
+  if (!test.currentConfiguration) {
+    return html`<p id="last-test"><strong>Not tested with this configuration.</strong> <span class="muted">The last Test, ${when(test.at)}, ran against an earlier configuration; run the Test to check this one.</span></p>`;
+  }
+  return html`<p class="muted" id="last-test">Last Test: <strong>${test.ok ? 'passed' : 'failed'}</strong>, ${when(test.at)}.</p>${stepsTable('test-steps', test.steps)}`;
 }
 
 export function newProviderBody(input: { form: ProviderForm; csrfToken: string; discovery?: ProbeResult }): Html {

@@ -7,7 +7,8 @@ import type { ProviderSource } from './identity-provider.js';
 import { IdentityProviderRegistry } from './identity-provider.registry.js';
 import { IdentityProvidersRepository, type ProviderRowChanges } from './identity-providers.repository.js';
 import { ProviderHealthService } from './provider-health.service.js';
-import { discoverProvider, probeProvider, type DiscoveredDetails, type ProbeResult, type ProbeStep } from './provider-probe.js';
+import { providerFingerprint } from './provider-fingerprint.js';
+import { discoverProvider, probeProvider, type DiscoveredDetails, type ProbeResult, type ProbeStep, type ProbeTarget } from './provider-probe.js';
 import { checkProviderFields, checkProviderId, type ProviderFields } from './provider-rules.js';
 import { ProviderSecrets } from './provider-secrets.js';
 import { ProviderSyncService } from './provider-sync.service.js';
@@ -31,8 +32,12 @@ export interface ProviderView {
   backchannelLogoutUri: string;
   createdAt?: Date;
   updatedAt?: Date;
-  /** The last Test of this provider, by anyone on any instance; absent before the first. */
-  lastTest?: { ok: boolean; at: Date; steps: ProbeStep[] };
+  /**
+   * The last Test of this provider, by anyone on any instance; absent before the first.
+   * `currentConfiguration` is false when it tested another configuration than the one now set
+   * (another issuer, client, secret, scopes): its verdict then says nothing about this one.
+   */
+  lastTest?: { ok: boolean; at: Date; steps: ProbeStep[]; currentConfiguration: boolean };
 }
 
 export interface NewProvider extends Partial<Omit<ProviderFields, 'displayName' | 'issuer' | 'clientId'>> {
@@ -67,13 +72,15 @@ export class IdentityProvidersService {
     const lastTests = new Map(tests.map((test) => [test.providerId, test]));
     const environment = this.environmentView();
     const views = [...(environment ? [environment] : []), ...rows.map((row) => this.view(row))];
-    return views.map((view) => withLastTest(view, lastTests.get(view.id)));
+    const targets = new Map(rows.map((row) => [row.id, this.targetOf(row, { forDisplay: true })]));
+    return views.map((view) => withLastTest(view, lastTests.get(view.id), this.currentFingerprint(view.id, targets.get(view.id))));
   }
 
   async get(id: string): Promise<ProviderView> {
     const environment = id === ENVIRONMENT_PROVIDER_ID ? this.environmentView() : undefined;
-    const view = environment ?? this.view(await this.row(id));
-    return withLastTest(view, await this.repository.lastTest(id));
+    const row = environment ? undefined : await this.row(id);
+    const view = environment ?? this.view(row!);
+    return withLastTest(view, await this.repository.lastTest(id), this.currentFingerprint(id, row && this.targetOf(row, { forDisplay: true })));
   }
 
   /**
@@ -145,21 +152,12 @@ export class IdentityProvidersService {
   /** Tests a saved provider (the environment's included) as it is stored now. */
   async test(id: string, actorId?: string): Promise<ProbeResult> {
     const registered = this.registry.find(id);
-    let result: ProbeResult;
-    if (registered?.source === 'environment') {
-      result = await probeProvider(this.registry.probeTarget(registered), { timeoutMs: this.config.oidc.httpTimeoutMs });
-      this.health.remember(registered, result);
-    } else {
-      const row = await this.row(id);
-      const clientSecret = row.clientSecretEncrypted ? this.secrets.open(row.clientSecretEncrypted, row.id) : undefined;
-      result = await probeProvider(
-        { issuer: row.issuer, clientId: row.clientId, clientSecret, callbackUrl: providerCallbackUrl(this.config.publicUrl, row.id) },
-        { timeoutMs: this.config.oidc.httpTimeoutMs },
-      );
-      // The result stands for readiness only if it tested the version this instance signs in with.
-      if (registered && registered.version === row.version) this.health.remember(registered, result);
-    }
-    await this.repository.saveTest(id, result);
+    const target = registered?.source === 'environment' ? this.registry.probeTarget(registered) : this.targetOf(await this.row(id));
+    const result = await probeProvider(target, { timeoutMs: this.config.oidc.httpTimeoutMs });
+    const fingerprint = providerFingerprint(target);
+    // The result stands for readiness only if it tested the configuration this instance signs in with.
+    if (registered) this.health.remember(registered, result, fingerprint);
+    await this.repository.saveTest(id, result, fingerprint);
     await this.recordTest(id, result, actorId);
     return result;
   }
@@ -192,6 +190,26 @@ export class IdentityProvidersService {
     const row = await this.repository.find(id);
     if (!row) throw this.notFound(id);
     return row;
+  }
+
+  /** What the Test probes for a stored provider, its secret included; never leaves this module. */
+  private targetOf(row: IdentityProviderRecord, options: { forDisplay?: boolean } = {}): ProbeTarget {
+    let clientSecret: string | undefined;
+    try {
+      clientSecret = row.clientSecretEncrypted ? this.secrets.open(row.clientSecretEncrypted, row.id) : undefined;
+    } catch (error) {
+      // A page listing providers still renders without ENCRYPTION_KEY; its results then read as of another configuration.
+      if (!options.forDisplay) throw error;
+      clientSecret = `unreadable:${row.clientSecretEncrypted}`;
+    }
+    return { issuer: row.issuer, clientId: row.clientId, clientSecret, callbackUrl: providerCallbackUrl(this.config.publicUrl, row.id), scopes: row.scopes };
+  }
+
+  /** The fingerprint of a provider's configuration as it is set now (the environment's, or a stored row's). */
+  private currentFingerprint(id: string, target: ProbeTarget | undefined): string | undefined {
+    if (target) return providerFingerprint(target);
+    const environment = id === ENVIRONMENT_PROVIDER_ID ? this.registry.find(id) : undefined;
+    return environment ? this.health.fingerprint(environment) : undefined;
   }
 
   private fieldsOf(row: IdentityProviderRecord): ProviderFields {
@@ -245,8 +263,10 @@ export class IdentityProvidersService {
   }
 }
 
-function withLastTest(view: ProviderView, test: ProviderTestRecord | null | undefined): ProviderView {
-  return test ? { ...view, lastTest: { ok: test.ok, at: test.testedAt, steps: test.steps } } : view;
+function withLastTest(view: ProviderView, test: ProviderTestRecord | null | undefined, currentFingerprint: string | undefined): ProviderView {
+  if (!test) return view;
+  const currentConfiguration = test.fingerprint !== null && test.fingerprint === currentFingerprint;
+  return { ...view, lastTest: { ok: test.ok, at: test.testedAt, steps: test.steps, currentConfiguration } };
 }
 
 /** Leaves out fields given as undefined, so they do not override defaults or stored values. */

@@ -22,6 +22,8 @@ export interface ProbeTarget {
   clientId: string;
   clientSecret?: string;
   callbackUrl: string;
+  /** Not probed, but part of what a result is a result of (provider-fingerprint.ts). */
+  scopes?: readonly string[];
 }
 
 /**
