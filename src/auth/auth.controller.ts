@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { DomainException } from '../common/domain.exception.js';
 import { html, page } from '../common/html.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { ProviderHealthService } from '../identity-providers/provider-health.service.js';
 import { RateLimited } from '../limits/rate-limit.guard.js';
 import { chooserPage } from './chooser-page.js';
 import { FreshSignInRequired } from './fresh-sign-in.js';
@@ -28,6 +29,7 @@ export class AuthController {
     private readonly login: LoginService,
     private readonly sessions: SessionService,
     private readonly csrf: CsrfService,
+    private readonly health: ProviderHealthService,
   ) {}
 
   /** One provider: straight to it. Several: the one remembered, the one the email belongs to, or the chooser. */
@@ -43,10 +45,12 @@ export class AuthController {
     @Res() res: Response,
   ): Promise<void> {
     const returnTo = this.login.returnTarget(rawReturnTo);
+    const unavailableIds = this.unavailableProviders();
     const decision = this.login.decide({
       email: typeof email === 'string' ? email.slice(0, LOGIN_HINT_MAX) : undefined,
       lastProviderId: readCookie(req, LAST_PROVIDER_COOKIE),
       forceChooser: forceChooser !== undefined,
+      unavailableIds,
     });
     if (decision.kind === 'none') {
       throw new DomainException('no_provider', HttpStatus.SERVICE_UNAVAILABLE, 'No identity provider is enabled in this environment.', {
@@ -65,7 +69,11 @@ export class AuthController {
       .setHeader('Cache-Control', 'no-store')
       .send(
         chooserPage({
-          providers,
+          providers: providers.map((provider) => ({
+            id: provider.id,
+            displayName: provider.displayName,
+            ...(unavailableIds.has(provider.id) ? { unavailable: 'Unavailable right now: its last check failed. Choose another way to sign in, or try again later.' } : {}),
+          })),
           returnTo,
           ...loginPrompt(prompt),
           notice: decision.notice,
@@ -154,6 +162,11 @@ export class AuthController {
         ${several ? html`<p class="muted"><a href="/auth/login?choose=1&amp;returnTo=%2Fservicecenter">Sign in with another provider</a></p>` : ''}
         <p class="muted">Not you, or need a different account? ${anotherAccountLink('/')}</p>`,
     });
+  }
+
+  /** The enabled providers whose last check (an admin's Test or the background one) failed. */
+  private unavailableProviders(): Set<string> {
+    return new Set(this.login.providers().filter((provider) => this.health.lastResult(provider)?.ok === false).map((provider) => provider.id));
   }
 }
 

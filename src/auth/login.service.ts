@@ -40,7 +40,7 @@ export class LoginService {
   }
 
   /** Where `/auth/login` sends a browser: straight to one provider, or to the chooser. */
-  decide(input: { email?: string; lastProviderId?: string; forceChooser?: boolean }): ChooserDecision {
+  decide(input: { email?: string; lastProviderId?: string; forceChooser?: boolean; unavailableIds?: ReadonlySet<string> }): ChooserDecision {
     return chooseProvider(this.registry.all(), input);
   }
 
@@ -51,8 +51,10 @@ export class LoginService {
    */
   async start(providerId: string, rawReturnTo: unknown, req: Request, res: Response, extra: { loginHint?: string; prompt?: 'login'; maxAge?: 0 } = {}): Promise<void> {
     const provider = this.registry.get(providerId);
+    // With other providers enabled, the refusal leads back to the chooser.
+    const chooser = this.registry.all().length > 1 ? this.returnTarget(rawReturnTo) : undefined;
     const strategy = await this.registry.strategy(provider).catch((error: unknown) => {
-      throw this.refusals.withBreakGlassLink(error);
+      throw this.refusals.withBreakGlassLink(error, chooser);
     });
     // The browser would otherwise be sent on to a provider that cannot answer it, and wait there.
     const answering = await this.health.answering(provider);
@@ -61,7 +63,7 @@ export class LoginService {
         title: 'Sign-in is unavailable',
         detail: 'Try again in a moment. If it keeps happening, tell the platform team.',
         logDetail: answering.reason,
-      }));
+      }), chooser);
     }
     const returnTo = this.returnTarget(rawReturnTo);
     const options: AuthorizationOptions = {

@@ -14,9 +14,13 @@ const EMAIL = /^[^\s@]{1,64}@([^\s@]{1,253})$/;
 
 /**
  * Which provider a browser that asks to sign in goes to: the one whose email domains hold the
- * address typed in (home-realm discovery), the only one, the one it used last, or the chooser.
+ * address typed in (home-realm discovery), the only one, the one it used last (unless its last
+ * check failed), or the chooser.
  */
-export function chooseProvider(options: ChooserOption[], input: { email?: string; lastProviderId?: string; forceChooser?: boolean }): ChooserDecision {
+export function chooseProvider(
+  options: ChooserOption[],
+  input: { email?: string; lastProviderId?: string; forceChooser?: boolean; unavailableIds?: ReadonlySet<string> },
+): ChooserDecision {
   if (options.length === 0) return { kind: 'none' };
   const email = input.email?.trim();
   if (email) {
@@ -28,7 +32,8 @@ export function chooseProvider(options: ChooserOption[], input: { email?: string
     return { kind: 'choose', notice: `No sign-in option is set up for ${domain}. Choose yours below.` };
   }
   if (options.length === 1) return { kind: 'start', providerId: options[0].id };
-  if (!input.forceChooser && input.lastProviderId && options.some((option) => option.id === input.lastProviderId)) {
+  // The one used last, unless its last check failed: then the chooser says so and offers the others.
+  if (!input.forceChooser && input.lastProviderId && !input.unavailableIds?.has(input.lastProviderId) && options.some((option) => option.id === input.lastProviderId)) {
     return { kind: 'start', providerId: input.lastProviderId };
   }
   return { kind: 'choose' };

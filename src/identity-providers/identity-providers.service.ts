@@ -162,12 +162,18 @@ export class IdentityProvidersService {
     return result;
   }
 
-  /** Tests a draft before it is saved; nothing is written but the audit event. */
-  async testDraft(draft: ProviderDraft, actorId?: string): Promise<ProbeResult> {
+  /**
+   * Tests a draft before it is saved; nothing is written but the audit event. With `keepStoredSecret`
+   * a draft without a client secret is tested with the one stored for that provider (an edit form
+   * leaves the write-only secret empty to keep it).
+   */
+  async testDraft(draft: ProviderDraft, actorId?: string, options: { keepStoredSecret?: boolean } = {}): Promise<ProbeResult> {
     const id = draft.id === undefined ? 'draft' : checkProviderId(draft.id);
     const fields = checkProviderFields({ scopes: ['openid'], matchClaim: 'email', emailDomains: [], enabled: true, ...defined(draft), displayName: draft.displayName || 'Draft' } as ProviderFields);
+    const stored = options.keepStoredSecret && !fields.clientSecret && draft.id ? await this.repository.find(id) : null;
+    const clientSecret = fields.clientSecret ?? (stored ? this.targetOf(stored).clientSecret : undefined);
     const result = await probeProvider(
-      { issuer: fields.issuer, clientId: fields.clientId, clientSecret: fields.clientSecret, callbackUrl: providerCallbackUrl(this.config.publicUrl, id) },
+      { issuer: fields.issuer, clientId: fields.clientId, clientSecret, callbackUrl: providerCallbackUrl(this.config.publicUrl, id) },
       { timeoutMs: this.config.oidc.httpTimeoutMs },
     );
     await this.recordTest(draft.id, result, actorId, true);

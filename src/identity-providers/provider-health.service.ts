@@ -92,6 +92,14 @@ export class ProviderHealthService implements OnApplicationBootstrap, OnModuleDe
     if (fingerprint === this.fingerprint(provider)) this.cache.set(provider.id, { fingerprint, result });
   }
 
+  /**
+   * The last check of the provider as it is configured now (an admin's Test or the background
+   * one), without waiting for one: undefined while there is none.
+   */
+  lastResult(provider: IdentityProvider): ProbeResult | undefined {
+    return this.current(provider)?.result;
+  }
+
   /** The configuration this instance signs in with, as Test results record it. */
   fingerprint(provider: IdentityProvider): string {
     return providerFingerprint(this.registry.probeTarget(provider));
