@@ -92,7 +92,7 @@ export function providerPageBody(input: { provider: ProviderView; csrfToken: str
           <form method="post" action="${base}/${provider.enabled ? 'disable' : 'enable'}">${csrfField(csrfToken)}
             <button type="submit" class="${provider.enabled ? 'secondary' : ''}">${provider.enabled ? 'Disable' : 'Enable'}</button></form>
           <h2 id="settings">Settings</h2>
-          ${providerForm({ action: `${base}/settings`, form: input.form ?? formOf(provider), csrfToken, isNew: false, hasClientSecret: provider.hasClientSecret, discovery: input.discovery, preflight: input.preflight })}
+          ${providerForm({ action: `${base}/settings#settings`, form: input.form ?? formOf(provider), csrfToken, isNew: false, hasClientSecret: provider.hasClientSecret, discovery: input.discovery, preflight: input.preflight })}
           <h2>Delete</h2>
           <form method="post" action="${base}/delete">${csrfField(csrfToken)}<button type="submit" class="danger">Delete this provider</button></form>`}`;
 }
