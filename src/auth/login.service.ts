@@ -90,11 +90,11 @@ export class LoginService {
    * Handles the provider's redirect back: on success a fresh session, otherwise a readable refusal.
    * Either way one audit event and one metric say what happened, with a stable reason code.
    */
-  async finish(providerId: string, req: Request): Promise<{ returnTo: string; providerId: string }> {
+  async finish(providerId: string, req: Request): Promise<{ returnTo: string; providerId: string; user: User }> {
     try {
       const { returnTo, user } = await this.complete(providerId, req);
       await this.outcomes.succeeded(providerId, user);
-      return { returnTo, providerId };
+      return { returnTo, providerId, user };
     } catch (error) {
       await this.outcomes.failed(providerId, error);
       throw error;
