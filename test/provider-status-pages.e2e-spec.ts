@@ -13,6 +13,7 @@ import { ADMIN, signInThroughDevIdp, startTestService, type TestService } from '
 describe('a provider whose Test fails', () => {
   let env: TestService;
   let op: RogueOp;
+  let goodOp: RogueOp;
   let admin: TestBrowser;
   let adminToken: string;
 
@@ -23,6 +24,7 @@ describe('a provider whose Test fails', () => {
   beforeAll(async () => {
     env = await startTestService();
     op = await startRogueOp({ ...ROGUE_CLIENT, discoveryIssuer: 'https://elsewhere.example.com' });
+    goodOp = await startRogueOp(ROGUE_CLIENT);
     const out: string[] = [];
     expect(await runCli(['tokens', 'create', '--email', ADMIN.email], { DATABASE_URL: env.db.url }, { out: (line) => out.push(line), err: () => {} })).toBe(0);
     adminToken = out[0];
@@ -38,6 +40,7 @@ describe('a provider whose Test fails', () => {
   afterAll(async () => {
     await env?.close();
     await op?.close();
+    await goodOp?.close();
   });
 
   it('enabling it shows the failed Test and asks; Enable anyway enables it', async () => {
@@ -70,6 +73,22 @@ describe('a provider whose Test fails', () => {
     expect(new URL(saved.url).pathname).toBe('/lifetime/authentication/broken');
     expect(saved.body).toContain('Saved Broken Corp (renamed).');
     expect((await stored()).version).toBe(before.version + 1);
+  });
+
+  it('a save whose Test passes needs no confirmation, and its Test becomes the provider’s last Test of this configuration', async () => {
+    const created = await api('', {
+      method: 'POST',
+      body: JSON.stringify({ id: 'good', displayName: 'Good Corp', issuer: goodOp.issuer, clientId: ROGUE_CLIENT.clientId, clientSecret: ROGUE_CLIENT.clientSecret, enabled: true }),
+    });
+    expect(created.status).toBe(201);
+    const page = await admin.open(`${env.url}/lifetime/authentication/good`);
+    expect(page.body).toContain('Not tested yet.');
+    const saved = await admin.submit(page, { displayName: 'Good Corp (renamed)', action: 'save' }, '/good/settings');
+    expect(saved.body).toContain('Saved Good Corp (renamed).');
+    expect(saved.body).toContain('Last Test: <strong>passed</strong>');
+    const view = await (await api('/good')).json();
+    expect(view.lastTest).toMatchObject({ ok: true, currentConfiguration: true });
+    expect((await api('/good', { method: 'DELETE' })).status).toBe(204);
   });
 
   it('the chooser shows it as unavailable instead of linking to it, even when it was used last', async () => {

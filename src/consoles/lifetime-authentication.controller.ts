@@ -62,13 +62,15 @@ export class LifeTimeAuthenticationController {
     }
     try {
       const input = { ...changesOf(form, body), id: form.id, enabled: form.enabled } as Parameters<IdentityProvidersService['create']>[0];
-      const preflight = form.enabled && body.confirm !== 'anyway' ? await this.providers.testDraft(input, this.actor(req)) : undefined;
-      if (preflight && !preflight.ok) {
-        const typed = { result: preflight, clientSecret: input.clientSecret };
+      const preflight = form.enabled && body.confirm !== 'anyway' ? await this.providers.testBeforeSave(input, this.actor(req)) : undefined;
+      if (preflight && !preflight.result.ok) {
+        const typed = { result: preflight.result, clientSecret: input.clientSecret };
         res.status(HttpStatus.OK).type('html').send(this.render(req, 'Add a provider', newProviderBody({ form, csrfToken: this.csrf.token(req), preflight: typed })));
         return;
       }
       const created = await this.providers.create(input, this.actor(req));
+      // The Test just run is of exactly what was added: it is the provider's first Test.
+      if (preflight) await this.providers.keepTest(created.id, preflight);
       await setFlash(req, 'success', `Added ${created.displayName}. Register its redirect URI at the provider, then run the Test.`);
       res.redirect(303, `${SECTION}/${created.id}`);
     } catch (error) {
@@ -98,13 +100,16 @@ export class LifeTimeAuthenticationController {
     try {
       const changes = changesOf(form, body);
       // Only an enabled provider's settings decide whether people can sign in now.
-      const preflight = provider.enabled && body.confirm !== 'anyway' ? await this.providers.testDraft({ ...changes, id: provider.id, issuer: form.issuer, clientId: form.clientId }, this.actor(req), { keepStoredSecret: true }) : undefined;
-      if (preflight && !preflight.ok) {
-        const typed = { result: preflight, clientSecret: changes.clientSecret };
+      const draft = { ...changes, id: provider.id, issuer: form.issuer, clientId: form.clientId };
+      const preflight = provider.enabled && body.confirm !== 'anyway' ? await this.providers.testBeforeSave(draft, this.actor(req)) : undefined;
+      if (preflight && !preflight.result.ok) {
+        const typed = { result: preflight.result, clientSecret: changes.clientSecret };
         res.status(HttpStatus.OK).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider, form, csrfToken: this.csrf.token(req), preflight: typed })));
         return;
       }
       const updated = await this.providers.update(provider.id, changes, this.actor(req));
+      // The Test just run is of exactly what was saved: it is the provider's last Test now.
+      if (preflight) await this.providers.keepTest(provider.id, preflight);
       await setFlash(req, 'success', `Saved ${updated.displayName}.`);
       res.redirect(303, `${SECTION}/${provider.id}`);
     } catch (error) {

@@ -51,6 +51,12 @@ export type ProviderChanges = Partial<ProviderFields>;
 
 export type ProviderDraft = Omit<NewProvider, 'id' | 'displayName'> & { id?: string; displayName?: string };
 
+/** A draft's Test result and the fingerprint of the configuration it tested. */
+export interface TestedDraft {
+  result: ProbeResult;
+  fingerprint: string;
+}
+
 /** Identity providers as data: list, create, change, delete and Test, for the API and the console pages alike. */
 @Injectable()
 export class IdentityProvidersService {
@@ -162,22 +168,35 @@ export class IdentityProvidersService {
     return result;
   }
 
+  /** Tests a draft before it is saved; nothing is written but the audit event. */
+  async testDraft(draft: ProviderDraft, actorId?: string): Promise<ProbeResult> {
+    return (await this.runDraft(draft, actorId, false)).result;
+  }
+
   /**
-   * Tests a draft before it is saved; nothing is written but the audit event. With `keepStoredSecret`
-   * a draft without a client secret is tested with the one stored for that provider (an edit form
-   * leaves the write-only secret empty to keep it).
+   * LifeTime's save: the Test of the settings about to be saved. A draft without a client secret is
+   * tested with the one stored for that provider (the form leaves the write-only secret empty to
+   * keep it). Once exactly these settings are saved, `keepTest` makes the result the provider's last Test.
    */
-  async testDraft(draft: ProviderDraft, actorId?: string, options: { keepStoredSecret?: boolean } = {}): Promise<ProbeResult> {
+  testBeforeSave(draft: ProviderDraft & { id: string }, actorId?: string): Promise<TestedDraft> {
+    return this.runDraft(draft, actorId, true);
+  }
+
+  async keepTest(id: string, tested: TestedDraft): Promise<void> {
+    const registered = this.registry.find(id);
+    if (registered) this.health.remember(registered, tested.result, tested.fingerprint);
+    await this.repository.saveTest(id, tested.result, tested.fingerprint);
+  }
+
+  private async runDraft(draft: ProviderDraft, actorId: string | undefined, keepStoredSecret: boolean): Promise<TestedDraft> {
     const id = draft.id === undefined ? 'draft' : checkProviderId(draft.id);
     const fields = checkProviderFields({ scopes: ['openid'], matchClaim: 'email', emailDomains: [], enabled: true, ...defined(draft), displayName: draft.displayName || 'Draft' } as ProviderFields);
-    const stored = options.keepStoredSecret && !fields.clientSecret && draft.id ? await this.repository.find(id) : null;
+    const stored = keepStoredSecret && !fields.clientSecret && draft.id ? await this.repository.find(id) : null;
     const clientSecret = fields.clientSecret ?? (stored ? this.targetOf(stored).clientSecret : undefined);
-    const result = await probeProvider(
-      { issuer: fields.issuer, clientId: fields.clientId, clientSecret, callbackUrl: providerCallbackUrl(this.config.publicUrl, id) },
-      { timeoutMs: this.config.oidc.httpTimeoutMs },
-    );
+    const target: ProbeTarget = { issuer: fields.issuer, clientId: fields.clientId, clientSecret, callbackUrl: providerCallbackUrl(this.config.publicUrl, id), scopes: fields.scopes };
+    const result = await probeProvider(target, { timeoutMs: this.config.oidc.httpTimeoutMs });
     await this.recordTest(draft.id, result, actorId, true);
-    return result;
+    return { result, fingerprint: providerFingerprint(target) };
   }
 
   private async recordTest(providerId: string | undefined, result: ProbeResult, actorId: string | undefined, draft = false): Promise<void> {
