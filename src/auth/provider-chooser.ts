@@ -28,6 +28,7 @@ export function chooseProvider(
     if (!match) return { kind: 'choose', notice: `"${email}" is not an email address. Type your work email, or choose below.` };
     const domain = match[1].toLowerCase();
     const owner = options.find((option) => option.emailDomains.some((candidate) => domain === candidate || domain.endsWith(`.${candidate}`)));
+    if (owner && input.unavailableIds?.has(owner.id)) return { kind: 'choose', notice: `${owner.displayName}, which signs in ${domain}, is unavailable right now. Try again later, or choose below.` };
     if (owner) return { kind: 'start', providerId: owner.id, loginHint: email };
     return { kind: 'choose', notice: `No sign-in option is set up for ${domain}. Choose yours below.` };
   }
