@@ -51,6 +51,7 @@ export class FreshSignIn {
   async revokedSinceLastSignIn(cookie: string | undefined): Promise<boolean> {
     const match = cookie ? LAST_SIGN_IN.exec(cookie) : null;
     if (!match) return false;
+    // An edited cookie that is no UUID makes the query fail: a hint that cannot be read is no hint.
     const user = await this.users.findById(match[1]).catch(() => null);
     return Boolean(user?.sessionsRevokedAt && user.sessionsRevokedAt.getTime() >= Number(match[2]) * 1000);
   }
