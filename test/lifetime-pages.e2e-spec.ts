@@ -152,6 +152,7 @@ describe('LifeTime pages, Use another account and the start page', () => {
     expect(userPage.body).toContain('id="console-sessions"');
     const confirm = await admin.submit(userPage, {}, '/sessions/');
     expect(confirm.body).toContain('Revoke this console session?');
+    expect(confirm.body).toContain(`the next sign-in of ${DEVELOPER.email} must be a fresh one`);
     expect((await env.db.query('SELECT 1 FROM sessions WHERE user_id = $1', [developerId])).length).toBe(1);
     const done = await admin.submit(confirm, {}, '/sessions/');
     expect(done.body).toContain('Console session revoked.');

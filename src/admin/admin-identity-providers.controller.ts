@@ -4,20 +4,18 @@ import {
   ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { AdminApi } from '../auth/decorators.js';
 import { checkProviderId } from '../identity-providers/provider-rules.js';
 import { IdentityProvidersService } from '../identity-providers/identity-providers.service.js';
-import { ApiErrorDto } from '../desktop-handoff/dto/api-error.dto.js';
+import { ApiErrorDto } from '../common/api-error.dto.js';
 import { CreateIdentityProviderDto, IdentityProviderDto, ProbeResultDto, TestIdentityProviderDto, UpdateIdentityProviderDto } from './dto/identity-provider.dto.js';
 
 const PROVIDER_ID = { name: 'id', example: 'acme-entra', description: 'The provider id (slug); `default` is the one configured by OIDC_*.' };
@@ -25,8 +23,6 @@ const PROVIDER_ID = { name: 'id', example: 'acme-entra', description: 'The provi
 /** Identity providers as data: added, changed, tested and removed at runtime, on every instance. */
 @ApiTags('admin: identity providers')
 @AdminApi()
-@ApiUnauthorizedResponse({ description: 'No admin API token and no signed-in session.', type: ApiErrorDto })
-@ApiForbiddenResponse({ description: 'Signed in, but not an admin (or a cross-origin session request).', type: ApiErrorDto })
 @Controller('api/admin/identity-providers')
 export class AdminIdentityProvidersController {
   constructor(private readonly providers: IdentityProvidersService) {}
@@ -67,7 +63,8 @@ export class AdminIdentityProvidersController {
   @ApiOperation({ summary: 'Read one identity provider' })
   @ApiParam(PROVIDER_ID)
   @ApiOkResponse({ type: IdentityProviderDto })
-  @ApiNotFoundResponse({ type: ApiErrorDto })
+  @ApiBadRequestResponse({ description: '`invalid_provider`: the id is not a slug ([a-z0-9-]{1,40}).', type: ApiErrorDto })
+  @ApiNotFoundResponse({ description: '`provider_not_found`: no provider with this id.', type: ApiErrorDto })
   async get(@Param('id') id: string): Promise<IdentityProviderDto> {
     return IdentityProviderDto.from(await this.providers.get(checkProviderId(id)));
   }
@@ -80,9 +77,9 @@ export class AdminIdentityProvidersController {
   })
   @ApiParam(PROVIDER_ID)
   @ApiOkResponse({ type: IdentityProviderDto })
-  @ApiBadRequestResponse({ description: 'Invalid fields, or `client_secret_required`: `issuer` changes without `clientSecret`.', type: ApiErrorDto })
-  @ApiNotFoundResponse({ type: ApiErrorDto })
-  @ApiConflictResponse({ description: '`default` comes from the environment: change OIDC_* instead.', type: ApiErrorDto })
+  @ApiBadRequestResponse({ description: '`invalid_provider` or `invalid_request`: an invalid id or field; `client_secret_required`: `issuer` changes without `clientSecret`.', type: ApiErrorDto })
+  @ApiNotFoundResponse({ description: '`provider_not_found`: no provider with this id.', type: ApiErrorDto })
+  @ApiConflictResponse({ description: '`provider_read_only`: `default` comes from the environment, change OIDC_* instead; `last_sign_in_method`: disabling it would leave no way to sign in.', type: ApiErrorDto })
   async update(@Param('id') id: string, @Body() body: UpdateIdentityProviderDto, @Req() req: Request): Promise<IdentityProviderDto> {
     return IdentityProviderDto.from(await this.providers.update(checkProviderId(id), body, req.principal!.user.id));
   }
@@ -91,9 +88,10 @@ export class AdminIdentityProvidersController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Remove an identity provider', description: 'Its sign-in stops at once on every instance. Linked identities stay, so adding it back restores them.' })
   @ApiParam(PROVIDER_ID)
-  @ApiNoContentResponse()
-  @ApiNotFoundResponse({ type: ApiErrorDto })
-  @ApiConflictResponse({ description: '`default` comes from the environment.', type: ApiErrorDto })
+  @ApiNoContentResponse({ description: 'The provider is gone.' })
+  @ApiBadRequestResponse({ description: '`invalid_provider`: the id is not a slug ([a-z0-9-]{1,40}).', type: ApiErrorDto })
+  @ApiNotFoundResponse({ description: '`provider_not_found`: no provider with this id.', type: ApiErrorDto })
+  @ApiConflictResponse({ description: '`provider_read_only`: `default` comes from the environment; `last_sign_in_method`: deleting it would leave no way to sign in.', type: ApiErrorDto })
   async delete(@Param('id') id: string, @Req() req: Request): Promise<void> {
     await this.providers.delete(checkProviderId(id), req.principal!.user.id);
   }
@@ -103,7 +101,8 @@ export class AdminIdentityProvidersController {
   @ApiOperation({ summary: 'Test a saved identity provider', description: 'The same steps as the draft Test, with the stored settings and secret. The result also becomes the provider\'s readiness.' })
   @ApiParam(PROVIDER_ID)
   @ApiOkResponse({ type: ProbeResultDto })
-  @ApiNotFoundResponse({ type: ApiErrorDto })
+  @ApiBadRequestResponse({ description: '`invalid_provider`: the id is not a slug ([a-z0-9-]{1,40}).', type: ApiErrorDto })
+  @ApiNotFoundResponse({ description: '`provider_not_found`: no provider with this id.', type: ApiErrorDto })
   test(@Param('id') id: string, @Req() req: Request): Promise<ProbeResultDto> {
     return this.providers.test(checkProviderId(id), req.principal!.user.id);
   }

@@ -18,6 +18,7 @@ import { CsrfService } from './csrf.service.js';
 import { AccessGuard } from './guards/access.guard.js';
 import { LoginEvents } from './login-events.js';
 import { LoginService } from './login.service.js';
+import { FreshSignIn } from './fresh-sign-in.js';
 import { LoginOutcomes } from './login-outcomes.js';
 import { LoginRefusals } from './login-refusals.js';
 import { ActiveUsersService } from './session/active-users.service.js';
@@ -61,6 +62,7 @@ import { SessionStore } from './session/session.store.js';
     LoginService,
     LoginRefusals,
     LoginOutcomes,
+    FreshSignIn,
     LogoutTokenJtisRepository,
     BackchannelLogoutService,
     LoginEvents,

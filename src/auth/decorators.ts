@@ -1,5 +1,6 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiErrorDto } from '../common/api-error.dto.js';
 import type { Role } from '../users/user.entity.js';
 import { DesktopTokenGuard } from './guards/desktop-token.guard.js';
 
@@ -34,12 +35,14 @@ export const BrowserSession = () => SetMetadata(ACCESS_METADATA, { browserLogin:
 /** LifeTime's pages: an admin's session, including a break-glass one; without a session, the login. */
 export const LifeTimePage = () => SetMetadata(ACCESS_METADATA, { browserLogin: true, roles: ['admin'], breakGlass: true } satisfies AccessRule);
 
-/** Admin API: an admin API token or an admin's same-origin session. */
+/** Admin API: an admin API token or an admin's same-origin session; the refusals every admin route can give are documented here once. */
 export const AdminApi = () =>
   applyDecorators(
     SetMetadata(ACCESS_METADATA, { roles: ['admin'], apiTokens: true } satisfies AccessRule),
     ApiBearerAuth('admin-token'),
     ApiCookieAuth('session'),
+    ApiUnauthorizedResponse({ description: '`unauthenticated`: no admin API token and no signed-in session, or a revoked one.', type: ApiErrorDto }),
+    ApiForbiddenResponse({ description: '`forbidden`: signed in, but not an active admin, or a session request from another origin.', type: ApiErrorDto }),
   );
 
 /** Desktop Studio API: a desktop token (Authorization: Bearer) and nothing else. */

@@ -93,12 +93,20 @@ export class LoginRefusals {
     return this.accounts.get(refusal);
   }
 
-  /** "Sign-in is unavailable" points admins to the break-glass page, where it is turned on. */
-  withBreakGlassLink(error: unknown): unknown {
-    if (!(error instanceof DomainException) || error.code !== 'provider_unavailable' || !this.config.breakGlass.enabled) return error;
+  /**
+   * "Sign-in is unavailable" leads back to the chooser when there are other ways to sign in
+   * (`chooserReturnTo`), and points admins to the break-glass page, where it is turned on.
+   */
+  withBreakGlassLink(error: unknown, chooserReturnTo?: string): unknown {
+    if (!(error instanceof DomainException) || error.code !== 'provider_unavailable') return error;
+    if (!this.config.breakGlass.enabled && chooserReturnTo === undefined) return error;
     return new DomainException(error.code, error.status, error.message, {
       ...error.options,
-      actions: html`<p class="muted">Platform administrators can still reach LifeTime to repair sign-in: <a href="/auth/break-glass">break-glass sign-in</a>.</p>`,
+      actions: html`${chooserReturnTo !== undefined
+        ? html`<p><a class="button" id="back-to-chooser" href="/auth/login?choose=1&amp;returnTo=${encodeURIComponent(chooserReturnTo)}">Choose another way to sign in</a></p>`
+        : ''}${this.config.breakGlass.enabled
+        ? html`<p class="muted">Platform administrators can still reach LifeTime to repair sign-in: <a href="/auth/break-glass">break-glass sign-in</a>.</p>`
+        : ''}`,
     });
   }
 }

@@ -67,8 +67,14 @@ const STYLE = `
   form.filters { display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: flex-end; margin-bottom: 1rem; }
   #audit-events { font-size: .85rem; table-layout: fixed; }
   #audit-events td { overflow-wrap: anywhere; }
+  .signed-in { margin-top: 1.5rem; border-top: 1px solid #e6e9f0; padding-top: 1rem; display: flex; flex-wrap: wrap; gap: .5rem .75rem; align-items: center; }
+  .signed-in p { margin: 0; }
+  .signed-in button { background: #e6e9f0; color: #1d2433; }
+  .error-ref { font-size: .85rem; }
   ul.providers { list-style: none; padding: 0; }
   ul.providers li { margin: .6rem 0; }
+  ul.providers li.unavailable .button { opacity: .55; cursor: not-allowed; }
+  ul.providers li.unavailable .muted { display: block; margin-top: .3rem; }
   #email-routing input[type=email] { min-width: 18rem; }
 `;
 

@@ -52,6 +52,7 @@ export function providerListBody(input: { providers: ProviderView[] }): Html {
 
 function lastTestSummary(provider: ProviderView): Html {
   if (!provider.lastTest) return html`<span class="muted">not tested yet</span>`;
+  if (!provider.lastTest.currentConfiguration) return html`<span class="muted not-current">not tested with this configuration</span>`;
   const failed = provider.lastTest.steps.find((step) => !step.ok);
   const warned = provider.lastTest.steps.find((step) => step.warning);
   const verdict = !provider.lastTest.ok
@@ -62,7 +63,16 @@ function lastTestSummary(provider: ProviderView): Html {
   return html`${verdict}<br><span class="muted">${when(provider.lastTest.at)}</span>`;
 }
 
-export function providerPageBody(input: { provider: ProviderView; csrfToken: string; form?: ProviderForm; discovery?: ProbeResult }): Html {
+/**
+ * A save whose Test failed, waiting for "Save anyway": the results, and the secret as it was typed
+ * (sent back to the admin who typed it, so the second submit carries it; never stored on the page otherwise).
+ */
+export interface FailedPreflight {
+  result: ProbeResult;
+  clientSecret?: string;
+}
+
+export function providerPageBody(input: { provider: ProviderView; csrfToken: string; form?: ProviderForm; discovery?: ProbeResult; preflight?: FailedPreflight }): Html {
   const { provider, csrfToken } = input;
   const base = `${BASE}/${provider.id}`;
   const environment = provider.source === 'environment';
@@ -80,31 +90,50 @@ export function providerPageBody(input: { provider: ProviderView; csrfToken: str
     ${copyField('backchannel-logout-uri', 'Back-channel logout URI', provider.backchannelLogoutUri)}
     <h2 id="test">Test</h2>
     <form method="post" action="${base}/test">${csrfField(csrfToken)}<button type="submit">Run the Test</button></form>
-    ${provider.lastTest
-      ? html`<p class="muted" id="last-test">Last Test: <strong>${testVerdict(provider.lastTest)}</strong>, ${when(provider.lastTest.at)}.</p>${stepsTable('test-steps', provider.lastTest.steps)}`
-      : html`<p class="muted" id="last-test">Not tested yet.</p>`}
+    ${lastTestDetails(provider)}
     ${environment
       ? html`<h2>Settings</h2>
           <p id="read-only">This provider comes from the environment (<code>OIDC_ISSUER</code>, <code>OIDC_CLIENT_ID</code>, <code>OIDC_CLIENT_SECRET</code>), so it is read-only here: change those variables and restart the service to change it. It cannot be disabled or deleted on this page.</p>`
       : html`<h2>State</h2>
           <form method="post" action="${base}/${provider.enabled ? 'disable' : 'enable'}">${csrfField(csrfToken)}
             <button type="submit" class="${provider.enabled ? 'secondary' : ''}">${provider.enabled ? 'Disable' : 'Enable'}</button></form>
-          <h2>Settings</h2>
-          ${providerForm({ action: `${base}/settings`, form: input.form ?? formOf(provider), csrfToken, isNew: false, hasClientSecret: provider.hasClientSecret, discovery: input.discovery })}
+          <h2 id="settings">Settings</h2>
+          ${providerForm({ action: `${base}/settings#settings`, form: input.form ?? formOf(provider), csrfToken, isNew: false, hasClientSecret: provider.hasClientSecret, discovery: input.discovery, preflight: input.preflight })}
           <h2>Delete</h2>
           <form method="post" action="${base}/delete">${csrfField(csrfToken)}<button type="submit" class="danger">Delete this provider</button></form>`}`;
 }
 
-export function newProviderBody(input: { form: ProviderForm; csrfToken: string; discovery?: ProbeResult }): Html {
+function lastTestDetails(provider: ProviderView): Html {
+  const test = provider.lastTest;
+  if (!test) return html`<p class="muted" id="last-test">Not tested yet.</p>`;
+  // An older configuration's verdict (another issuer, client or secret) must not pass for this one's.
+  if (!test.currentConfiguration) {
+    return html`<p id="last-test"><strong>Not tested with this configuration.</strong> <span class="muted">The last Test, ${when(test.at)}, ran against an earlier configuration; run the Test to check this one.</span></p>`;
+  }
+  return html`<p class="muted" id="last-test">Last Test: <strong>${testVerdict(test)}</strong>, ${when(test.at)}.</p>${stepsTable('test-steps', test.steps)}`;
+}
+
+export function newProviderBody(input: { form: ProviderForm; csrfToken: string; discovery?: ProbeResult; preflight?: FailedPreflight }): Html {
   return html`<p><a href="${BASE}">← Authentication</a></p>
     <h1>Add an identity provider</h1>
     <p class="muted">Type the issuer URL and choose <strong>Get details</strong>: the discovery steps of the Test run, and what the provider announces is filled in.</p>
-    ${providerForm({ action: `${BASE}/new`, form: input.form, csrfToken: input.csrfToken, isNew: true, hasClientSecret: false, discovery: input.discovery })}`;
+    ${providerForm({ action: `${BASE}/new`, form: input.form, csrfToken: input.csrfToken, isNew: true, hasClientSecret: false, discovery: input.discovery, preflight: input.preflight })}`;
 }
 
-function providerForm(input: { action: string; form: ProviderForm; csrfToken: string; isNew: boolean; hasClientSecret: boolean; discovery?: ProbeResult }): Html {
-  const { form } = input;
-  return html`<form method="post" action="${input.action}" id="provider-form">
+/** Why a save waits: the Test of the settings as typed failed, so people could not sign in with them. */
+export function failedTestNotice(result: ProbeResult, what: string): Html {
+  const failed = result.steps.find((step) => !step.ok);
+  return html`<div class="flash error" role="alert" id="test-failed-notice">
+      <p><strong>The Test of these settings failed at the ${failed?.step ?? '?'} step</strong>: ${failed?.message ?? ''}</p>
+      <p>People could not sign in with this provider as it is set here. Correct the settings, or ${what} anyway.</p>
+      ${stepsTable('preflight-steps', result.steps)}
+    </div>`;
+}
+
+function providerForm(input: { action: string; form: ProviderForm; csrfToken: string; isNew: boolean; hasClientSecret: boolean; discovery?: ProbeResult; preflight?: FailedPreflight }): Html {
+  const { form, preflight } = input;
+  const save = input.isNew ? 'Add provider' : 'Save changes';
+  return html`${preflight ? failedTestNotice(preflight.result, input.isNew ? 'add it' : 'save') : ''}<form method="post" action="${input.action}" id="provider-form">
       ${csrfField(input.csrfToken)}
       <p><label>Issuer URL<br><input type="text" name="issuer" value="${form.issuer}" size="48" required></label>
         <button type="submit" name="action" value="details" class="secondary" formnovalidate>Get details</button></p>
@@ -114,7 +143,7 @@ function providerForm(input: { action: string; form: ProviderForm; csrfToken: st
         : html`<input type="hidden" name="id" value="${form.id}">`}
       <p><label>Display name<br><input type="text" name="displayName" value="${form.displayName}" size="36"></label></p>
       <p><label>Client id<br><input type="text" name="clientId" value="${form.clientId}" size="36"></label></p>
-      <p><label>Client secret ${input.hasClientSecret ? '(stored; leave empty to keep it, unless the issuer changes)' : ''}<br><input type="password" name="clientSecret" value="" size="36" autocomplete="new-password"></label></p>
+      <p><label>Client secret ${input.hasClientSecret ? '(stored; leave empty to keep it, unless the issuer changes)' : ''}<br><input type="password" name="clientSecret" value="${preflight?.clientSecret ?? ''}" size="36" autocomplete="new-password"></label></p>
       <p><label>Scopes (separated by spaces)<br><input type="text" name="scopes" value="${form.scopes}" size="36"></label></p>
       <p><label>Match claim<br><select name="matchClaim">
         <option value="email"${form.matchClaim === 'email' ? html` selected` : ''}>email</option>
@@ -122,7 +151,8 @@ function providerForm(input: { action: string; form: ProviderForm; csrfToken: st
       </select></label></p>
       <p><label>Email domains (separated by spaces; the sign-in page routes these addresses here)<br><input type="text" name="emailDomains" value="${form.emailDomains}" size="36"></label></p>
       ${input.isNew ? html`<p><label><input type="checkbox" name="enabled"${form.enabled ? html` checked` : ''}> Enabled</label></p>` : ''}
-      <p><button type="submit" name="action" value="save">${input.isNew ? 'Add provider' : 'Save changes'}</button></p>
+      <p><button type="submit" name="action" value="save">${save}</button>
+        ${preflight ? html`<button type="submit" name="confirm" value="anyway" class="danger" id="save-anyway">${input.isNew ? 'Add anyway' : 'Save anyway'}</button>` : ''}</p>
     </form>`;
 }
 

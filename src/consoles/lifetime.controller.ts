@@ -92,7 +92,7 @@ export class LifeTimeController {
   async deactivate(@Param('id', uuid) id: string, @Body() body: Form, @Req() req: Request, @Res() res: Response): Promise<void> {
     this.csrf.verify(req);
     const user = await this.users.get(id);
-    if (body.confirm !== 'yes') return this.confirm(req, res, { action: `/lifetime/users/${id}/deactivate`, question: `Deactivate ${user.email}? Their console sessions end and their desktop tokens are revoked at once.`, button: 'Deactivate', back: `/lifetime/users/${id}` });
+    if (body.confirm !== 'yes') return this.confirm(req, res, { action: `/lifetime/users/${id}/deactivate`, question: `Deactivate ${user.email}? Their console sessions end and their desktop tokens are revoked at once. If they are made active again, they must sign in afresh at the identity provider: its own session no longer lets them in.`, button: 'Deactivate', back: `/lifetime/users/${id}` });
     await this.act(req, res, id, async () => {
       await this.admin.deactivate(id, req.principal!.user);
       return `Deactivated ${user.email}; their sessions and desktop tokens have ended.`;
@@ -111,7 +111,15 @@ export class LifeTimeController {
   @Post('users/:id/sessions/:sessionId/revoke')
   async revokeSession(@Param('id', uuid) id: string, @Param('sessionId', uuid) sessionId: string, @Body() body: Form, @Req() req: Request, @Res() res: Response): Promise<void> {
     this.csrf.verify(req);
-    if (body.confirm !== 'yes') return this.confirm(req, res, { action: `/lifetime/users/${id}/sessions/${sessionId}/revoke`, question: 'Revoke this console session? Whoever uses it is signed out at once.', button: 'Revoke session', back: `/lifetime/users/${id}` });
+    if (body.confirm !== 'yes') {
+      const user = await this.users.get(id);
+      return this.confirm(req, res, {
+        action: `/lifetime/users/${id}/sessions/${sessionId}/revoke`,
+        question: `Revoke this console session? Whoever uses it is signed out at once, and the next sign-in of ${user.email} must be a fresh one: the identity provider asks for their credentials again, even where they are still signed in there.`,
+        button: 'Revoke session',
+        back: `/lifetime/users/${id}`,
+      });
+    }
     await this.act(req, res, id, async () => {
       await this.adminSessions.endSession(sessionId, req.principal!.user, id);
       return 'Console session revoked.';

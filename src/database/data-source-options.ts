@@ -27,6 +27,8 @@ import { BreakGlass1764800000000 } from './migrations/1764800000000-break-glass.
 import { ProviderTestResults1765100000000 } from './migrations/1765100000000-provider-test-results.js';
 import { BreakGlassAttemptWindows1765300000000 } from './migrations/1765300000000-break-glass-attempt-windows.js';
 import { RevocationNotify1765000100000 } from './migrations/1765000100000-revocation-notify.js';
+import { SessionsRevokedAt1765900000000 } from './migrations/1765900000000-sessions-revoked-at.js';
+import { ProviderTestFingerprint1765900100000 } from './migrations/1765900100000-provider-test-fingerprint.js';
 
 export const ENTITIES = [
   User,
@@ -59,6 +61,8 @@ export const MIGRATIONS = [
   RevocationNotify1765000100000,
   ProviderTestResults1765100000000,
   BreakGlassAttemptWindows1765300000000,
+  SessionsRevokedAt1765900000000,
+  ProviderTestFingerprint1765900100000,
 ];
 
 /** How long to wait for a connection, and for one statement; a stopped or frozen database then fails fast. */

@@ -125,6 +125,9 @@ function toClientMetadata(client: DevIdpClient): ClientMetadata {
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_post',
+    // Every ID token says when the person authenticated, as Keycloak's and Okta's do: a sign-in
+    // after an admin's Revoke is then told apart from the provider's older session at once.
+    require_auth_time: true,
     ...(client.backchannelLogoutUri ? { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
   };
 }

@@ -112,7 +112,7 @@ export class IdentityProviderRegistry {
   /** What the Test probes for a registered provider, its secret included; never leaves this module. */
   probeTarget(provider: IdentityProvider): ProbeTarget {
     const { settings } = this.entries.get(provider.id)?.provider ?? (provider as OidcIdentityProvider);
-    return { issuer: settings.issuer, clientId: settings.clientId, clientSecret: settings.clientSecret, callbackUrl: settings.callbackUrl };
+    return { issuer: settings.issuer, clientId: settings.clientId, clientSecret: settings.clientSecret, callbackUrl: settings.callbackUrl, scopes: settings.scopes };
   }
 
   /** Stored ids currently held, to drop those that disappeared from the table. */

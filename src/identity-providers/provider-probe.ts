@@ -30,6 +30,8 @@ export interface ProbeTarget {
   clientSecret?: string;
   /** The redirect URI sent with the dummy code; a draft without an id has none, and none is sent. */
   callbackUrl?: string;
+  /** Not probed, but part of what a result is a result of (provider-fingerprint.ts). */
+  scopes?: readonly string[];
 }
 
 /**

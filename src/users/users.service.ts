@@ -108,6 +108,11 @@ export class UsersService {
     await this.users.update({ id: userId }, { breakGlassPasswordHash: hash });
   }
 
+  /** Notes that the user's sessions were ended by an admin: the next sign-in must be a fresh authentication. */
+  async markSessionsRevoked(userId: string, at = new Date()): Promise<void> {
+    await this.users.update({ id: userId }, { sessionsRevokedAt: at });
+  }
+
   /** Whether some active admin can still sign in with a break-glass password. */
   hasBreakGlassAdmin(): Promise<boolean> {
     return this.users
@@ -173,6 +178,8 @@ export class UsersService {
       if (changes.displayName !== undefined) user.displayName = changes.displayName.trim();
       if (changes.roles !== undefined) user.roles = [...new Set(changes.roles)];
       if (changes.active !== undefined) user.active = changes.active;
+      // A deactivated user who is let in again must still authenticate afresh at the provider.
+      if (changes.active === false) user.sessionsRevokedAt = new Date();
       if (wasActiveAdmin && !isActiveAdmin(user)) {
         const others = await repository.createQueryBuilder('u').where('u.active').andWhere(`'admin' = ANY(u.roles)`).andWhere('u.id <> :id', { id }).getCount();
         if (others === 0) {

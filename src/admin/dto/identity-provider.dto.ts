@@ -107,6 +107,11 @@ export class ProbeResultDto implements ProbeResult {
 
 export class LastTestDto extends ProbeResultDto {
   @ApiProperty({ example: '2026-11-28T07:30:00.000Z' }) at: Date;
+  @ApiProperty({
+    example: true,
+    description: 'Whether this Test ran against the configuration set now (issuer, client id, client secret, scopes, redirect URI). When false its verdict says nothing about the current configuration: "not tested with this configuration".',
+  })
+  currentConfiguration: boolean;
 }
 
 export class IdentityProviderDto {
@@ -145,7 +150,7 @@ export class IdentityProviderDto {
       backchannelLogoutUri: view.backchannelLogoutUri,
       ...(view.createdAt ? { createdAt: view.createdAt } : {}),
       ...(view.updatedAt ? { updatedAt: view.updatedAt } : {}),
-      ...(view.lastTest ? { lastTest: { ok: view.lastTest.ok, at: view.lastTest.at, steps: view.lastTest.steps } } : {}),
+      ...(view.lastTest ? { lastTest: { ok: view.lastTest.ok, at: view.lastTest.at, steps: view.lastTest.steps, currentConfiguration: view.lastTest.currentConfiguration } } : {}),
     };
   }
 }

@@ -15,6 +15,8 @@ const MAX_VERIFIERS_IN_FLIGHT = 1000;
 export interface LoginAppState {
   returnTo: string;
   codeVerifier?: string;
+  /** The login asked the provider for a fresh authentication (after a revocation); when it was sent. */
+  freshRequestedAt?: number;
 }
 
 type StoreCallback = (error: Error | null, handle?: string) => void;
@@ -41,7 +43,7 @@ export class OidcStateStore {
     const handle = randomBytes(32).toString('base64url');
     const all = this.cookie.read(req);
     const pending = (all[this.providerId] ??= {});
-    pending[handle] = { nonce: ctx.nonce, codeVerifier: appState.codeVerifier, returnTo: appState.returnTo, createdAt: Date.now() };
+    pending[handle] = { nonce: ctx.nonce, codeVerifier: appState.codeVerifier, returnTo: appState.returnTo, createdAt: Date.now(), ...(appState.freshRequestedAt ? { freshRequestedAt: appState.freshRequestedAt } : {}) };
     prune(pending);
     this.cookie.write(req.res!, all);
     callback(null, handle);
@@ -62,7 +64,7 @@ export class OidcStateStore {
     (req as Request & { oidcNonce?: string }).oidcNonce = entry.nonce;
     const code = req.query.code;
     if (entry.codeVerifier && typeof code === 'string') this.keepVerifier(code, entry.codeVerifier);
-    callback(null, { nonce: entry.nonce }, { returnTo: entry.returnTo } satisfies LoginAppState);
+    callback(null, { nonce: entry.nonce }, { returnTo: entry.returnTo, ...(entry.freshRequestedAt ? { freshRequestedAt: entry.freshRequestedAt } : {}) } satisfies LoginAppState);
   }
 
   /** The verifier for the code being exchanged right now; taken once. */

@@ -20,12 +20,14 @@ interface OAuth2Client {
 }
 
 export interface AuthorizationOptions {
-  state: { returnTo: string; codeVerifier?: string };
+  state: { returnTo: string; codeVerifier?: string; freshRequestedAt?: number };
   codeChallenge?: string;
   /** Sent as `login_hint` (passport-openidconnect's own option). */
   loginHint?: string;
   /** Sent as `prompt` by passport-openidconnect: `login` asks for the account again. */
   prompt?: 'login';
+  /** `0` with `prompt: 'login'` after a revocation: the provider must authenticate the person again, and say when (`auth_time`). */
+  maxAge?: 0;
 }
 
 /**
@@ -62,7 +64,12 @@ export function createOidcStrategy(provider: OidcIdentityProvider, metadata: Oid
     }
 
     override authorizationParams(options: Partial<AuthorizationOptions>): object {
-      return options.codeChallenge ? { code_challenge: options.codeChallenge, code_challenge_method: 'S256' } : {};
+      return {
+        ...(options.codeChallenge ? { code_challenge: options.codeChallenge, code_challenge_method: 'S256' } : {}),
+        // The number 0, not the library's own maxAge option: its auth_time check would then compare
+        // against the request's time with second-rounded auth_time; the login flow checks instead.
+        ...(options.maxAge === 0 ? { max_age: 0 } : {}),
+      };
     }
 
     async validate(
