@@ -6,12 +6,14 @@ import { join } from 'node:path';
 /** Held while one test file builds; two builds at once would write the same files in dist/. */
 const BUILD_LOCK = join(tmpdir(), `frontdoor-build-${Buffer.from(process.cwd()).toString('base64url')}.lock`);
 
-/** `npm run build` (incremental, quick when dist/ is current), one test file at a time. */
+/** The build `npm start` makes (skipped when dist/ is newer than what it reads), one test file at a time. */
 export async function buildService(): Promise<void> {
   await takeLock();
   try {
     await new Promise<void>((resolve, reject) => {
-      execFile('npm', ['run', 'build', '--silent'], { timeout: 120_000 }, (error, _stdout, stderr) => (error ? reject(new Error(`build failed: ${stderr || error.message}`)) : resolve()));
+      execFile(process.execPath, ['scripts/build.mjs', '--if-changed'], { timeout: 120_000 }, (error, stdout, stderr) =>
+        error ? reject(new Error(`build failed: ${stderr || stdout || error.message}`)) : resolve(),
+      );
     });
   } finally {
     await rm(BUILD_LOCK, { recursive: true, force: true });
