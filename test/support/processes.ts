@@ -70,6 +70,12 @@ export async function startThrowawayCluster(): Promise<FrozenCluster> {
         signal(pid, 'SIGSTOP');
         frozen.add(pid);
       }
+      // A signal is delivered when its process next runs: on a busy machine a backend may still
+      // show R for a moment. Frozen means stopped, so wait for it (bounded).
+      const until = Date.now() + 2_000;
+      while ((await Promise.all([...frozen].map(processState))).some((state) => state !== undefined && state !== 'T') && Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       return [...frozen];
     },
     thaw,
