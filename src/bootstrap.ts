@@ -19,6 +19,7 @@ import { IdentityProviderRegistry } from './identity-providers/identity-provider
 import { JsonLogger } from './observability/json-logger.js';
 import { requestContext } from './observability/request-context.js';
 import { exceptProbes } from './health/probe-paths.js';
+import { portHolder, portTakenMessage } from './health/port-holder.js';
 import { SESSION_MIDDLEWARE } from './auth/session/session.constants.js';
 import { openDatabase } from './database/embedded-postgres.js';
 import { DEV_IDP_ACCOUNTS } from './dev-idp/dev-idp-accounts.js';
@@ -49,6 +50,11 @@ export interface StartOptions {
 /** Resolves the database, then the identity provider, then starts the HTTP service. */
 export async function startService(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<RunningService> {
   const config = loadConfig(env);
+  // Before the database and the development provider: a second start names the first one.
+  if (config.port !== 0) {
+    const holder = await portHolder(config.port);
+    if (holder.kind !== 'free') throw new ConfigError(portTakenMessage(holder, config.port));
+  }
   const logger = new Logger('Bootstrap');
   const jsonLogger = new JsonLogger(config.logLevel, options.logDestination);
   Logger.overrideLogger(jsonLogger);

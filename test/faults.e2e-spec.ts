@@ -339,7 +339,8 @@ describe('start-up', () => {
   let blockedPort: number;
 
   beforeAll(async () => {
-    blocker = createServer();
+    // Reads and drops what start-up sends when it looks at the port, so the connection ends when the caller closes it.
+    blocker = createServer((socket) => socket.resume());
     await new Promise<void>((resolve) => blocker.listen(0, '0.0.0.0', () => resolve()));
     blockedPort = (blocker.address() as { port: number }).port;
   });

@@ -4,11 +4,12 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
 import { DEVELOPER, startTestService, type TestService } from '../support/service.js';
+import { CHROMIUM, lacks } from '../support/system-packages.js';
 
 // Screenshots are for people to look at; they go to a temporary folder, never into the repository.
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || tmpdir();
 
-describe('console sign-in in a real browser (headless Chromium)', () => {
+describe.skipIf(lacks(CHROMIUM))('console sign-in in a real browser (headless Chromium)', () => {
   let env: TestService;
   let browser: Browser;
   let context: BrowserContext;

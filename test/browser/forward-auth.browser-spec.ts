@@ -5,6 +5,7 @@ import { launchChromium } from '../support/chromium.js';
 import { startNginx, type RunningNginx } from '../support/nginx.js';
 import { startProtectedApps, type Echo, type ProtectedApps } from '../support/protected-apps.js';
 import { ADMIN, DEVELOPER, heardByService, type TestService } from '../support/service.js';
+import { CHROMIUM, lacks, NGINX } from '../support/system-packages.js';
 
 /** The first of several waits; the others may still fail later (page closed), which is expected. */
 function firstOf<T>(waits: Promise<T>[]): Promise<T> {
@@ -12,7 +13,7 @@ function firstOf<T>(waits: Promise<T>[]): Promise<T> {
   return Promise.race(waits);
 }
 
-describe('forward auth through a real nginx in a real browser (headless Chromium)', () => {
+describe.skipIf(lacks(CHROMIUM, NGINX))('forward auth through a real nginx in a real browser (headless Chromium)', () => {
   let env: TestService;
   let browser: Browser;
   let nginx: RunningNginx;
