@@ -54,8 +54,10 @@ describe('login rule: linked identity first, then the matching claim', () => {
     expect(page.body).toContain('unverified@example.com');
     expect((await identityRows(rig)).some((row) => row.subject === 'unverified-sub')).toBe(false);
 
+    // Saying nothing is not saying yes: without trustEmail an email must be verified.
     rig.op.emailVerified = undefined;
-    expect((await visitConsole(rig.env)).status).toBe(200);
+    expect((await visitConsole(rig.env)).status).toBe(403);
+    expect((await identityRows(rig)).some((row) => row.subject === 'unverified-sub')).toBe(false);
   });
 
   it('refuses a deactivated user, linked or not', async () => {
@@ -76,7 +78,7 @@ describe('login rule with OIDC_MATCH_CLAIM=preferred_username (as set up for Ent
   let rig: RogueEnvironment;
 
   beforeAll(async () => {
-    rig = await startRogueEnvironment({}, { OIDC_MATCH_CLAIM: 'preferred_username' });
+    rig = await startRogueEnvironment({}, { OIDC_MATCH_CLAIM: 'preferred_username', OIDC_TRUST_EMAIL: 'true' });
   });
   afterAll(async () => {
     await rig?.close();

@@ -1,0 +1,84 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
+import { ActiveUsersService } from '../auth/session/active-users.service.js';
+import { RevocationListener } from '../auth/session/revocation-listener.js';
+import type { IdentityProvider } from '../identity-providers/identity-provider.js';
+import { IdentityProviderRegistry } from '../identity-providers/identity-provider.registry.js';
+import type { Role, User } from '../users/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+import { rolesFromRules, type RoleEvaluation } from './role-rules.js';
+import { NO_USER_GROUPS, USER_GROUPS, type UserGroups } from './user-groups.js';
+
+export type RoleSyncResult =
+  | { synced: true; user: User; before: Role[]; after: Role[]; changed: boolean }
+  /** Nothing changed: the provider does not own roles, nothing is known of its claims, or its token was incomplete. */
+  | { synced: false; reason: 'platform_roles' | 'unknown_provider' | 'no_claims' | 'groups_overage' };
+
+/**
+ * Roles owned by a provider (`roleSource: "provider"`): its rules applied to a user's claims and
+ * platform groups, written through the users table, whose every change the database announces
+ * to all instances. The login flow calls it at each login; anything else that changes what the
+ * rules read (a group membership, say) calls `syncRoles` with the claims of the last login.
+ */
+@Injectable()
+export class RoleSyncService {
+  private readonly logger = new Logger(RoleSyncService.name);
+  private readonly groups: UserGroups;
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly registry: IdentityProviderRegistry,
+    private readonly audit: AuditService,
+    private readonly activeUsers: ActiveUsersService,
+    private readonly listener: RevocationListener,
+    @Optional() @Inject(USER_GROUPS) groups?: UserGroups,
+  ) {
+    this.groups = groups ?? NO_USER_GROUPS;
+  }
+
+  /** What the provider's rules grant for these claims (and the user's platform groups, once the user is known). */
+  async evaluate(provider: IdentityProvider, claims: Record<string, unknown>, userId?: string): Promise<RoleEvaluation> {
+    const groups = userId ? await this.groups.groupsOf(userId) : [];
+    return rolesFromRules(provider.access.roleRules, claims, { groups });
+  }
+
+  /**
+   * Applies the provider's rules again to a user, with `claims` or else those of the user's last
+   * login through that provider. A user granted nothing loses every role (they are refused at
+   * their next login).
+   */
+  async syncRoles(userId: string, providerId: string, claims?: Record<string, unknown>): Promise<RoleSyncResult> {
+    const provider = this.registry.find(providerId);
+    if (!provider) return { synced: false, reason: 'unknown_provider' };
+    if (provider.access.roleSource !== 'provider') return { synced: false, reason: 'platform_roles' };
+    const known = claims ?? (await this.users.lastClaims(userId, providerId));
+    if (!known) return { synced: false, reason: 'no_claims' };
+    const evaluation = await this.evaluate(provider, known, userId);
+    if (evaluation.overage) return { synced: false, reason: 'groups_overage' };
+    const user = await this.users.get(userId);
+    const before = [...user.roles];
+    const after = await this.apply(user, providerId, evaluation.roles);
+    return { synced: true, user: after, before, after: after.roles, changed: !sameRoles(before, after.roles) };
+  }
+
+  /**
+   * Sets the user's roles to exactly `roles` when they differ. Written through the users table,
+   * whose trigger announces the change to every instance; this instance forgets the user at once,
+   * and the call returns after every instance has heard, so the user's next request anywhere
+   * carries the new roles.
+   */
+  async apply(user: User, providerId: string, roles: Role[]): Promise<User> {
+    if (sameRoles(user.roles, roles)) return user;
+    const before = [...user.roles];
+    const updated = await this.users.update(user.id, { roles });
+    this.activeUsers.forget(user.id);
+    await this.listener.barrier();
+    this.logger.log(`roles of user ${user.id} set from ${providerId}: [${before.join(', ')}] -> [${updated.roles.join(', ')}]`);
+    await this.audit.record({ type: 'user.roles_synced', userId: user.id, email: user.email, providerId, details: { before, after: updated.roles } });
+    return updated;
+  }
+}
+
+function sameRoles(a: readonly Role[], b: readonly Role[]): boolean {
+  return a.length === b.length && a.every((role) => b.includes(role));
+}
