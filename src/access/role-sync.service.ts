@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { ActiveUsersService } from '../auth/session/active-users.service.js';
-import { RevocationListener } from '../auth/session/revocation-listener.js';
 import type { IdentityProvider } from '../identity-providers/identity-provider.js';
 import { IdentityProviderRegistry } from '../identity-providers/identity-provider.registry.js';
-import type { Role, User } from '../users/user.entity.js';
+import { DomainException } from '../common/domain.exception.js';
+import { ROLES, type Role, type User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { rolesFromRules, type RoleEvaluation } from './role-rules.js';
 import { NO_USER_GROUPS, USER_GROUPS, type UserGroups } from './user-groups.js';
@@ -30,7 +30,6 @@ export class RoleSyncService {
     private readonly registry: IdentityProviderRegistry,
     private readonly audit: AuditService,
     private readonly activeUsers: ActiveUsersService,
-    private readonly listener: RevocationListener,
     @Optional() @Inject(USER_GROUPS) groups?: UserGroups,
   ) {
     this.groups = groups ?? NO_USER_GROUPS;
@@ -61,6 +60,12 @@ export class RoleSyncService {
     return { synced: true, user: after, before, after: after.roles, changed: !sameRoles(before, after.roles) };
   }
 
+  /** The provider that owns the user's roles (an identity through a `roleSource: "provider"` provider), if any. */
+  async rolesOwner(userId: string): Promise<IdentityProvider | undefined> {
+    const identities = await this.users.identitiesOf(userId);
+    return identities.map((identity) => this.registry.find(identity.providerId)).find((provider) => provider?.access.roleSource === 'provider');
+  }
+
   /**
    * Sets the user's roles to exactly `roles` when they differ. Written through the users table,
    * whose trigger announces the change to every instance; this instance forgets the user at once,
@@ -70,9 +75,14 @@ export class RoleSyncService {
   async apply(user: User, providerId: string, roles: Role[]): Promise<User> {
     if (sameRoles(user.roles, roles)) return user;
     const before = [...user.roles];
-    const updated = await this.users.update(user.id, { roles });
-    this.activeUsers.forget(user.id);
-    await this.listener.barrier();
+    const updated = await this.users.update(user.id, { roles }).catch((error: unknown) => {
+      // The environment keeps one active admin whatever a provider says: that role stays, the rest applies.
+      if (!(error instanceof DomainException) || error.code !== 'last_admin') throw error;
+      this.logger.warn(`user ${user.id} keeps the admin role ${providerId} took away: they are the last active admin`);
+      return this.users.update(user.id, { roles: ROLES.filter((role) => role === 'admin' || roles.includes(role)) });
+    });
+    if (sameRoles(before, updated.roles)) return updated;
+    await this.activeUsers.changed(user.id);
     this.logger.log(`roles of user ${user.id} set from ${providerId}: [${before.join(', ')}] -> [${updated.roles.join(', ')}]`);
     await this.audit.record({ type: 'user.roles_synced', userId: user.id, email: user.email, providerId, details: { before, after: updated.roles } });
     return updated;
