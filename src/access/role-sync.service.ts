@@ -6,8 +6,13 @@ import { IdentityProviderRegistry } from '../identity-providers/identity-provide
 import { DomainException } from '../common/domain.exception.js';
 import { ROLES, type Role, type User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import { rolesFromRules, type RoleEvaluation } from './role-rules.js';
+import { rolesFromRules, type RoleEvaluation, type RoleRule } from './role-rules.js';
 import { NO_USER_GROUPS, USER_GROUPS, type UserGroups } from './user-groups.js';
+
+export interface RolePreview extends RoleEvaluation {
+  /** For each rule, in order, whether it matched. */
+  matched: boolean[];
+}
 
 export type RoleSyncResult =
   | { synced: true; user: User; before: Role[]; after: Role[]; changed: boolean }
@@ -39,6 +44,21 @@ export class RoleSyncService {
   async evaluate(provider: IdentityProvider, claims: Record<string, unknown>, userId?: string): Promise<RoleEvaluation> {
     const groups = userId ? await this.groups.groupsOf(userId) : [];
     return rolesFromRules(provider.access.roleRules, claims, { groups });
+  }
+
+  /**
+   * LifeTime's Preview: what draft rules grant for some claims (a pasted set, or the claims of the
+   * admin's own last sign-in, with the admin's platform groups), rule by rule. Nothing is written.
+   */
+  async preview(rules: readonly RoleRule[], claims: Record<string, unknown>, userId?: string): Promise<RolePreview> {
+    const groups = userId ? await this.groups.groupsOf(userId) : [];
+    const evaluation = rolesFromRules(rules, claims, { groups });
+    return { ...evaluation, matched: rules.map((rule) => rolesFromRules([rule], claims, { groups }).roles.length > 0) };
+  }
+
+  /** The claims the user last signed in with through this provider, else through any. */
+  async ownClaims(userId: string, providerId: string): Promise<Record<string, unknown> | undefined> {
+    return (await this.users.lastClaims(userId, providerId)) ?? (await this.users.lastClaims(userId));
   }
 
   /**

@@ -69,9 +69,9 @@ export class UsersService {
     await this.identities.update({ id: identityId }, identityRow({}, claims));
   }
 
-  /** The claims an identity of the user at this provider last signed in with, if any. */
-  async lastClaims(userId: string, providerId: string): Promise<Record<string, unknown> | undefined> {
-    const identity = await this.identities.findOne({ where: { userId, providerId }, order: { claimsAt: { direction: 'DESC', nulls: 'LAST' } } });
+  /** The claims an identity of the user (at this provider, or at any) last signed in with, if any. */
+  async lastClaims(userId: string, providerId?: string): Promise<Record<string, unknown> | undefined> {
+    const identity = await this.identities.findOne({ where: { userId, ...(providerId ? { providerId } : {}) }, order: { claimsAt: { direction: 'DESC', nulls: 'LAST' } } });
     return identity?.claims ?? undefined;
   }
 
