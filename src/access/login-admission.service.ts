@@ -79,7 +79,8 @@ export class LoginAdmission {
    * the identity waiting in the browser's login state is theirs to link.
    */
   async confirmLink(pending: PendingLink, user: User): Promise<boolean> {
-    const result = await this.users.linkIdentity(user.id, pending, {});
+    // Its claims are kept from its first own sign-in on; none are known yet.
+    const result = await this.users.linkIdentity(user.id, pending, null);
     if (result !== 'linked') {
       this.logger.warn(`pending link of ${pending.providerId} to user ${user.id} not made (${result})`);
       return false;

@@ -52,8 +52,8 @@ export function accessSection(input: { provider: ProviderView; csrfToken: string
       <table id="role-rules"><thead><tr><th>Claim or dotted path</th><th>Value (equal, or held in a list)</th><th>Role</th>${input.result?.preview ? html`<th>Preview</th>` : ''}</tr></thead>
         <tbody>${rows.map(
           (rule, index) => html`<tr>
-            <td><input type="text" name="rule_claim_${String(index)}" value="${rule.claim}" placeholder="groups" size="22"${readOnly ? html` readonly` : ''}></td>
-            <td><input type="text" name="rule_value_${String(index)}" value="${rule.value}" placeholder="platform-admins" size="22"${readOnly ? html` readonly` : ''}></td>
+            <td><input type="text" name="rule_claim_${String(index)}" value="${rule.claim}" placeholder="${index === form.rules.length ? 'groups' : ''}" size="22"${readOnly ? html` readonly` : ''}></td>
+            <td><input type="text" name="rule_value_${String(index)}" value="${rule.value}" placeholder="${index === form.rules.length ? 'platform-admins' : ''}" size="22"${readOnly ? html` readonly` : ''}></td>
             <td><select name="rule_role_${String(index)}"${readOnly ? html` disabled` : ''}><option value=""></option>${ROLES.map((role) => html`<option value="${role}"${rule.role === role ? html` selected` : ''}>${role}</option>`)}</select></td>
             ${input.result?.preview ? html`<td>${index < input.result.preview.matched.length ? (input.result.preview.matched[index] ? html`<span class="tag">matches</span>` : html`<span class="muted">no</span>`) : ''}</td>` : ''}
           </tr>`,

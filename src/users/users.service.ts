@@ -48,11 +48,11 @@ export class UsersService {
   }
 
   /**
-   * Links an identity to a user, keeping the claims of the login that linked it. The unique
+   * Links an identity to a user, keeping the claims of the login that linked it (null: none known yet). The unique
    * indexes decide races: the same identity linked meanwhile to this user is fine; to another user,
    * or another subject of the same provider on this user, it is `taken`.
    */
-  async linkIdentity(userId: string, key: IdentityKey, claims: Record<string, unknown>): Promise<LinkResult> {
+  async linkIdentity(userId: string, key: IdentityKey, claims: Record<string, unknown> | null): Promise<LinkResult> {
     try {
       await this.identities.insert(identityRow({ userId, ...key }, claims));
     } catch (error) {
@@ -219,8 +219,8 @@ export class UsersService {
 }
 
 /** A linked identity's columns with the claims of its latest login (jsonb). */
-function identityRow(columns: Partial<LinkedIdentity>, claims: Record<string, unknown>): QueryDeepPartialEntity<LinkedIdentity> {
-  return { ...columns, claims: claims as QueryDeepPartialEntity<LinkedIdentity>['claims'], claimsAt: new Date() } as QueryDeepPartialEntity<LinkedIdentity>;
+function identityRow(columns: Partial<LinkedIdentity>, claims: Record<string, unknown> | null): QueryDeepPartialEntity<LinkedIdentity> {
+  return { ...columns, claims: claims as QueryDeepPartialEntity<LinkedIdentity>['claims'], claimsAt: claims ? new Date() : null } as QueryDeepPartialEntity<LinkedIdentity>;
 }
 
 function isActiveAdmin(user: User): boolean {
