@@ -26,11 +26,17 @@ describe('login rule: linked identity first, then the matching claim', () => {
     rig.op.email = 'casey@example.COM';
     expect((await visitConsole(rig.env)).status).toBe(200);
     expect(await identityRows(rig)).toEqual([{ user_id: user.id, subject: 'casey-sub' }]);
+    const keptAt = async () => (await rig.env.db.query<{ claims: { email: string }; claims_at: Date }>("SELECT claims, claims_at FROM linked_identities WHERE subject = 'casey-sub'"))[0];
+    const first = await keptAt();
+    // The same claims again (a new nonce, iat and sid only): nothing to write.
+    expect((await visitConsole(rig.env)).status).toBe(200);
+    expect((await keptAt()).claims_at).toEqual(first.claims_at);
 
     rig.op.email = 'casey.renamed@example.com';
     const page = await visitConsole(rig.env);
     expect(page.status).toBe(200);
     expect(page.body).toContain('Casey');
+    expect((await keptAt()).claims.email).toBe('casey.renamed@example.com');
   });
 
   it('does not let another subject showing the same email take a linked user over', async () => {

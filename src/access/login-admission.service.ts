@@ -4,6 +4,7 @@ import type { IdentityProvider } from '../identity-providers/identity-provider.j
 import type { Role, User } from '../users/user.entity.js';
 import { UsersService, type IdentityKey } from '../users/users.service.js';
 import { checkMatchClaim, decideLink, type PendingLink } from './identity-linking.js';
+import { canonical, keptClaims } from './kept-claims.js';
 import { RoleSyncService } from './role-sync.service.js';
 
 export type AdmissionRefusal =
@@ -20,14 +21,6 @@ export type Admission =
   | { ok: false; reason: AdmissionRefusal }
   /** The user signs in through other providers; one of them must confirm it is the same person. */
   | { ok: false; reason: 'link_confirmation_required'; user: User; throughProviderIds: string[] };
-
-/**
- * Protocol claims say how this token was issued, not who the person is: they are not kept, and a
- * new value of one is not a change worth a write.
- */
-const PROTOCOL_CLAIMS = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'nonce', 'at_hash', 'c_hash', 's_hash', 'auth_time', 'sid', 'jti', 'azp', 'acr', 'amr', 'uti', 'rh', 'ver']);
-/** A token past this size keeps only what the rules and the match claim read. */
-const MAX_KEPT_CLAIMS_BYTES = 16 * 1024;
 
 /**
  * Who a verified login becomes (CONTRACT.md, "Who a login is"): a linked identity first; else the
@@ -53,7 +46,8 @@ export class LoginAdmission {
       if (!linked.user.active) return { ok: false, reason: 'inactive' };
       const granted = await this.granted(provider, claims, linked.user.id);
       if (!granted.ok) return granted;
-      if (JSON.stringify(linked.claims) !== JSON.stringify(kept)) await this.users.rememberClaims(linked.id, kept);
+      // PostgreSQL's jsonb orders keys its own way: compared canonically, an unchanged set writes nothing.
+      if (canonical(linked.claims) !== canonical(kept)) await this.users.rememberClaims(linked.id, kept);
       return { ok: true, user: await this.withRoles(linked.user, provider, granted.roles), linked: false, provisioned: false };
     }
 
@@ -118,12 +112,4 @@ export class LoginAdmission {
   private async recordLinked(user: User, providerId: string, via: 'match_claim' | 'confirmation', confirmedThrough?: string): Promise<void> {
     await this.audit.record({ type: 'identity.linked', userId: user.id, email: user.email, providerId, details: { via, ...(confirmedThrough ? { confirmedThrough } : {}) } });
   }
-}
-
-/** The claims worth keeping for later rule evaluation: identity and directory claims, bounded in size. */
-export function keptClaims(claims: Record<string, unknown>, provider: Pick<IdentityProvider, 'matchClaim' | 'access'>): Record<string, unknown> {
-  const kept = Object.fromEntries(Object.entries(claims).filter(([name]) => !PROTOCOL_CLAIMS.has(name)));
-  if (JSON.stringify(kept).length <= MAX_KEPT_CLAIMS_BYTES) return kept;
-  const read = new Set(['sub', 'email', 'email_verified', 'name', provider.matchClaim, ...provider.access.roleRules.map((rule) => rule.claim.split('.')[0])]);
-  return Object.fromEntries(Object.entries(kept).filter(([name]) => read.has(name)));
 }

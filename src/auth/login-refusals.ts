@@ -92,7 +92,7 @@ export class LoginRefusals {
    */
   linkConfirmation(req: Request, account: string, provider: IdentityProvider, through: IdentityProvider | undefined, returnTo: string): DomainException {
     const detail = through
-      ? `To use ${provider.displayName} for this account from now on, confirm it is you by signing in once through ${through.displayName}.`
+      ? `To use ${provider.displayName} for this account from now on, confirm it is you by signing in once through ${through.displayName}. Only do so if you have just tried to sign in with ${provider.displayName} yourself.`
       : `None of the providers this account signs in through is enabled now. Ask a platform administrator to unlink the old sign-in from your user, then sign in through ${provider.displayName} again.`;
     const start = through && `/auth/login/${encodeURIComponent(through.id)}?prompt=login&login_hint=${encodeURIComponent(account)}&returnTo=${encodeURIComponent(returnTo)}`;
     return this.named(req, account, new DomainException('link_confirmation_required', HttpStatus.FORBIDDEN, `The account ${account} signs in to this environment through ${through?.displayName ?? 'another identity provider'}.`, {
