@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IdentityProvidersService } from '../src/identity-providers/identity-providers.service.js';
 import type { User } from '../src/users/user.entity.js';
 import { TestBrowser } from './support/browser.js';
+import { startHandoff } from './support/desktop-login.js';
 import { addPartnerProvider } from './support/partner-provider.js';
 import type { RogueOp } from './support/rogue-op.js';
 import { signedInSessions, startRogueEnvironment, type RogueEnvironment } from './support/rogue-service.js';
@@ -146,6 +147,21 @@ describe('trust between providers', () => {
     const direct = await viaPartner();
     expect(direct.status).toBe(200);
     expect(direct.body).toContain('Casey Corp');
+    await rig.env.db.query("DELETE FROM linked_identities WHERE subject = 'partner-sub'");
+  });
+
+  it('keeps a Studio handoff waiting through the confirmation, and lands on it afterwards', async () => {
+    const handoff = await startHandoff(rig.env.url);
+    const path = new URL(handoff.browserUrl).pathname;
+    const browser = new TestBrowser();
+    const page = await browser.open(`${rig.env.url}/auth/login/partner?returnTo=${encodeURIComponent(path)}`);
+    expect(page.status).toBe(403);
+    const status = async () => (await (await fetch(`${rig.env.url}/api/desktop/handoffs/${handoff.id}`)).json()).status;
+    expect(await status()).toBe('pending');
+    const href = /id="confirm-link" href="([^"]+)"/.exec(page.body)![1].replace(/&amp;/g, '&');
+    const landed = await browser.open(new URL(href, rig.env.url).toString());
+    expect(landed.url).toBe(`${rig.env.url}${path}`);
+    expect(landed.body).toContain('Open Service Studio');
     await rig.env.db.query("DELETE FROM linked_identities WHERE subject = 'partner-sub'");
   });
 

@@ -129,7 +129,8 @@ export class LoginService {
     const admission = await this.admission.admit(provider, claims);
     if (!admission.ok) {
       const back = safeReturnTo(returnTo);
-      await this.outcomes.refusedOnTheWay({ returnTo: back, reason: 'login_refused' });
+      // A login that waits for its confirmation goes on, from the page, to where it was going (a Studio handoff too).
+      if (admission.reason !== 'link_confirmation_required') await this.outcomes.refusedOnTheWay({ returnTo: back, reason: 'not_registered' });
       throw this.refuse(req, provider, claims, admission, back);
     }
     if (pendingLink && confirmsPendingLink(pendingLink, { userId: admission.user.id, providerId: provider.id, authTime: claims.auth_time }, Date.now(), LOGIN_STATE_MAX_AGE_MS)) {
