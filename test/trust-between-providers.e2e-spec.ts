@@ -1,4 +1,6 @@
+import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TrustEmailNotice } from '../src/access/trust-email-notice.js';
 import { IdentityProvidersService } from '../src/identity-providers/identity-providers.service.js';
 import type { User } from '../src/users/user.entity.js';
 import { TestBrowser } from './support/browser.js';
@@ -200,5 +202,28 @@ describe('trust between providers', () => {
     expect((await viaPartner()).status).toBe(200);
     const [linked] = await rig.env.db.query<{ user_id: string }>("SELECT user_id FROM linked_identities WHERE subject = 'dana-partner'");
     expect(linked.user_id).toBe(dana.id);
+  });
+
+  it('says once at start-up which provider needs trustEmail while users are not yet linked', async () => {
+    await rig.users.create({ email: 'not-yet-linked@corp.example' });
+    const notice = rig.env.service.app.get(TrustEmailNotice);
+    const warnings = async (): Promise<string[]> => {
+      const lines: string[] = [];
+      const capture = (...parts: unknown[]) => void lines.push(parts.map(String).join(' '));
+      Logger.overrideLogger({ log: () => {}, error: capture, warn: capture, debug: () => {}, verbose: () => {}, fatal: capture });
+      try {
+        await notice.onApplicationBootstrap();
+      } finally {
+        Logger.overrideLogger(['fatal', 'error']);
+      }
+      return lines.filter((line) => line.includes('trustEmail'));
+    };
+    await setPartner({ matchClaim: 'preferred_username' });
+    const [line, ...more] = await warnings();
+    expect(more).toEqual([]);
+    expect(line).toContain('partner (matches preferred_username)');
+    expect(line).not.toContain('default');
+    await setPartner({ matchClaim: 'preferred_username', trustEmail: true });
+    expect(await warnings()).toEqual([]);
   });
 });
