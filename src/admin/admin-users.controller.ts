@@ -1,11 +1,12 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Patch, Post, Req } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Req } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { RoleSyncService } from '../access/role-sync.service.js';
 import { AdminApi } from '../auth/decorators.js';
 import { ApiErrorDto } from '../common/api-error.dto.js';
 import { UsersService } from '../users/users.service.js';
 import { AdminUsersService } from './admin-users.service.js';
-import { CreateUserDto, DeactivatedUserDto, UpdateUserDto, USER_EXAMPLE, UserDto } from './dto/user.dto.js';
+import { CreateUserDto, DeactivatedUserDto, UpdateUserDto, USER_EXAMPLE, UserDetailDto, UserDto } from './dto/user.dto.js';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
 const USER_ID = { name: 'id', format: 'uuid', description: 'The user id' };
@@ -19,6 +20,7 @@ export class AdminUsersController {
   constructor(
     private readonly users: UsersService,
     private readonly admin: AdminUsersService,
+    private readonly roles: RoleSyncService,
   ) {}
 
   @Get()
@@ -38,13 +40,26 @@ export class AdminUsersController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Read one user' })
+  @ApiOperation({ summary: 'Read one user, with the provider identities it signs in with' })
   @ApiParam(USER_ID)
-  @ApiOkResponse({ type: UserDto })
+  @ApiOkResponse({ type: UserDetailDto })
   @ApiBadRequestResponse(BAD_ID)
   @ApiNotFoundResponse(NO_USER)
-  async get(@Param('id', uuid) id: string): Promise<UserDto> {
-    return UserDto.from(await this.users.get(id));
+  async get(@Param('id', uuid) id: string): Promise<UserDetailDto> {
+    const [user, identities, owner] = await Promise.all([this.users.get(id), this.users.identitiesOf(id), this.roles.rolesOwner(id)]);
+    return UserDetailDto.detail(user, identities, owner?.id);
+  }
+
+  @Delete(':id/identities/:identityId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Unlink one provider identity from a user' })
+  @ApiParam(USER_ID)
+  @ApiParam({ name: 'identityId', format: 'uuid', description: 'The identity id (from GET /api/admin/users/{id})' })
+  @ApiNoContentResponse({ description: 'Unlinked (admin.identity.unlinked): the next login through that provider meets the trust rules again.' })
+  @ApiBadRequestResponse({ description: '`invalid_request`: an id is not a UUID.', type: ApiErrorDto })
+  @ApiNotFoundResponse({ description: 'No such user, or no such identity of this user.', type: ApiErrorDto })
+  async unlinkIdentity(@Param('id', uuid) id: string, @Param('identityId', uuid) identityId: string, @Req() req: Request): Promise<void> {
+    await this.admin.unlinkIdentity(id, identityId, req.principal!.user);
   }
 
   @Patch(':id')
@@ -56,7 +71,7 @@ export class AdminUsersController {
   @ApiOkResponse({ type: UserDto })
   @ApiBadRequestResponse({ description: '`invalid_request`: the id is not a UUID, or the body is invalid.', type: ApiErrorDto })
   @ApiNotFoundResponse(NO_USER)
-  @ApiConflictResponse({ description: '`last_admin`: the change would leave no active admin.', type: ApiErrorDto })
+  @ApiConflictResponse({ description: '`last_admin`: the change would leave no active admin; `roles_from_provider`: the roles come from an identity provider (roleSource "provider").', type: ApiErrorDto })
   async update(@Param('id', uuid) id: string, @Body() body: UpdateUserDto, @Req() req: Request): Promise<UserDto> {
     return UserDto.from(await this.admin.update(id, body, req.principal!.user));
   }

@@ -9,7 +9,7 @@ import type { IdentityProvider } from '../identity-providers/identity-provider.j
 import { IdentityProviderRegistry } from '../identity-providers/identity-provider.registry.js';
 import { ProviderHealthService } from '../identity-providers/provider-health.service.js';
 import type { User } from '../users/user.entity.js';
-import { UsersService } from '../users/users.service.js';
+import { AdmissionGate } from './admission-gate.js';
 import { FreshSignIn } from './fresh-sign-in.js';
 import { LoginOutcomes } from './login-outcomes.js';
 import { LoginRefusals, type PassportOutcome } from './login-refusals.js';
@@ -27,10 +27,10 @@ export class LoginService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly registry: IdentityProviderRegistry,
     private readonly health: ProviderHealthService,
-    private readonly users: UsersService,
     private readonly sessions: SessionService,
     private readonly refusals: LoginRefusals,
     private readonly outcomes: LoginOutcomes,
+    private readonly gate: AdmissionGate,
     private readonly freshSignIn: FreshSignIn,
   ) {}
 
@@ -127,28 +127,16 @@ export class LoginService {
     }
 
     const claims = outcome.login.claims;
-    const resolution = await this.users.resolveLogin({
-      providerId: provider.id,
-      issuer: String(claims.iss),
-      subject: String(claims.sub),
-      matchValue: stringClaim(claims[provider.matchClaim]),
-      unverifiedEmail: provider.matchClaim === 'email' && (claims.email_verified === false || claims.email_verified === 'false'),
-    });
-    const account = stringClaim(claims.email) ?? stringClaim(claims.preferred_username) ?? String(claims.sub);
-    if (!resolution.ok) {
-      await this.outcomes.refusedOnTheWay({ returnTo: safeReturnTo(returnTo), reason: 'not_registered' });
-      throw this.refusals.notRegistered(req, account, resolution, safeReturnTo(returnTo));
-    }
-
-    await this.freshSignIn.check({ providerId: provider.id, user: resolution.user, claims, state: outcome.info?.state, returnTo: this.returnTarget(returnTo) });
+    const admission = await this.gate.admit(req, provider, claims, safeReturnTo(returnTo));
+    await this.freshSignIn.check({ providerId: provider.id, user: admission.user, claims, state: outcome.info?.state, returnTo: this.returnTarget(returnTo) });
     await this.sessions.establish(req, {
-      user: resolution.user,
+      user: admission.user,
       providerId: provider.id,
       idToken: outcome.login.idToken,
       providerSid: stringClaim(claims.sid),
     });
-    this.logger.log(`req=${req.id} user ${resolution.user.id} signed in through ${provider.id}${resolution.linked ? ' (identity linked)' : ''}`);
-    return { returnTo: this.returnTarget(returnTo), user: resolution.user };
+    this.logger.log(`req=${req.id} user ${admission.user.id} signed in through ${provider.id}${admission.linked ? ' (identity linked)' : ''}`);
+    return { returnTo: this.returnTarget(returnTo), user: admission.user };
   }
 
   /** A local path, or a page of a protected app (forward auth): nowhere else may a login lead. */

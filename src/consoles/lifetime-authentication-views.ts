@@ -2,6 +2,7 @@ import { html, type Html } from '../common/html.js';
 import type { ProviderView } from '../identity-providers/identity-providers.service.js';
 import type { ProbeResult, ProbeStep } from '../identity-providers/provider-probe.js';
 import { csrfField } from './console-layout.js';
+import { accessSection, type AccessForm, type PreviewResult } from './lifetime-access-views.js';
 
 const BASE = '/lifetime/authentication';
 const when = (date: Date) => new Date(date).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
@@ -37,17 +38,23 @@ export function providerListBody(input: { providers: ProviderView[] }): Html {
   return html`<h1>Authentication</h1>
     <p>The identity providers people sign in with. With several enabled, the sign-in page offers a choice.</p>
     <table id="providers">
-      <thead><tr><th>Provider</th><th>State</th><th>Source</th><th>Last Test</th></tr></thead>
+      <thead><tr><th>Provider</th><th>State</th><th>Source</th><th>Who gets in</th><th>Last Test</th></tr></thead>
       <tbody>${input.providers.map(
         (provider) => html`<tr data-provider="${provider.id}">
           <td><a href="${BASE}/${provider.id}">${provider.displayName}</a><br><code>${provider.id}</code></td>
           <td>${provider.enabled ? html`<span class="tag">enabled</span>` : html`<span class="tag off">disabled</span>`}</td>
           <td>${provider.source}</td>
+          <td class="who-gets-in">${whoGetsIn(provider)}</td>
           <td>${lastTestSummary(provider)}</td>
         </tr>`,
       )}</tbody>
     </table>
     <p><a class="button" href="${BASE}/new">Add a provider</a></p>`;
+}
+
+/** One line: where roles come from, whether first sign-ins create users, what it is trusted with. */
+function whoGetsIn(provider: ProviderView): Html {
+  return html`roles from ${provider.roleSource === 'provider' ? html`<strong>the provider</strong> (${String(provider.roleRules.length)} rule${provider.roleRules.length === 1 ? '' : 's'})` : 'the platform'}${provider.provisioning === 'jit' ? html`<br><span class="tag">creates users</span>` : ''}${provider.trustEmail ? html` <span class="tag">trusts email</span>` : ''}${provider.emailDomains.length ? html`<br><span class="muted">${provider.emailDomains.join(', ')}</span>` : ''}`;
 }
 
 function lastTestSummary(provider: ProviderView): Html {
@@ -72,7 +79,7 @@ export interface FailedPreflight {
   clientSecret?: string;
 }
 
-export function providerPageBody(input: { provider: ProviderView; csrfToken: string; form?: ProviderForm; discovery?: ProbeResult; preflight?: FailedPreflight }): Html {
+export function providerPageBody(input: { provider: ProviderView; csrfToken: string; form?: ProviderForm; discovery?: ProbeResult; preflight?: FailedPreflight; accessForm?: AccessForm; preview?: PreviewResult }): Html {
   const { provider, csrfToken } = input;
   const base = `${BASE}/${provider.id}`;
   const environment = provider.source === 'environment';
@@ -91,6 +98,7 @@ export function providerPageBody(input: { provider: ProviderView; csrfToken: str
     <h2 id="test">Test</h2>
     <form method="post" action="${base}/test">${csrfField(csrfToken)}<button type="submit">Run the Test</button></form>
     ${lastTestDetails(provider)}
+    ${accessSection({ provider, csrfToken, form: input.accessForm, result: input.preview })}
     ${environment
       ? html`<h2>Settings</h2>
           <p id="read-only">This provider comes from the environment (<code>OIDC_ISSUER</code>, <code>OIDC_CLIENT_ID</code>, <code>OIDC_CLIENT_SECRET</code>), so it is read-only here: change those variables and restart the service to change it. It cannot be disabled or deleted on this page.</p>`
@@ -149,7 +157,7 @@ function providerForm(input: { action: string; form: ProviderForm; csrfToken: st
         <option value="email"${form.matchClaim === 'email' ? html` selected` : ''}>email</option>
         <option value="preferred_username"${form.matchClaim === 'preferred_username' ? html` selected` : ''}>preferred_username</option>
       </select></label></p>
-      <p><label>Email domains (separated by spaces; the sign-in page routes these addresses here)<br><input type="text" name="emailDomains" value="${form.emailDomains}" size="36"></label></p>
+      <p><label>Email domains (separated by spaces; only these addresses may sign in through it, and the sign-in page routes them here)<br><input type="text" name="emailDomains" value="${form.emailDomains}" size="36"></label></p>
       ${input.isNew ? html`<p><label><input type="checkbox" name="enabled"${form.enabled ? html` checked` : ''}> Enabled</label></p>` : ''}
       <p><button type="submit" name="action" value="save">${save}</button>
         ${preflight ? html`<button type="submit" name="confirm" value="anyway" class="danger" id="save-anyway">${input.isNew ? 'Add anyway' : 'Save anyway'}</button>` : ''}</p>

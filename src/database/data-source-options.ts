@@ -29,6 +29,7 @@ import { BreakGlassAttemptWindows1765300000000 } from './migrations/176530000000
 import { RevocationNotify1765000100000 } from './migrations/1765000100000-revocation-notify.js';
 import { SessionsRevokedAt1765900000000 } from './migrations/1765900000000-sessions-revoked-at.js';
 import { ProviderTestFingerprint1765900100000 } from './migrations/1765900100000-provider-test-fingerprint.js';
+import { WhoGetsIn1765400000000 } from './migrations/1765400000000-who-gets-in.js';
 
 export const ENTITIES = [
   User,
@@ -63,6 +64,7 @@ export const MIGRATIONS = [
   BreakGlassAttemptWindows1765300000000,
   SessionsRevokedAt1765900000000,
   ProviderTestFingerprint1765900100000,
+  WhoGetsIn1765400000000,
 ];
 
 /** How long to wait for a connection, and for one statement; a stopped or frozen database then fails fast. */

@@ -38,12 +38,17 @@ export class IdentityProvidersModule {
           useFactory: (config: AppConfig) => new ProviderHttp(new AddressPolicy(config.oidc.allowedPrivateAddresses)),
         },
         {
+          provide: LoginStateCookie,
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => new LoginStateCookie(config.session.secret, config.session.secureCookie),
+        },
+        {
           provide: IdentityProviderRegistry,
-          inject: [APP_CONFIG, MetricsService, ProviderHttp],
-          useFactory: (config: AppConfig, metrics: MetricsService, http: ProviderHttp) =>
+          inject: [APP_CONFIG, MetricsService, LoginStateCookie, ProviderHttp],
+          useFactory: (config: AppConfig, metrics: MetricsService, loginState: LoginStateCookie, http: ProviderHttp) =>
             new IdentityProviderRegistry([environmentProvider(config, connection)], {
               observeCall: (providerId, endpoint, seconds, ok) => metrics.observeIdpCall(providerId, endpoint, seconds, ok),
-              loginState: new LoginStateCookie(config.session.secret, config.session.secureCookie),
+              loginState,
               http,
             }),
         },
@@ -58,7 +63,7 @@ export class IdentityProvidersModule {
         SignInFallback,
         IdentityProvidersService,
       ],
-      exports: [IdentityProviderRegistry, ProviderHealthService, IdentityProvidersService],
+      exports: [IdentityProviderRegistry, ProviderHealthService, IdentityProvidersService, LoginStateCookie],
     };
   }
 }
@@ -72,7 +77,8 @@ function environmentProvider(config: AppConfig, connection: OidcConnection): Oid
     clientSecret: connection.clientSecret,
     scopes: config.oidc.scopes,
     matchClaim: config.oidc.matchClaim,
-    emailDomains: [],
+    emailDomains: config.oidc.emailDomains,
+    access: config.oidc.access,
     source: 'environment',
     version: 0,
     callbackUrl: providerCallbackUrl(config.publicUrl, ENVIRONMENT_PROVIDER_ID),

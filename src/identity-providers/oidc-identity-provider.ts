@@ -4,6 +4,7 @@ import { createRemoteJWKSet, customFetch, decodeProtectedHeader, errors as joseE
 import { AddressPolicy } from '../common/address-policy.js';
 import { asProviderCallError, DEFAULT_OUTGOING_TIMEOUT_MS } from '../common/http-timeout.js';
 import type { IdentityProvider, JwtCheck, LogoutTokenClaims, ProviderCallEndpoint, ProviderSource, ProviderStatus } from './identity-provider.js';
+import type { ProviderAccess } from '../access/provider-access.js';
 import type { MatchClaim } from './identity-provider.entity.js';
 import { addressRefusalOf, CrossOriginRedirectError, ProviderHttp } from './provider-http.js';
 
@@ -16,6 +17,8 @@ export interface OidcProviderSettings {
   scopes: string[];
   matchClaim: MatchClaim;
   emailDomains: string[];
+  /** Who this provider lets in and with which roles (trust, role rules, provisioning). */
+  access: ProviderAccess;
   source: ProviderSource;
   version: number;
   callbackUrl: string;
@@ -122,6 +125,10 @@ export class OidcIdentityProvider implements IdentityProvider {
 
   get emailDomains(): readonly string[] {
     return this.settings.emailDomains;
+  }
+
+  get access(): ProviderAccess {
+    return this.settings.access;
   }
 
   get callbackUrl(): string {
