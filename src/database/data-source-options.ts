@@ -26,6 +26,7 @@ import { DeviceAuthorizationProvider1765000000000 } from './migrations/176500000
 import { BreakGlass1764800000000 } from './migrations/1764800000000-break-glass.js';
 import { ProviderTestResults1765100000000 } from './migrations/1765100000000-provider-test-results.js';
 import { RevocationNotify1765000100000 } from './migrations/1765000100000-revocation-notify.js';
+import { AuditActor1765500000000 } from './migrations/1765500000000-audit-actor.js';
 
 export const ENTITIES = [
   User,
@@ -57,6 +58,7 @@ export const MIGRATIONS = [
   DeviceAuthorizationProvider1765000000000,
   RevocationNotify1765000100000,
   ProviderTestResults1765100000000,
+  AuditActor1765500000000,
 ];
 
 /** How long to wait for a connection, and for one statement; a stopped or frozen database then fails fast. */

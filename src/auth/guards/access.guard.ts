@@ -9,6 +9,7 @@ import { CsrfService } from '../csrf.service.js';
 import { switchAccountForm } from '../switch-account.js';
 import { ACCESS_METADATA, type AccessRule } from '../decorators.js';
 import { SessionService } from '../session/session.service.js';
+import { setRequestActor } from '../../observability/request-context.js';
 import { bearerToken } from './bearer-token.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -62,6 +63,7 @@ export class AccessGuard implements CanActivate {
       });
     }
     req.principal = principal;
+    setRequestActor({ id: principal.user.id, email: principal.user.email });
     return true;
   }
 
