@@ -34,6 +34,8 @@ export class AccessGuard implements CanActivate {
     if (rule.public) return true;
     // The route's own DesktopTokenGuard (attached by the same decorator) does the checking.
     if (rule.desktopToken) return true;
+    // Likewise the SCIM routes' own ScimTokenGuard (the provisioning module's).
+    if (rule.scimToken) return true;
     const req = context.switchToHttp().getRequest<Request>();
     // A session whose user was read in the last few seconds is decided without waiting for anything.
     const known = this.cachedPrincipal(req, rule);
