@@ -80,6 +80,8 @@ describe('SCIM tokens and discovery', () => {
       const anonymous = await fetch(`${env.url}/scim/v2/ServiceProviderConfig`);
       expect(anonymous.status).toBe(401);
       expect(await anonymous.json()).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '401' });
+      const metrics = await (await fetch(`${env.url}/metrics`)).text();
+      expect(metrics).toMatch(/frontdoor_scim_requests_total\{operation="discovery",outcome="unauthenticated"\} [1-9]/);
     });
   });
 
