@@ -56,7 +56,7 @@ function lastTestSummary(provider: ProviderView): Html {
   return html`${provider.lastTest.ok ? html`<span class="tag">passed</span>` : html`<span class="tag off">failed at ${failed?.step ?? '?'}</span>`}<br><span class="muted">${when(provider.lastTest.at)}</span>`;
 }
 
-export function providerPageBody(input: { provider: ProviderView; csrfToken: string; form?: ProviderForm; discovery?: ProbeResult }): Html {
+export function providerPageBody(input: { provider: ProviderView; csrfToken: string; form?: ProviderForm; discovery?: ProbeResult; provisioning?: Html }): Html {
   const { provider, csrfToken } = input;
   const base = `${BASE}/${provider.id}`;
   const environment = provider.source === 'environment';
@@ -77,6 +77,7 @@ export function providerPageBody(input: { provider: ProviderView; csrfToken: str
     ${provider.lastTest
       ? html`<p class="muted" id="last-test">Last Test: <strong>${provider.lastTest.ok ? 'passed' : 'failed'}</strong>, ${when(provider.lastTest.at)}.</p>${stepsTable('test-steps', provider.lastTest.steps)}`
       : html`<p class="muted" id="last-test">Not tested yet.</p>`}
+    ${input.provisioning ?? ''}
     ${environment
       ? html`<h2>Settings</h2>
           <p id="read-only">This provider comes from the environment (<code>OIDC_ISSUER</code>, <code>OIDC_CLIENT_ID</code>, <code>OIDC_CLIENT_SECRET</code>), so it is read-only here: change those variables and restart the service to change it. It cannot be disabled or deleted on this page.</p>`
@@ -135,7 +136,7 @@ function stepsTable(id: string, steps: ProbeStep[]): Html {
 }
 
 /** A read-only field to select, and a Copy button that the external copy script makes work. */
-function copyField(id: string, label: string, value: string): Html {
+export function copyField(id: string, label: string, value: string): Html {
   return html`<p><label for="${id}">${label}</label><br>
     <input type="text" id="${id}" value="${value}" readonly size="60" class="copy-field">
     <button type="button" class="secondary" data-copy="${id}">Copy</button></p>`;
