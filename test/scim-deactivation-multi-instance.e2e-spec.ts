@@ -16,12 +16,13 @@ describe('SCIM deactivation on every instance', () => {
   let rig: RogueEnvironment;
   let b: { service: RunningService; url: string };
   let scim: ReturnType<typeof scimClient>;
+  let admin: string;
   let userId: string;
 
   beforeAll(async () => {
     rig = await startRogueEnvironment();
     await rig.users.create({ email: 'boss@example.com', roles: ['admin'] });
-    const admin = await adminToken(rig.env.db.url, 'boss@example.com');
+    admin = await adminToken(rig.env.db.url, 'boss@example.com');
     scim = scimClient(rig.env.url, (await createScimToken(rig.env.url, admin, 'default', 'Entra ID')).token);
     const created = await scim('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: rig.op.email, name: { givenName: 'Rory', familyName: 'Rogue' }, active: true });
     expect(created.status).toBe(201);
@@ -82,5 +83,14 @@ describe('SCIM deactivation on every instance', () => {
     const events = await rig.env.db.query<{ type: string; details: { sessions: number; desktopTokens: number } }>(`SELECT type, details FROM audit_events WHERE type = 'scim.user.deactivated' ORDER BY id`);
     expect(events).toHaveLength(3);
     expect(events.every((event) => event.details.sessions >= 1 && event.details.desktopTokens >= 1)).toBe(true);
+  });
+
+  it('a SCIM token revoked on A is refused on B at once, although B has just served (and cached) it', async () => {
+    const token = await createScimToken(rig.env.url, admin, 'default', 'Revoked soon');
+    const onB = scimClient(b.url, token.token);
+    for (let i = 0; i < 2; i++) expect((await onB('GET', '/ServiceProviderConfig')).status).toBe(200);
+    const revoked = await fetch(`${rig.env.url}/api/admin/scim-tokens/${token.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } });
+    expect(revoked.status).toBe(204);
+    expect((await onB('GET', '/ServiceProviderConfig')).status).toBe(401);
   });
 });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import type { EqCondition, UserFilterAttribute } from './scim-filter.js';
 import { ScimUserRecord } from './scim-user.entity.js';
 
@@ -42,6 +43,12 @@ export class ScimUsersRepository {
     const total = await query.getCount();
     const records = page.limit === 0 ? [] : await query.orderBy('r.created_at', 'ASC').addOrderBy('r.user_id', 'ASC').offset(page.offset).limit(page.limit).getMany();
     return { total, records };
+  }
+
+  /** A new record: one INSERT … RETURNING (save would look for an existing row first). */
+  async insert(record: ScimUserRecord, tx: EntityManager): Promise<ScimUserRecord> {
+    await tx.getRepository(ScimUserRecord).insert(record as QueryDeepPartialEntity<ScimUserRecord>);
+    return record;
   }
 
   save(record: ScimUserRecord, tx: EntityManager): Promise<ScimUserRecord> {

@@ -42,19 +42,30 @@ export class ScimUsersService {
    */
   async create(client: ScimClient, body: unknown): Promise<ScimUserState> {
     const input = readUser(body);
-    const { user, record, revived } = await this.records.transaction(async (tx) => {
-      const previous = await this.records.findByUserName(client.providerId, input.userName, tx);
-      if (previous && !previous.deletedAt) throw taken(input.userName);
-      if (previous) return { ...(await this.write(tx, previous, input, await this.users.get(previous.userId))), revived: true };
-      const created = await this.users.create({ email: input.userName, displayName: input.displayName, provisionedBy: client.providerId }, tx).catch((error: unknown) => {
-        throw isTaken(error) ? taken(input.userName) : error;
-      });
-      const fresh = this.records.create({ userId: created.id, providerId: client.providerId });
-      return { ...(await this.write(tx, fresh, input, created)), revived: false };
-    });
+    const { user, record, revived } = await this.createOrRevive(client, input);
     await this.audit.record({ type: 'scim.user.created', userId: user.id, email: user.email, providerId: client.providerId, details: { externalId: input.externalId, active: user.active, ...(revived ? { restored: true } : {}) } });
     if (!user.active) await this.deactivated(client, user);
     return stateOf(user, record);
+  }
+
+  /** The common case in one transaction of two INSERTs; a taken userName then looks for this provider's deleted user of that name. */
+  private async createOrRevive(client: ScimClient, input: ScimUserInput): Promise<{ user: User; record: ScimUserRecord; revived: boolean }> {
+    try {
+      return await this.records.transaction(async (tx) => {
+        const created = await this.users.create({ email: input.userName, displayName: input.displayName, provisionedBy: client.providerId }, tx);
+        const fresh = this.records.create({ userId: created.id, providerId: client.providerId, userName: input.userName, externalId: input.externalId, emails: input.emails, attributes: input.attributes });
+        const record = await this.records.insert(fresh, tx);
+        const user = input.active ? created : await this.users.update(created.id, { active: false }, tx);
+        return { user, record, revived: false };
+      });
+    } catch (error) {
+      if (!isTaken(error)) throw error;
+    }
+    return this.records.transaction(async (tx) => {
+      const previous = await this.records.findByUserName(client.providerId, input.userName, tx);
+      if (!previous?.deletedAt) throw taken(input.userName);
+      return { ...(await this.write(tx, previous, input, await this.users.get(previous.userId))), revived: true };
+    });
   }
 
   async get(client: ScimClient, id: string): Promise<ScimUserState> {

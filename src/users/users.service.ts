@@ -159,8 +159,8 @@ export class UsersService {
       provisionedBy: input.provisionedBy ?? null,
     });
     try {
-      // A savepoint inside the caller's transaction, so a refusal leaves that transaction usable.
-      return tx ? await tx.transaction((inner) => inner.getRepository(User).save(user)) : await users.save(user);
+      // Inside the caller's transaction a refusal aborts it: the caller answers with the refusal.
+      return await users.save(user);
     } catch (error) {
       if (isUniqueViolation(error)) throw new DomainException('user_exists', HttpStatus.CONFLICT, `A user with email ${email} already exists`);
       throw error;

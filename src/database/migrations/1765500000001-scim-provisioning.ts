@@ -1,7 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * SCIM 2.0 provisioning: bearer tokens per identity provider (SHA-256 only), the SCIM view of the
+ * SCIM 2.0 provisioning: bearer tokens per identity provider (SHA-256 only, their revocation
+ * announced on the revocation channel), the SCIM view of the
  * users a provider's directory created (what the platform's user row does not hold), its groups and
  * their members. `users.provisioned_by` names the provider whose directory created a user: only an
  * identity of that provider may link to it at first login.
@@ -22,6 +23,11 @@ export class ScimProvisioning1765500000001 implements MigrationInterface {
       )`);
     await runner.query(`CREATE UNIQUE INDEX scim_tokens_token_hash_key ON scim_tokens (token_hash)`);
     await runner.query(`CREATE INDEX scim_tokens_provider_id_idx ON scim_tokens (provider_id)`);
+    // A revoked SCIM token is announced like a revoked desktop token (migration 1765000100000), so
+    // every instance drops its cached copy at once.
+    await runner.query(`
+      CREATE TRIGGER scim_tokens_notify_delete AFTER DELETE ON scim_tokens
+      FOR EACH ROW EXECUTE FUNCTION frontdoor_notify_desktop_token()`);
 
     await runner.query(`ALTER TABLE users ADD COLUMN provisioned_by varchar(64) NULL`);
     await runner.query(`
@@ -65,6 +71,7 @@ export class ScimProvisioning1765500000001 implements MigrationInterface {
     await runner.query(`DROP TABLE scim_groups`);
     await runner.query(`DROP TABLE scim_users`);
     await runner.query(`ALTER TABLE users DROP COLUMN provisioned_by`);
+    await runner.query(`DROP TRIGGER scim_tokens_notify_delete ON scim_tokens`);
     await runner.query(`DROP TABLE scim_tokens`);
   }
 }
