@@ -186,7 +186,7 @@ async function resolveIdentityProvider(config: AppConfig): Promise<{ oidc: OidcC
     return { oidc: { issuer: config.oidc.issuer, clientId: config.oidc.clientId, clientSecret: config.oidc.clientSecret } };
   }
   // Loaded only here, so a service with a real provider never loads the development one.
-  const { startDevIdp } = await import('./dev-idp/dev-idp.js');
+  const { startDevIdp, DEV_JIT_CLIENT } = await import('./dev-idp/dev-idp.js');
   const clientSecret = randomBytes(24).toString('base64url');
   const devIdp = await startDevIdp({
     port: config.oidc.devIdpPort,
@@ -197,6 +197,12 @@ async function resolveIdentityProvider(config: AppConfig): Promise<{ oidc: OidcC
         redirectUris: [callbackUrl(config)],
         postLogoutRedirectUris: [new URL('/auth/signed-out', config.publicUrl).toString()],
         backchannelLogoutUri: backchannelLogoutUrl(config),
+      },
+      {
+        clientId: DEV_JIT_CLIENT.clientId,
+        clientSecret: DEV_JIT_CLIENT.clientSecret,
+        redirectUris: [new URL(`/auth/callback/${DEV_JIT_CLIENT.providerId}`, config.publicUrl).toString()],
+        postLogoutRedirectUris: [new URL('/auth/signed-out', config.publicUrl).toString()],
       },
     ],
   }).catch((error: unknown) => {

@@ -60,7 +60,8 @@ describe('identity providers managed at runtime', () => {
     issuer: second.issuer,
     clientId: SECOND.clientId,
     clientSecret: SECOND.clientSecret,
-    emailDomains: ['second.example'],
+    // Also the domain of the development provider's demo accounts, which sign in through it below.
+    emailDomains: ['second.example', 'example.com'],
   });
 
   beforeAll(async () => {

@@ -20,6 +20,40 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ BREAK_GLASS_SESSION_SECONDS: '5' })).toThrow('BREAK_GLASS_SESSION_SECONDS must be an integer >= 60');
   });
 
+  it('reads the environment provider\'s trust and role settings, with today\'s meaning by default', () => {
+    expect(loadConfig({}).oidc).toMatchObject({ emailDomains: [], access: { trustEmail: false, roleSource: 'platform', roleRules: [], provisioning: 'preregistered' } });
+    const config = loadConfig({
+      OIDC_TRUST_EMAIL: 'TRUE',
+      OIDC_EMAIL_DOMAINS: 'Corp.example, @sub.corp.example',
+      OIDC_ROLE_SOURCE: 'provider',
+      OIDC_ROLE_RULES: '[{"claim":"realm_access.roles","value":"platform-admin","role":"admin"}]',
+      OIDC_PROVISIONING: 'jit',
+    });
+    expect(config.oidc.emailDomains).toEqual(['corp.example', 'sub.corp.example']);
+    expect(config.oidc.access).toEqual({ trustEmail: true, roleSource: 'provider', roleRules: [{ claim: 'realm_access.roles', value: 'platform-admin', role: 'admin' }], provisioning: 'jit' });
+  });
+
+  it.each<[Record<string, string>, string]>([
+    [{ OIDC_ROLE_RULES: '[{"claim":"groups","value":"x","role":"owner"}' }, 'OIDC_ROLE_RULES must be JSON'],
+    [{ OIDC_ROLE_RULES: '[{"claim":"groups","value":"x","role":"owner"}]' }, 'OIDC_ROLE_RULES[0].role must be "admin" or "developer"'],
+    [{ OIDC_ROLE_RULES: '{"claim":"groups"}' }, 'OIDC_ROLE_RULES must be an array'],
+    [{ OIDC_ROLE_SOURCE: 'idp' }, 'OIDC_ROLE_SOURCE must be "platform" or "provider"'],
+    [{ OIDC_PROVISIONING: 'auto' }, 'OIDC_PROVISIONING must be "preregistered" or "jit"'],
+    [{ OIDC_PROVISIONING: 'jit' }, 'OIDC_PROVISIONING "jit" needs OIDC_ROLE_SOURCE "provider"'],
+    [{ OIDC_TRUST_EMAIL: 'yes' }, 'OIDC_TRUST_EMAIL must be true or false'],
+    [{ OIDC_EMAIL_DOMAINS: 'corp.example,not a domain' }, 'OIDC_EMAIL_DOMAINS must be comma-separated domain names'],
+  ])('stops start-up on %j with one line naming the variable', (env, problem) => {
+    let message = '';
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      message = (error as Error).message;
+    }
+    expect(message).toContain(problem);
+    expect(message.split('\n')).toHaveLength(1);
+  });
+
   it('stops production start-up with one line naming everything missing', () => {
     let error: unknown;
     try {

@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
+import { checkProviderAccess, type ProviderAccess } from '../access/provider-access.js';
 import { parseEncryptionKey } from '../common/secret-box.js';
+import { checkEmailDomains } from '../identity-providers/provider-rules.js';
 
 /** Typed, validated configuration: the one place that reads environment variables. */
 export interface AppConfig {
@@ -15,6 +17,10 @@ export interface AppConfig {
     clientSecret: string;
     scopes: string[];
     matchClaim: 'email' | 'preferred_username';
+    /** OIDC_EMAIL_DOMAINS: the only domains whose users this provider may link (and send to the chooser). */
+    emailDomains: string[];
+    /** OIDC_TRUST_EMAIL, OIDC_ROLE_SOURCE, OIDC_ROLE_RULES, OIDC_PROVISIONING. */
+    access: ProviderAccess;
     displayName: string;
     devIdpPort: number;
     jwksCooldownSeconds: number;
@@ -129,6 +135,8 @@ export function loadConfig(env: Env): AppConfig {
       clientSecret: env.OIDC_CLIENT_SECRET ?? '',
       scopes: (env.OIDC_SCOPES?.trim() || 'openid profile email').split(/\s+/),
       matchClaim: matchClaim as AppConfig['oidc']['matchClaim'],
+      emailDomains: emailDomains(env.OIDC_EMAIL_DOMAINS, problems),
+      access: providerAccess(env, problems),
       displayName: env.OIDC_DISPLAY_NAME?.trim() || (issuer ? new URL(issuer).hostname : 'Development identity provider'),
       devIdpPort: integer(env, 'DEV_IDP_PORT', port === 0 ? 0 : port + 1, problems, { min: 0, max: 65535 }),
       jwksCooldownSeconds: integer(env, 'OIDC_JWKS_COOLDOWN_SECONDS', 30, problems, { min: 0, max: 3600 }),
@@ -205,6 +213,33 @@ function url(env: Env, name: string, fallback: string, problems: string[]): URL 
     problems.push(`${name} must be an http(s) URL, not "${raw}"`);
     return new URL('http://localhost');
   }
+}
+
+function emailDomains(raw: string | undefined, problems: string[]): string[] {
+  const listed = (raw ?? '').split(',').map((domain) => domain.trim()).filter(Boolean);
+  const { emailDomains: domains, badDomains } = checkEmailDomains(listed);
+  if (badDomains.length > 0) problems.push(`OIDC_EMAIL_DOMAINS must be comma-separated domain names like example.com (not ${badDomains.join(', ')})`);
+  return domains;
+}
+
+/** The environment provider's trust and role settings, each problem naming its variable. */
+function providerAccess(env: Env, problems: string[]): ProviderAccess {
+  const raw: Partial<Record<keyof ProviderAccess, unknown>> = {};
+  const trust = env.OIDC_TRUST_EMAIL?.trim().toLowerCase();
+  if (trust) raw.trustEmail = trust === 'true' ? true : trust === 'false' ? false : trust;
+  if (env.OIDC_ROLE_SOURCE?.trim()) raw.roleSource = env.OIDC_ROLE_SOURCE.trim();
+  if (env.OIDC_PROVISIONING?.trim()) raw.provisioning = env.OIDC_PROVISIONING.trim();
+  if (env.OIDC_ROLE_RULES?.trim()) {
+    try {
+      raw.roleRules = JSON.parse(env.OIDC_ROLE_RULES);
+    } catch {
+      problems.push('OIDC_ROLE_RULES must be JSON: an array of {"claim", "value", "role"}, e.g. [{"claim":"groups","value":"platform-admins","role":"admin"}]');
+      raw.roleRules = [];
+    }
+  }
+  const checked = checkProviderAccess(raw, { trustEmail: 'OIDC_TRUST_EMAIL', roleSource: 'OIDC_ROLE_SOURCE', roleRules: 'OIDC_ROLE_RULES', provisioning: 'OIDC_PROVISIONING' });
+  problems.push(...checked.problems);
+  return checked.access;
 }
 
 function trustProxy(raw: string | undefined): boolean | string[] {

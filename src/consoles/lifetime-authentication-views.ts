@@ -2,6 +2,7 @@ import { html, type Html } from '../common/html.js';
 import type { ProviderView } from '../identity-providers/identity-providers.service.js';
 import type { ProbeResult, ProbeStep } from '../identity-providers/provider-probe.js';
 import { csrfField } from './console-layout.js';
+import { accessSection, type AccessForm, type PreviewResult } from './lifetime-access-views.js';
 
 const BASE = '/lifetime/authentication';
 const when = (date: Date) => new Date(date).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
@@ -56,7 +57,7 @@ function lastTestSummary(provider: ProviderView): Html {
   return html`${provider.lastTest.ok ? html`<span class="tag">passed</span>` : html`<span class="tag off">failed at ${failed?.step ?? '?'}</span>`}<br><span class="muted">${when(provider.lastTest.at)}</span>`;
 }
 
-export function providerPageBody(input: { provider: ProviderView; csrfToken: string; form?: ProviderForm; discovery?: ProbeResult; provisioning?: Html }): Html {
+export function providerPageBody(input: { provider: ProviderView; csrfToken: string; form?: ProviderForm; discovery?: ProbeResult; accessForm?: AccessForm; preview?: PreviewResult; provisioning?: Html }): Html {
   const { provider, csrfToken } = input;
   const base = `${BASE}/${provider.id}`;
   const environment = provider.source === 'environment';
@@ -77,6 +78,7 @@ export function providerPageBody(input: { provider: ProviderView; csrfToken: str
     ${provider.lastTest
       ? html`<p class="muted" id="last-test">Last Test: <strong>${provider.lastTest.ok ? 'passed' : 'failed'}</strong>, ${when(provider.lastTest.at)}.</p>${stepsTable('test-steps', provider.lastTest.steps)}`
       : html`<p class="muted" id="last-test">Not tested yet.</p>`}
+    ${accessSection({ provider, csrfToken, form: input.accessForm, result: input.preview })}
     ${input.provisioning ?? ''}
     ${environment
       ? html`<h2>Settings</h2>
@@ -115,7 +117,7 @@ function providerForm(input: { action: string; form: ProviderForm; csrfToken: st
         <option value="email"${form.matchClaim === 'email' ? html` selected` : ''}>email</option>
         <option value="preferred_username"${form.matchClaim === 'preferred_username' ? html` selected` : ''}>preferred_username</option>
       </select></label></p>
-      <p><label>Email domains (separated by spaces; the sign-in page routes these addresses here)<br><input type="text" name="emailDomains" value="${form.emailDomains}" size="36"></label></p>
+      <p><label>Email domains (separated by spaces; only these addresses may sign in through it, and the sign-in page routes them here)<br><input type="text" name="emailDomains" value="${form.emailDomains}" size="36"></label></p>
       ${input.isNew ? html`<p><label><input type="checkbox" name="enabled"${form.enabled ? html` checked` : ''}> Enabled</label></p>` : ''}
       <p><button type="submit" name="action" value="save">${input.isNew ? 'Add provider' : 'Save changes'}</button></p>
     </form>`;

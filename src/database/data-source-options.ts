@@ -29,6 +29,7 @@ import { DeviceAuthorizationProvider1765000000000 } from './migrations/176500000
 import { BreakGlass1764800000000 } from './migrations/1764800000000-break-glass.js';
 import { ProviderTestResults1765100000000 } from './migrations/1765100000000-provider-test-results.js';
 import { RevocationNotify1765000100000 } from './migrations/1765000100000-revocation-notify.js';
+import { WhoGetsIn1765400000000 } from './migrations/1765400000000-who-gets-in.js';
 import { AuditActor1765500000000 } from './migrations/1765500000000-audit-actor.js';
 import { ScimProvisioning1765500000001 } from './migrations/1765500000001-scim-provisioning.js';
 
@@ -66,6 +67,7 @@ export const MIGRATIONS = [
   DeviceAuthorizationProvider1765000000000,
   RevocationNotify1765000100000,
   ProviderTestResults1765100000000,
+  WhoGetsIn1765400000000,
   AuditActor1765500000000,
   ScimProvisioning1765500000001,
 ];

@@ -11,7 +11,7 @@ import { createInteractionHandler, isInteractionRequest } from './dev-idp-intera
 import { createDevIdpStore } from './dev-idp-store.js';
 import { renderErrorPage, renderLoggedOutPage, renderLogoutPage } from './dev-idp-views.js';
 
-export { DEV_IDP_ACCOUNTS, type DevIdpAccount } from './dev-idp-accounts.js';
+export { DEV_IDP_ACCOUNTS, DEV_JIT_CLIENT, type DevIdpAccount } from './dev-idp-accounts.js';
 
 export interface DevIdpClient {
   clientId: string;
@@ -57,7 +57,8 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
   const port = await listen(server, options.port, options.host ?? '127.0.0.1');
   try {
     const issuer = `http://${options.issuerHost ?? 'localhost'}:${port}`;
-    const accounts = options.accounts ?? DEV_IDP_ACCOUNTS;
+    // Its own copies: the groups a login form sets stay with this provider instance.
+    const accounts = (options.accounts ?? DEV_IDP_ACCOUNTS).map((account) => ({ ...account, groups: [...(account.groups ?? [])] }));
     const provider = new Provider(issuer, await buildConfiguration(options, accounts));
     alwaysIncludeSessionId(provider);
     server.on('request', createRequestHandler(provider, accounts));
@@ -83,7 +84,7 @@ async function buildConfiguration(options: DevIdpOptions, accounts: readonly Dev
       auth_time: null,
       iss: null,
       openid: ['sub'],
-      profile: ['name', 'preferred_username'],
+      profile: ['name', 'preferred_username', 'groups'],
       email: ['email', 'email_verified'],
     },
     // Relying parties built on passport read profile data from the ID token alone.

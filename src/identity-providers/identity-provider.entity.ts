@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { Provisioning, RoleRule, RoleSource } from '../access/role-rules.js';
 
 export type MatchClaim = 'email' | 'preferred_username';
 
@@ -32,6 +33,19 @@ export class IdentityProviderRecord {
 
   @Column({ type: 'boolean' })
   enabled: boolean;
+
+  /** Trusted to assert the match claim without `email_verified: true` (a provider that never sends it). */
+  @Column({ name: 'trust_email', type: 'boolean', default: false })
+  trustEmail: boolean;
+
+  @Column({ name: 'role_source', type: 'varchar', length: 16, default: 'platform' })
+  roleSource: RoleSource;
+
+  @Column({ name: 'role_rules', type: 'jsonb', default: () => "'[]'" })
+  roleRules: RoleRule[];
+
+  @Column({ type: 'varchar', length: 16, default: 'preregistered' })
+  provisioning: Provisioning;
 
   /** Raised by every change; a callback compares it with its in-memory copy so it is never stale. */
   @Column({ type: 'integer' })

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import passport from 'passport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ACCESS } from '../access/provider-access.js';
 import { DomainException } from '../common/domain.exception.js';
 import { IdentityProviderRegistry, type RegistryChange } from './identity-provider.registry.js';
 import type { OidcProviderSettings } from './oidc-identity-provider.js';
@@ -30,6 +31,7 @@ describe('IdentityProviderRegistry', () => {
     scopes: ['openid'],
     matchClaim: 'email',
     emailDomains: [],
+    access: DEFAULT_ACCESS,
     source: 'database',
     version: 1,
     callbackUrl: 'http://localhost/auth/callback/acme',

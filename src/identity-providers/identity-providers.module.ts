@@ -31,12 +31,17 @@ export class IdentityProvidersModule {
       imports: [TypeOrmModule.forFeature([IdentityProviderRecord, ProviderTestRecord]), UsersModule],
       providers: [
         {
+          provide: LoginStateCookie,
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => new LoginStateCookie(config.session.secret, config.session.secureCookie),
+        },
+        {
           provide: IdentityProviderRegistry,
-          inject: [APP_CONFIG, MetricsService],
-          useFactory: (config: AppConfig, metrics: MetricsService) =>
+          inject: [APP_CONFIG, MetricsService, LoginStateCookie],
+          useFactory: (config: AppConfig, metrics: MetricsService, loginState: LoginStateCookie) =>
             new IdentityProviderRegistry([environmentProvider(config, connection)], {
               observeCall: (providerId, endpoint, seconds, ok) => metrics.observeIdpCall(providerId, endpoint, seconds, ok),
-              loginState: new LoginStateCookie(config.session.secret, config.session.secureCookie),
+              loginState,
             }),
         },
         {
@@ -50,7 +55,7 @@ export class IdentityProvidersModule {
         SignInFallback,
         IdentityProvidersService,
       ],
-      exports: [IdentityProviderRegistry, ProviderHealthService, IdentityProvidersService],
+      exports: [IdentityProviderRegistry, ProviderHealthService, IdentityProvidersService, LoginStateCookie],
     };
   }
 }
@@ -64,7 +69,8 @@ function environmentProvider(config: AppConfig, connection: OidcConnection): Oid
     clientSecret: connection.clientSecret,
     scopes: config.oidc.scopes,
     matchClaim: config.oidc.matchClaim,
-    emailDomains: [],
+    emailDomains: config.oidc.emailDomains,
+    access: config.oidc.access,
     source: 'environment',
     version: 0,
     callbackUrl: providerCallbackUrl(config.publicUrl, ENVIRONMENT_PROVIDER_ID),

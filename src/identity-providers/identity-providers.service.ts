@@ -2,6 +2,7 @@ import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { DomainException } from '../common/domain.exception.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { ProviderAccess } from '../access/provider-access.js';
 import type { IdentityProviderRecord, MatchClaim } from './identity-provider.entity.js';
 import type { ProviderSource } from './identity-provider.js';
 import { IdentityProviderRegistry } from './identity-provider.registry.js';
@@ -16,7 +17,7 @@ import { SignInFallback } from './sign-in-fallback.js';
 import { ENVIRONMENT_PROVIDER_ID, providerBackchannelLogoutUrl, providerCallbackUrl } from './provider-urls.js';
 
 /** A provider as administrators see it; never its client secret. */
-export interface ProviderView {
+export interface ProviderView extends ProviderAccess {
   id: string;
   displayName: string;
   issuer: string;
@@ -99,6 +100,7 @@ export class IdentityProvidersService {
       matchClaim: fields.matchClaim,
       emailDomains: fields.emailDomains,
       enabled: fields.enabled,
+      ...accessOf(fields),
     });
     if (!inserted) throw new DomainException('provider_exists', HttpStatus.CONFLICT, `An identity provider with id "${id}" exists already; choose another id or change that one.`);
     // The notification reaches every instance; this one applies it now so the answer is already true here.
@@ -121,6 +123,7 @@ export class IdentityProvidersService {
       matchClaim: fields.matchClaim,
       emailDomains: fields.emailDomains,
       enabled: fields.enabled,
+      ...accessOf(fields),
     };
     if (changes.clientSecret !== undefined) update.clientSecretEncrypted = this.secrets.seal(fields.clientSecret!, id);
     if (!(await this.repository.update(id, update))) throw this.notFound(id);
@@ -194,8 +197,17 @@ export class IdentityProvidersService {
     return row;
   }
 
-  private fieldsOf(row: IdentityProviderRecord): ProviderFields {
-    return { displayName: row.displayName, issuer: row.issuer, clientId: row.clientId, scopes: row.scopes, matchClaim: row.matchClaim, emailDomains: row.emailDomains, enabled: row.enabled };
+  private fieldsOf(row: IdentityProviderRecord): ProviderFields & ProviderAccess {
+    return {
+      displayName: row.displayName,
+      issuer: row.issuer,
+      clientId: row.clientId,
+      scopes: row.scopes,
+      matchClaim: row.matchClaim,
+      emailDomains: row.emailDomains,
+      enabled: row.enabled,
+      ...accessOf(row),
+    };
   }
 
   private view(row: IdentityProviderRecord): ProviderView {
@@ -225,6 +237,7 @@ export class IdentityProvidersService {
       matchClaim: provider.matchClaim,
       emailDomains: [...provider.emailDomains],
       enabled: true,
+      ...accessOf(provider.access),
       source: 'environment',
       hasClientSecret: Boolean(target.clientSecret),
       redirectUri: provider.callbackUrl,
@@ -243,6 +256,10 @@ export class IdentityProvidersService {
       `The "${ENVIRONMENT_PROVIDER_ID}" identity provider comes from the environment (OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET); change those variables and restart instead, or add another provider with its own id.`,
     );
   }
+}
+
+function accessOf(source: ProviderAccess): ProviderAccess {
+  return { trustEmail: source.trustEmail, roleSource: source.roleSource, roleRules: source.roleRules, provisioning: source.provisioning };
 }
 
 function withLastTest(view: ProviderView, test: ProviderTestRecord | null | undefined): ProviderView {

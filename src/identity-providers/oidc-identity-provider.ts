@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { createRemoteJWKSet, customFetch, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { asProviderCallError, DEFAULT_OUTGOING_TIMEOUT_MS, fetchWithTimeout, ProviderCallError } from '../common/http-timeout.js';
 import type { IdentityProvider, JwtCheck, LogoutTokenClaims, ProviderCallEndpoint, ProviderSource, ProviderStatus } from './identity-provider.js';
+import type { ProviderAccess } from '../access/provider-access.js';
 import type { MatchClaim } from './identity-provider.entity.js';
 
 export interface OidcProviderSettings {
@@ -13,6 +14,8 @@ export interface OidcProviderSettings {
   scopes: string[];
   matchClaim: MatchClaim;
   emailDomains: string[];
+  /** Who this provider lets in and with which roles (trust, role rules, provisioning). */
+  access: ProviderAccess;
   source: ProviderSource;
   version: number;
   callbackUrl: string;
@@ -111,6 +114,10 @@ export class OidcIdentityProvider implements IdentityProvider {
 
   get emailDomains(): readonly string[] {
     return this.settings.emailDomains;
+  }
+
+  get access(): ProviderAccess {
+    return this.settings.access;
   }
 
   get callbackUrl(): string {

@@ -1,9 +1,30 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, IsUrl, Matches, MaxLength, MinLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, IsUrl, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { MAX_ROLE_RULES, PROVISIONING_MODES, ROLE_SOURCES, type Provisioning, type RoleSource } from '../../access/role-rules.js';
+import { ROLES, type Role } from '../../users/user.entity.js';
 import type { ProbeResult, ProbeStep, ProbeStepName } from '../../identity-providers/provider-probe.js';
 import type { ProviderView } from '../../identity-providers/identity-providers.service.js';
 
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false, require_valid_protocol: true };
+
+export class RoleRuleDto {
+  @ApiProperty({ example: 'groups', description: 'A claim name or a dotted path (realm_access.roles), read from the ID token and userinfo.' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  claim: string;
+
+  @ApiProperty({ example: 'platform-admins', description: 'Matches when the claim equals it or is an array holding it.' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(500)
+  value: string;
+
+  @ApiProperty({ enum: ROLES, example: 'admin' })
+  @IsIn(ROLES)
+  role: Role;
+}
 
 export class CreateIdentityProviderDto {
   @ApiProperty({ example: 'acme-entra', pattern: '^[a-z0-9-]{1,40}$', description: 'Slug; part of the redirect URI <PUBLIC_URL>/auth/callback/<id>. Cannot change later.' })
@@ -60,6 +81,29 @@ export class CreateIdentityProviderDto {
   @IsOptional()
   @IsBoolean()
   enabled?: boolean;
+
+  @ApiPropertyOptional({ example: false, description: 'Trust the match claim without email_verified: true (Entra ID never sends it); email_verified: false is still refused. Default: false.' })
+  @IsOptional()
+  @IsBoolean()
+  trustEmail?: boolean;
+
+  @ApiPropertyOptional({ enum: ROLE_SOURCES, example: 'platform', description: '`provider`: each login sets the user\'s roles to what roleRules grant (read-only here). Default: platform.' })
+  @IsOptional()
+  @IsIn(ROLE_SOURCES)
+  roleSource?: RoleSource;
+
+  @ApiPropertyOptional({ type: [RoleRuleDto], example: [{ claim: 'groups', value: 'platform-admins', role: 'admin' }] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_ROLE_RULES)
+  @ValidateNested({ each: true })
+  @Type(() => RoleRuleDto)
+  roleRules?: RoleRuleDto[];
+
+  @ApiPropertyOptional({ enum: PROVISIONING_MODES, example: 'preregistered', description: '`jit`: a first login granted a role creates its user; needs roleSource provider. Default: preregistered.' })
+  @IsOptional()
+  @IsIn(PROVISIONING_MODES)
+  provisioning?: Provisioning;
 }
 
 export class UpdateIdentityProviderDto extends PartialType(OmitType(CreateIdentityProviderDto, ['id'] as const)) {}
@@ -110,6 +154,10 @@ export class IdentityProviderDto {
   @ApiProperty({ enum: ['email', 'preferred_username'], example: 'email' }) matchClaim: 'email' | 'preferred_username';
   @ApiProperty({ example: ['acme.com'] }) emailDomains: string[];
   @ApiProperty({ example: true }) enabled: boolean;
+  @ApiProperty({ example: false }) trustEmail: boolean;
+  @ApiProperty({ enum: ROLE_SOURCES, example: 'platform' }) roleSource: RoleSource;
+  @ApiProperty({ type: [RoleRuleDto] }) roleRules: RoleRuleDto[];
+  @ApiProperty({ enum: PROVISIONING_MODES, example: 'preregistered' }) provisioning: Provisioning;
   @ApiProperty({ enum: ['environment', 'database'], example: 'database', description: '`environment`: configured by OIDC_* (read-only here).' })
   source: 'environment' | 'database';
   @ApiProperty({ example: true, description: 'Whether a client secret is stored. The secret itself is never returned.' }) hasClientSecret: boolean;
@@ -131,6 +179,10 @@ export class IdentityProviderDto {
       matchClaim: view.matchClaim,
       emailDomains: view.emailDomains,
       enabled: view.enabled,
+      trustEmail: view.trustEmail,
+      roleSource: view.roleSource,
+      roleRules: view.roleRules.map((rule) => ({ claim: rule.claim, value: rule.value, role: rule.role })),
+      provisioning: view.provisioning,
       source: view.source,
       hasClientSecret: view.hasClientSecret,
       redirectUri: view.redirectUri,

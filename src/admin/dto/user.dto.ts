@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PartialType, PickType } from '@nestjs/swagger';
 import { ArrayUnique, IsArray, IsBoolean, IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import type { LinkedIdentity } from '../../users/linked-identity.entity.js';
 import { ROLES, type Role, type User } from '../../users/user.entity.js';
 
 export class CreateUserDto {
@@ -48,6 +49,36 @@ export class UserDto {
       active: user.active,
       createdAt: user.createdAt,
       updatedAt: user.updatedAt,
+    };
+  }
+}
+
+export class LinkedIdentityDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'default' }) providerId: string;
+  @ApiProperty({ example: 'https://login.example.com/realms/corp' }) issuer: string;
+  @ApiProperty({ example: '6f1c2a9e-…', description: 'The subject (sub) at that provider.' }) subject: string;
+  @ApiProperty() linkedAt: Date;
+  @ApiPropertyOptional({ description: 'When this identity last signed in (its claims were kept then).' }) lastSignInAt?: Date;
+}
+
+export class UserDetailDto extends UserDto {
+  @ApiProperty({ type: [LinkedIdentityDto], description: 'The provider accounts this user signs in with.' }) identities: LinkedIdentityDto[];
+  @ApiPropertyOptional({ example: 'acme-entra', description: 'Set when a provider with roleSource "provider" owns this user\'s roles: they are read-only here.' })
+  rolesFromProvider?: string;
+
+  static detail(user: User, identities: LinkedIdentity[], rolesFromProvider?: string): UserDetailDto {
+    return {
+      ...UserDto.from(user),
+      identities: identities.map((identity) => ({
+        id: identity.id,
+        providerId: identity.providerId,
+        issuer: identity.issuer,
+        subject: identity.subject,
+        linkedAt: identity.linkedAt,
+        ...(identity.claimsAt ? { lastSignInAt: identity.claimsAt } : {}),
+      })),
+      ...(rolesFromProvider ? { rolesFromProvider } : {}),
     };
   }
 }

@@ -39,22 +39,22 @@ export class OidcStateStore {
     if (!ctx.nonce) return callback(new Error('nonce missing from the authorization request'));
     // 256 bits from the CSPRNG: the state must not be guessable.
     const handle = randomBytes(32).toString('base64url');
-    const all = this.cookie.read(req);
-    const pending = (all[this.providerId] ??= {});
+    const state = this.cookie.read(req);
+    const pending = (state.logins[this.providerId] ??= {});
     pending[handle] = { nonce: ctx.nonce, codeVerifier: appState.codeVerifier, returnTo: appState.returnTo, createdAt: Date.now() };
     prune(pending);
-    this.cookie.write(req.res!, all);
+    this.cookie.write(req, state);
     callback(null, handle);
   }
 
   verify(req: Request, handle: unknown, callback: VerifyCallback): void {
-    const all = this.cookie.read(req);
-    const pending = all[this.providerId] ?? {};
+    const state = this.cookie.read(req);
+    const pending = state.logins[this.providerId] ?? {};
     const match = typeof handle === 'string' ? Object.keys(pending).find((key) => sameSecret(key, handle)) : undefined;
     const entry = match ? pending[match] : undefined;
     if (match) {
       delete pending[match];
-      this.cookie.write(req.res!, all);
+      this.cookie.write(req, state);
     }
     if (!entry || Date.now() - entry.createdAt > PENDING_TTL_MS) {
       return callback(null, false, { reason: 'invalid-state', message: 'The sign-in request is unknown, already used or expired.' });
