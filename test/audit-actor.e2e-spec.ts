@@ -69,4 +69,16 @@ describe('audit: who acted', () => {
     expect(page.body).toContain(`href="/lifetime/audit?user=${encodeURIComponent(DEVELOPER.email)}"`);
     expect(page.body).toContain(`href="/lifetime/audit?actor=${encodeURIComponent(DEVELOPER.email)}"`);
   });
+
+  it('an event that names its user by id only shows the email on the Audit page', async () => {
+    const headers = { authorization: `Bearer ${token}` };
+    const { consoleSessions } = await (await fetch(`${env.url}/api/admin/users/${developerId}/sessions`, { headers })).json();
+    expect((await fetch(`${env.url}/api/admin/sessions/${consoleSessions[0].id}`, { method: 'DELETE', headers })).status).toBe(204);
+    const [revoked] = (await audit('type=admin.session.revoked')).events;
+    expect(revoked).toMatchObject({ userId: developerId, actorEmail: ADMIN.email });
+    expect(revoked.email).toBeUndefined();
+    const page = await admin.open(`${env.url}/lifetime/audit?type=admin.session.revoked`);
+    expect(page.body).toContain(`<a href="/lifetime/users/${developerId}">${DEVELOPER.email}</a>`);
+    expect(page.body).not.toContain(`>${developerId}</a>`);
+  });
 });

@@ -12,7 +12,8 @@ export interface AuditFilters {
   limit: string;
 }
 
-export function auditBody(input: { filters: AuditFilters; events: AuditEventView[]; nextCursor: string | null; error?: string }): Html {
+export function auditBody(input: { filters: AuditFilters; events: AuditEventView[]; nextCursor: string | null; emails?: ReadonlyMap<string, string>; error?: string }): Html {
+  const emails = input.emails ?? new Map<string, string>();
   const { filters } = input;
   const older = input.nextCursor ? `/lifetime/audit?${new URLSearchParams({ ...definedOnly(filters), cursor: input.nextCursor }).toString()}` : undefined;
   return html`<h1>Audit</h1>
@@ -36,8 +37,8 @@ export function auditBody(input: { filters: AuditFilters; events: AuditEventView
         (event) => html`<tr data-id="${event.id}" data-type="${event.type}">
           <td>${event.at.replace('T', ' ').slice(0, 19)}</td>
           <td>${event.type}<br>${event.outcome === 'success' ? html`<span class="tag">success</span>` : html`<span class="tag off">${event.outcome}${event.reason ? html` · ${event.reason}` : ''}</span>`}</td>
-          <td>${event.userId ? html`<a href="/lifetime/users/${event.userId}">${event.email ?? event.userId}</a>` : (event.email ?? '')}</td>
-          <td class="actor">${actorCell(event)}</td>
+          <td>${event.userId ? html`<a href="/lifetime/users/${event.userId}">${event.email ?? emails.get(event.userId) ?? event.userId}</a>` : (event.email ?? '')}</td>
+          <td class="actor">${actorCell(event, emails)}</td>
           <td>${event.providerId ?? ''}</td>
           <td>${event.ip}</td>
           <td>${detailsText(event) ? html`<code>${detailsText(event)}</code>` : ''}</td>
@@ -54,9 +55,10 @@ function detailsText(event: AuditEventView): string {
 }
 
 /** Who acted, by email (a SCIM token by its name); a link to the user when the actor is one. */
-function actorCell(event: AuditEventView): Html | string {
-  const name = event.actorEmail ?? event.actorId ?? '';
-  if (!event.actorId || !event.actorEmail?.includes('@')) return name;
+function actorCell(event: AuditEventView, emails: ReadonlyMap<string, string>): Html | string {
+  const email = event.actorEmail ?? (event.actorId ? emails.get(event.actorId) : undefined);
+  const name = email ?? event.actorId ?? '';
+  if (!event.actorId || !email?.includes('@')) return name;
   return html`<a href="/lifetime/users/${event.actorId}">${name}</a>`;
 }
 

@@ -42,7 +42,17 @@ export class LifeTimeAuditController {
     res
       .status(error ? HttpStatus.BAD_REQUEST : HttpStatus.OK)
       .type('html')
-      .send(lifetimePage(req, { title: 'Audit', section: '/lifetime/audit', csrfToken, body: auditBody({ filters, ...page, error }) }));
+      .send(lifetimePage(req, { title: 'Audit', section: '/lifetime/audit', csrfToken, body: auditBody({ filters, ...page, emails: await this.emailsOf(page.events), error }) }));
+  }
+
+  /** The emails of the users events name by id only (a single session revoked, say), so the page never shows a bare id. */
+  private async emailsOf(events: AuditEventView[]): Promise<Map<string, string>> {
+    const ids = new Set<string>();
+    for (const event of events) {
+      if (event.userId && !event.email) ids.add(event.userId);
+      if (event.actorId && !event.actorEmail) ids.add(event.actorId);
+    }
+    return new Map((await this.users.findByIds([...ids])).map((user) => [user.id, user.email]));
   }
 
   /** The user filter takes an email (looked up) or a user id as it is. */
