@@ -137,6 +137,23 @@ describe('SCIM provisioning', () => {
     });
   });
 
+  it('the userName of a user the directory deleted brings that same user back when created again', async () => {
+    const first = await scim('POST', '/Users', { userName: 'leaver@contoso.example', externalId: 'x-1' });
+    const id = String(first.body.id);
+    expect((await scim('DELETE', `/Users/${id}`)).status).toBe(204);
+    expect((await scim('GET', `/Users?filter=${encodeURIComponent('userName eq "leaver@contoso.example"')}`)).body.totalResults).toBe(0);
+    const again = await scim('POST', '/Users', { userName: 'Leaver@contoso.example', externalId: 'x-2' });
+    expect(again.status).toBe(201);
+    expect(again.body).toMatchObject({ id, userName: 'Leaver@contoso.example', externalId: 'x-2', active: true });
+    expect(await env.db.query('SELECT active FROM users WHERE id = $1', [id])).toEqual([{ active: true }]);
+    const [restored] = (await auditEvents('scim.user.created')).filter((event) => event.user_id === id).slice(-1);
+    expect(restored.details).toMatchObject({ restored: true });
+    // Another provider's directory cannot bring it back.
+    const b = await createScimToken(env.url, admin, 'second', 'Second directory (leaver)');
+    expect((await scim('DELETE', `/Users/${id}`)).status).toBe(204);
+    expect((await scimClient(env.url, b.token)('POST', '/Users', { userName: 'leaver@contoso.example' })).body).toMatchObject({ status: '409', scimType: 'uniqueness' });
+  });
+
   it("group memberships: groupsOf(userId) names them, excludedAttributes=members leaves members out", async () => {
     const member = String((await scim('POST', '/Users', { userName: 'member@contoso.example' })).body.id);
     const admins = await scim('POST', '/Groups', { displayName: 'platform-admins', members: [{ value: member }] });
