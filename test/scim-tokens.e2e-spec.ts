@@ -66,6 +66,9 @@ describe('SCIM tokens and discovery', () => {
       const missing = await api('/api/admin/scim-tokens', { method: 'POST', json: { providerId: 'default' } });
       expect(missing.status).toBe(400);
       expect((await missing.json()).error).toBeDefined();
+      const personLike = await api('/api/admin/scim-tokens', { method: 'POST', json: { providerId: 'default', name: ADMIN.email } });
+      expect(personLike.status).toBe(400);
+      expect((await personLike.json()).details).toEqual([expect.stringContaining('must not contain "@"')]);
       expect(await env.db.query('SELECT id FROM scim_tokens')).toEqual(before);
     });
 

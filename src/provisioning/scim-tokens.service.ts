@@ -45,6 +45,8 @@ export class ScimTokensService {
     if (typeof input.providerId !== 'string' || input.providerId.trim() === '') problems.push('providerId must name an identity provider');
     const name = typeof input.name === 'string' ? input.name.trim() : '';
     if (name.length < 1 || name.length > 100) problems.push('name must be 1 to 100 characters (it names the directory in the audit trail)');
+    // The audit trail names a token's actions by its name where it names a person's by their email: never mistake one for the other.
+    if (name.includes('@')) problems.push('name must not contain "@": the audit trail would take it for a person\'s email');
     if (problems.length > 0) throw new DomainException('invalid_request', HttpStatus.BAD_REQUEST, 'The SCIM token request is not valid.', { details: problems });
     const provider = await this.providers.get(String(input.providerId).trim());
     const token = newSecret(TOKEN_PREFIX);
