@@ -106,6 +106,10 @@ describe('SCIM: bad input', () => {
     expectScimError(await scim('GET', '/Users/00000000-0000-4000-8000-000000000000'), 404);
     expectScimError(await scim('GET', "/Users/1' OR '1'='1"), 404);
     expectScimError(await scim('DELETE', '/Groups/nope'), 404);
+    expectScimError(await scim('GET', '/Nothing'), 404);
+    expectScimError(await scim('POST', '/Bulk', { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [] }), 501);
+    expectScimError(await scim('GET', '/Me'), 501);
+    expect((await fetch(`${env.url}/scim/v2/Nothing`)).status).toBe(401);
   });
 
   describe('a flood of creations', () => {

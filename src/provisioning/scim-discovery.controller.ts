@@ -1,4 +1,5 @@
-import { Controller, Get, Inject, Param } from '@nestjs/common';
+import { All, Controller, Get, Inject, Param, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { SCIM_BASE_PATH, ScimApi, ScimResponse, scimBaseUrl } from './scim-api.decorator.js';
 import { resourceTypes, schemas, serviceProviderConfig } from './scim-discovery.js';
@@ -45,6 +46,15 @@ export class ScimDiscoveryController {
   @ScimResponse()
   schema(@Param('id') id: string): Record<string, unknown> {
     return found(schemas(this.baseUrl).find((schema) => schema.id === id), `schema ${id}`);
+  }
+
+  /** Anything else under /scim/v2 (this controller's routes come after Users and Groups): a SCIM error, not the API's. */
+  @All('*rest')
+  @ScimResponse()
+  unknown(@Req() req: Request): never {
+    // RFC 7644 §3.7 and §3.11: bulk operations and /Me are optional; this service has neither.
+    if (/^\/scim\/v2\/(Bulk|Me)(\/|$)/i.test(req.path)) throw new ScimException(501, `${req.path.split('/')[3]} is not supported here (see ServiceProviderConfig).`);
+    throw new ScimException(404, `No SCIM endpoint ${req.method} ${req.path} here.`);
   }
 }
 

@@ -50,7 +50,8 @@ function send(exception: unknown, req: Request, res: Response): void {
   const { body, retryAfterSeconds, logDetail } = scimErrorOf(exception);
   const status = Number(body.status);
   const line = `req=${req.id} ${req.method} ${req.path} -> ${status}${body.scimType ? ` ${body.scimType}` : ''}: ${body.detail}${logDetail ? ` (${logDetail})` : ''}`;
-  if (status >= 500) logger.error(line, exception instanceof Error ? exception.stack : undefined);
+  // A refusal of our own (501 for Bulk, say) is one line; only the unforeseen gets a stack trace.
+  if (status >= 500 && !(exception instanceof ScimException)) logger.error(line, exception instanceof Error ? exception.stack : undefined);
   else logger.warn(line);
   if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
   if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer');

@@ -46,6 +46,7 @@ describe('scimOperation and scimOutcome', () => {
     [409, 'conflict'],
     [413, 'invalid'],
     [429, 'rate_limited'],
+    [501, 'unsupported'],
     [503, 'error'],
   ])('%s is %s', (status, outcome) => expect(scimOutcome(status)).toBe(outcome));
 });

@@ -38,6 +38,7 @@ export function scimOutcome(status: number): string {
   if (status === 401) return 'unauthenticated';
   if (status === 409) return 'conflict';
   if (status === 404) return 'not_found';
+  if (status === 501) return 'unsupported';
   return status < 500 ? 'invalid' : 'error';
 }
 
