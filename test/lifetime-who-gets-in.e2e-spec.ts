@@ -78,6 +78,8 @@ describe('who gets in, on the development provider and in LifeTime', () => {
     });
     expect(saved.status).toBe(200);
     expect(saved.body).toContain('Saved who gets in');
+    const list = await admin.open(`${env.url}/lifetime/authentication`);
+    expect(list.body).toMatch(/data-provider="dev-jit"[\s\S]*?roles from <strong>the provider<\/strong> \(2 rules\)[\s\S]*?creates users/);
 
     expect(await rolesOf(STRANGER.email)).toBeUndefined();
     const arrived = await viaDevJit(STRANGER, 'platform-devs');

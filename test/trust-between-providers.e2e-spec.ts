@@ -1,7 +1,10 @@
+import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TrustEmailNotice } from '../src/access/trust-email-notice.js';
 import { IdentityProvidersService } from '../src/identity-providers/identity-providers.service.js';
 import type { User } from '../src/users/user.entity.js';
 import { TestBrowser } from './support/browser.js';
+import { startHandoff } from './support/desktop-login.js';
 import { addPartnerProvider } from './support/partner-provider.js';
 import type { RogueOp } from './support/rogue-op.js';
 import { signedInSessions, startRogueEnvironment, type RogueEnvironment } from './support/rogue-service.js';
@@ -149,6 +152,21 @@ describe('trust between providers', () => {
     await rig.env.db.query("DELETE FROM linked_identities WHERE subject = 'partner-sub'");
   });
 
+  it('keeps a Studio handoff waiting through the confirmation, and lands on it afterwards', async () => {
+    const handoff = await startHandoff(rig.env.url);
+    const path = new URL(handoff.browserUrl).pathname;
+    const browser = new TestBrowser();
+    const page = await browser.open(`${rig.env.url}/auth/login/partner?returnTo=${encodeURIComponent(path)}`);
+    expect(page.status).toBe(403);
+    const status = async () => (await (await fetch(`${rig.env.url}/api/desktop/handoffs/${handoff.id}`)).json()).status;
+    expect(await status()).toBe('pending');
+    const href = /id="confirm-link" href="([^"]+)"/.exec(page.body)![1].replace(/&amp;/g, '&');
+    const landed = await browser.open(new URL(href, rig.env.url).toString());
+    expect(landed.url).toBe(`${rig.env.url}${path}`);
+    expect(landed.body).toContain('Open Service Studio');
+    await rig.env.db.query("DELETE FROM linked_identities WHERE subject = 'partner-sub'");
+  });
+
   it('links nothing when the confirming sign-in comes back as somebody else', async () => {
     await rig.users.create({ email: 'sam@corp.example', displayName: 'Sam Corp' });
     const browser = new TestBrowser();
@@ -184,5 +202,28 @@ describe('trust between providers', () => {
     expect((await viaPartner()).status).toBe(200);
     const [linked] = await rig.env.db.query<{ user_id: string }>("SELECT user_id FROM linked_identities WHERE subject = 'dana-partner'");
     expect(linked.user_id).toBe(dana.id);
+  });
+
+  it('says once at start-up which provider needs trustEmail while users are not yet linked', async () => {
+    await rig.users.create({ email: 'not-yet-linked@corp.example' });
+    const notice = rig.env.service.app.get(TrustEmailNotice);
+    const warnings = async (): Promise<string[]> => {
+      const lines: string[] = [];
+      const capture = (...parts: unknown[]) => void lines.push(parts.map(String).join(' '));
+      Logger.overrideLogger({ log: () => {}, error: capture, warn: capture, debug: () => {}, verbose: () => {}, fatal: capture });
+      try {
+        await notice.onApplicationBootstrap();
+      } finally {
+        Logger.overrideLogger(['fatal', 'error']);
+      }
+      return lines.filter((line) => line.includes('trustEmail'));
+    };
+    await setPartner({ matchClaim: 'preferred_username' });
+    const [line, ...more] = await warnings();
+    expect(more).toEqual([]);
+    expect(line).toContain('partner (matches preferred_username)');
+    expect(line).not.toContain('default');
+    await setPartner({ matchClaim: 'preferred_username', trustEmail: true });
+    expect(await warnings()).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { UsersModule } from '../users/users.module.js';
 import { ApiToken } from './api-token.entity.js';
 import { ApiTokensService } from './api-tokens.service.js';
+import { AdmissionGate } from './admission-gate.js';
 import { AuthController } from './auth.controller.js';
 import { BreakGlassAttemptsRepository } from './break-glass/break-glass-attempts.repository.js';
 import { BreakGlassController } from './break-glass/break-glass.controller.js';
@@ -59,6 +60,7 @@ import { SessionStore } from './session/session.store.js';
     CsrfService,
     ApiTokensService,
     LoginService,
+    AdmissionGate,
     LoginRefusals,
     LoginOutcomes,
     LogoutTokenJtisRepository,

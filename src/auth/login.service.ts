@@ -9,14 +9,12 @@ import type { IdentityProvider } from '../identity-providers/identity-provider.j
 import { IdentityProviderRegistry } from '../identity-providers/identity-provider.registry.js';
 import { ProviderHealthService } from '../identity-providers/provider-health.service.js';
 import type { User } from '../users/user.entity.js';
-import { confirmsPendingLink } from '../access/identity-linking.js';
-import { LoginAdmission, type Admission } from '../access/login-admission.service.js';
+import { AdmissionGate } from './admission-gate.js';
 import { LoginOutcomes } from './login-outcomes.js';
 import { LoginRefusals, type PassportOutcome } from './login-refusals.js';
 import { chooseProvider, type ChooserDecision } from './provider-chooser.js';
 import { safeReturnTo } from './return-to.js';
 import { SessionService } from './session/session.service.js';
-import { LOGIN_STATE_MAX_AGE_MS, LoginStateCookie } from './strategies/login-state.cookie.js';
 import type { AuthorizationOptions, VerifiedOidcLogin } from './strategies/oidc.strategy.js';
 
 /** Console sign-in: starts the provider's code flow and turns its callback into a session. */
@@ -31,8 +29,7 @@ export class LoginService {
     private readonly sessions: SessionService,
     private readonly refusals: LoginRefusals,
     private readonly outcomes: LoginOutcomes,
-    private readonly admission: LoginAdmission,
-    private readonly loginState: LoginStateCookie,
+    private readonly gate: AdmissionGate,
   ) {}
 
   /** The enabled providers, in the order the chooser shows them. */
@@ -124,17 +121,7 @@ export class LoginService {
     }
 
     const claims = outcome.login.claims;
-    // Offered once: whatever this login turns out to be, the pending link is gone after it.
-    const pendingLink = this.loginState.takeLink(req);
-    const admission = await this.admission.admit(provider, claims);
-    if (!admission.ok) {
-      const back = safeReturnTo(returnTo);
-      await this.outcomes.refusedOnTheWay({ returnTo: back, reason: 'login_refused' });
-      throw this.refuse(req, provider, claims, admission, back);
-    }
-    if (pendingLink && confirmsPendingLink(pendingLink, { userId: admission.user.id, providerId: provider.id, authTime: claims.auth_time }, Date.now(), LOGIN_STATE_MAX_AGE_MS)) {
-      await this.admission.confirmLink(pendingLink, admission.user);
-    }
+    const admission = await this.gate.admit(req, provider, claims, safeReturnTo(returnTo));
     await this.sessions.establish(req, {
       user: admission.user,
       providerId: provider.id,
@@ -143,33 +130,6 @@ export class LoginService {
     });
     this.logger.log(`req=${req.id} user ${admission.user.id} signed in through ${provider.id}${admission.linked ? ' (identity linked)' : ''}`);
     return { returnTo: this.returnTarget(returnTo), user: admission.user };
-  }
-
-  /** The page a refused login shows; a link waiting for confirmation is kept in the browser's login state. */
-  private refuse(req: Request, provider: IdentityProvider, claims: Record<string, unknown>, admission: Exclude<Admission, { ok: true }>, returnTo: string): DomainException {
-    const account = stringClaim(claims.email) ?? stringClaim(claims.preferred_username) ?? String(claims.sub);
-    switch (admission.reason) {
-      case 'link_confirmation_required': {
-        const through = admission.throughProviderIds.map((id) => this.registry.find(id)).find((found) => found !== undefined);
-        if (through) {
-          this.loginState.offerLink(req, {
-            userId: admission.user.id,
-            providerId: provider.id,
-            issuer: String(claims.iss),
-            subject: String(claims.sub),
-            throughProviderId: through.id,
-            createdAt: Date.now(),
-          });
-        }
-        return this.refusals.linkConfirmation(req, admission.user.email, provider, through, returnTo);
-      }
-      case 'no_role':
-        return this.refusals.noRole(req, account, provider, returnTo);
-      case 'groups_overage':
-        return this.refusals.groupsOverage(req, account, provider, returnTo);
-      default:
-        return this.refusals.notRegistered(req, account, admission.reason, returnTo);
-    }
   }
 
   /** A local path, or a page of a protected app (forward auth): nowhere else may a login lead. */

@@ -38,17 +38,23 @@ export function providerListBody(input: { providers: ProviderView[] }): Html {
   return html`<h1>Authentication</h1>
     <p>The identity providers people sign in with. With several enabled, the sign-in page offers a choice.</p>
     <table id="providers">
-      <thead><tr><th>Provider</th><th>State</th><th>Source</th><th>Last Test</th></tr></thead>
+      <thead><tr><th>Provider</th><th>State</th><th>Source</th><th>Who gets in</th><th>Last Test</th></tr></thead>
       <tbody>${input.providers.map(
         (provider) => html`<tr data-provider="${provider.id}">
           <td><a href="${BASE}/${provider.id}">${provider.displayName}</a><br><code>${provider.id}</code></td>
           <td>${provider.enabled ? html`<span class="tag">enabled</span>` : html`<span class="tag off">disabled</span>`}</td>
           <td>${provider.source}</td>
+          <td class="who-gets-in">${whoGetsIn(provider)}</td>
           <td>${lastTestSummary(provider)}</td>
         </tr>`,
       )}</tbody>
     </table>
     <p><a class="button" href="${BASE}/new">Add a provider</a></p>`;
+}
+
+/** One line: where roles come from, whether first sign-ins create users, what it is trusted with. */
+function whoGetsIn(provider: ProviderView): Html {
+  return html`roles from ${provider.roleSource === 'provider' ? html`<strong>the provider</strong> (${String(provider.roleRules.length)} rule${provider.roleRules.length === 1 ? '' : 's'})` : 'the platform'}${provider.provisioning === 'jit' ? html`<br><span class="tag">creates users</span>` : ''}${provider.trustEmail ? html` <span class="tag">trusts email</span>` : ''}${provider.emailDomains.length ? html`<br><span class="muted">${provider.emailDomains.join(', ')}</span>` : ''}`;
 }
 
 function lastTestSummary(provider: ProviderView): Html {

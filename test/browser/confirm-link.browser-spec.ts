@@ -103,4 +103,15 @@ describe('confirm-by-signing-in in a real browser (headless Chromium)', () => {
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'frontdoor-role-rules-preview.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
+
+  it('tells the person what to ask for when the provider grants no role', async () => {
+    await env.service.app.get(IdentityProvidersService).update('second', { roleSource: 'provider', roleRules: [{ claim: 'groups', value: 'nobody-has-this', role: 'developer' }] });
+    const page = await newPage();
+    await page.goto(`${env.url}/auth/login/second?returnTo=%2Fservicecenter`);
+    await signIn(page, DEVELOPER, (url) => url.pathname === '/auth/callback/second');
+    expect(await page.locator('h1').textContent()).toBe('No access to this environment');
+    expect(await page.locator('main').textContent()).toContain('Ask your administrator at Second Provider');
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'frontdoor-no-role.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
 });
