@@ -79,7 +79,7 @@ export interface FailedPreflight {
   clientSecret?: string;
 }
 
-export function providerPageBody(input: { provider: ProviderView; csrfToken: string; form?: ProviderForm; discovery?: ProbeResult; preflight?: FailedPreflight; accessForm?: AccessForm; preview?: PreviewResult }): Html {
+export function providerPageBody(input: { provider: ProviderView; csrfToken: string; form?: ProviderForm; discovery?: ProbeResult; preflight?: FailedPreflight; accessForm?: AccessForm; preview?: PreviewResult; provisioning?: Html }): Html {
   const { provider, csrfToken } = input;
   const base = `${BASE}/${provider.id}`;
   const environment = provider.source === 'environment';
@@ -99,6 +99,7 @@ export function providerPageBody(input: { provider: ProviderView; csrfToken: str
     <form method="post" action="${base}/test">${csrfField(csrfToken)}<button type="submit">Run the Test</button></form>
     ${lastTestDetails(provider)}
     ${accessSection({ provider, csrfToken, form: input.accessForm, result: input.preview })}
+    ${input.provisioning ?? ''}
     ${environment
       ? html`<h2>Settings</h2>
           <p id="read-only">This provider comes from the environment (<code>OIDC_ISSUER</code>, <code>OIDC_CLIENT_ID</code>, <code>OIDC_CLIENT_SECRET</code>), so it is read-only here: change those variables and restart the service to change it. It cannot be disabled or deleted on this page.</p>`
@@ -185,7 +186,7 @@ function stepsTable(id: string, steps: ProbeStep[]): Html {
 }
 
 /** A read-only field to select, and a Copy button that the external copy script makes work. */
-function copyField(id: string, label: string, value: string): Html {
+export function copyField(id: string, label: string, value: string): Html {
   return html`<p><label for="${id}">${label}</label><br>
     <input type="text" id="${id}" value="${value}" readonly size="60" class="copy-field">
     <button type="button" class="secondary" data-copy="${id}">Copy</button></p>`;

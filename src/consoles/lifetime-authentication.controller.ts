@@ -1,18 +1,22 @@
-import { Body, Controller, Get, Header, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpStatus, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CsrfService } from '../auth/csrf.service.js';
 import { LifeTimePage, Public } from '../auth/decorators.js';
 import { DomainException } from '../common/domain.exception.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { html, type Html } from '../common/html.js';
 import type { MatchClaim } from '../identity-providers/identity-provider.entity.js';
 import { IdentityProvidersService, type ProviderChanges } from '../identity-providers/identity-providers.service.js';
 import type { ProbeResult } from '../identity-providers/provider-probe.js';
 import { checkProviderId } from '../identity-providers/provider-rules.js';
+import { scimBaseUrl } from '../provisioning/scim-api.decorator.js';
+import { ScimTokensService } from '../provisioning/scim-tokens.service.js';
 import { COPY_BUTTON_SCRIPT } from './assets/copy-button.js';
 import { COPY_BUTTON_PATH, lifetimePage, setFlash } from './console-layout.js';
 import { confirmPage } from './lifetime-views.js';
 import { EMPTY_FORM, failedTestNotice, newProviderBody, providerListBody, providerPageBody, type ProviderForm } from './lifetime-authentication-views.js';
+import { provisioningSection } from './lifetime-provisioning-views.js';
 
 type Form = Record<string, unknown>;
 const SECTION = '/lifetime/authentication';
@@ -27,7 +31,9 @@ const SECTION = '/lifetime/authentication';
 @Controller()
 export class LifeTimeAuthenticationController {
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly providers: IdentityProvidersService,
+    private readonly scimTokens: ScimTokensService,
     private readonly csrf: CsrfService,
   ) {}
 
@@ -83,7 +89,9 @@ export class LifeTimeAuthenticationController {
   @Get(`${SECTION}/:id`)
   async show(@Param('id') id: string, @Req() req: Request): Promise<string> {
     const provider = await this.providers.get(checkProviderId(id));
-    return this.render(req, provider.displayName, providerPageBody({ provider, csrfToken: this.csrf.token(req) }));
+    const csrfToken = this.csrf.token(req);
+    const provisioning = provisioningSection({ providerId: provider.id, baseUrl: scimBaseUrl(this.config), tokens: await this.scimTokens.list(provider.id), csrfToken });
+    return this.render(req, provider.displayName, providerPageBody({ provider, csrfToken, provisioning }));
   }
 
   @LifeTimePage()

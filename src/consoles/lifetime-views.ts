@@ -65,7 +65,8 @@ export function userPageBody(input: {
     ${user.active
       ? html`<form method="post" action="${base}/deactivate" id="deactivate">${csrfField(csrfToken)}<button type="submit" class="danger">Deactivate${input.self ? ' (yourself)' : ''}</button></form>`
       : html`<form method="post" action="${base}/reactivate" id="reactivate">${csrfField(csrfToken)}<button type="submit">Reactivate</button></form>`}
-    <p><a href="/lifetime/audit?user=${user.id}" id="user-audit">Audit events of this user</a></p>
+    <p><a href="/lifetime/audit?user=${encodeURIComponent(user.email)}" id="user-audit">Audit events about ${user.email}</a> ·
+      <a href="/lifetime/audit?actor=${encodeURIComponent(user.email)}" id="actor-audit">What ${user.email} did</a></p>
     <h2>Linked identities</h2>
     ${identities.length
       ? html`<table id="identities"><thead><tr><th>Provider</th><th>Issuer</th><th>Subject</th><th>Linked</th><th>Last sign-in</th><th></th></tr></thead><tbody>${identities.map(

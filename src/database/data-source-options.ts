@@ -11,6 +11,9 @@ import { DeviceAuthorization } from '../device-authorization/device-authorizatio
 import { SigningKey } from '../forward-auth/signing-key.entity.js';
 import { IdentityProviderRecord } from '../identity-providers/identity-provider.entity.js';
 import { ProviderTestRecord } from '../identity-providers/provider-test-result.entity.js';
+import { ScimGroupMember, ScimGroupRecord } from '../provisioning/scim-group.entity.js';
+import { ScimToken } from '../provisioning/scim-token.entity.js';
+import { ScimUserRecord } from '../provisioning/scim-user.entity.js';
 import { LinkedIdentity } from '../users/linked-identity.entity.js';
 import { User } from '../users/user.entity.js';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema.js';
@@ -30,6 +33,8 @@ import { RevocationNotify1765000100000 } from './migrations/1765000100000-revoca
 import { SessionsRevokedAt1765900000000 } from './migrations/1765900000000-sessions-revoked-at.js';
 import { ProviderTestFingerprint1765900100000 } from './migrations/1765900100000-provider-test-fingerprint.js';
 import { WhoGetsIn1765400000000 } from './migrations/1765400000000-who-gets-in.js';
+import { AuditActor1765500000000 } from './migrations/1765500000000-audit-actor.js';
+import { ScimProvisioning1765500000001 } from './migrations/1765500000001-scim-provisioning.js';
 
 export const ENTITIES = [
   User,
@@ -46,6 +51,10 @@ export const ENTITIES = [
   ProviderTestRecord,
   DeviceAuthorization,
   SigningKey,
+  ScimToken,
+  ScimUserRecord,
+  ScimGroupRecord,
+  ScimGroupMember,
 ];
 export const MIGRATIONS = [
   InitialSchema1764230400000,
@@ -65,6 +74,8 @@ export const MIGRATIONS = [
   SessionsRevokedAt1765900000000,
   ProviderTestFingerprint1765900100000,
   WhoGetsIn1765400000000,
+  AuditActor1765500000000,
+  ScimProvisioning1765500000001,
 ];
 
 /** How long to wait for a connection, and for one statement; a stopped or frozen database then fails fast. */
