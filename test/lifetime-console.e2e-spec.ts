@@ -157,9 +157,15 @@ describe('LifeTime: users paged and sorted, sessions, confirmations, the Id patt
     expect(developerHome.body).toContain('href="/servicecenter"');
     expect(developerHome.body).not.toContain(lifetimeLink);
 
-    const anonymousHome = await new TestBrowser().open(`${env.url}/`);
+    const visitor = new TestBrowser();
+    const anonymousHome = await visitor.open(`${env.url}/`);
     expect(anonymousHome.body).toContain('href="/servicecenter"');
     expect(anonymousHome.body).not.toContain(lifetimeLink);
+    // Its Sign in button comes back to the start page, which then lists LifeTime for an admin.
+    const signIn = /id="sign-in" href="([^"]+)"/.exec(anonymousHome.body)![1];
+    const back = await signInThroughDevIdp(visitor, `${env.url}${decode(signIn)}`, ADMIN);
+    expect(new URL(back.url).pathname).toBe('/');
+    expect(back.body).toContain(lifetimeLink);
   });
 
   it('folds each audit event’s details, keeping the whole behind the summary', async () => {

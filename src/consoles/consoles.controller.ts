@@ -35,9 +35,8 @@ export class ConsolesController {
         ${user
           ? html`<p id="signed-in-as">Signed in as <strong>${user.displayName}</strong> (${user.email}).</p>
               <form method="post" action="/auth/logout">${csrfField(this.csrf.token(req))}<button type="submit" class="secondary">Log out</button></form>`
-          : html`<p class="muted">Sign in with your company account.</p>`}
+          : html`<p><a class="button" id="sign-in" href="/auth/login?returnTo=%2F">Sign in</a> <span class="muted">with your company account; administrators then find LifeTime here too.</span></p>`}
         <ul id="consoles">${consoles.map((c) => html`<li><a href="/${c.path}">${c.title}</a> – ${c.description}</li>`)}</ul>
-        ${user ? '' : html`<p class="muted">Administrators find LifeTime here once signed in.</p>`}
         <p class="muted">Administrators: the API is described at <a href="/api/docs">/api/docs</a>.</p>`,
     });
   }

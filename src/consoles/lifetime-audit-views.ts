@@ -51,14 +51,15 @@ export function auditBody(input: { filters: AuditFilters; events: AuditEventView
 /** A summary that fits a row, and the whole (who acted, every detail, the request id) one click away. */
 function detailsCell(event: AuditEventView): Html {
   const entries: Array<[string, string]> = Object.entries(event.details ?? {}).map(([key, value]) => [key, Array.isArray(value) ? value.join(', ') : String(value)]);
-  const summary = entries.length ? entries.map(([key, value]) => `${key}=${value}`).join(' ') : event.actorId ? 'by an admin' : 'request';
+  const browser = event.userAgent ? summariseUserAgent(event.userAgent) : '';
+  const summary = entries.length ? entries.map(([key, value]) => `${key}=${value}`).join(' ') : browser || 'request';
   return html`<details>
       <summary>${summary.length > SUMMARY_LENGTH ? `${summary.slice(0, SUMMARY_LENGTH - 1)}…` : summary}</summary>
       <dl>
         ${event.actorId ? html`<dt>by</dt><dd><a href="/lifetime/users/${event.actorId}">${event.actorId}</a></dd>` : ''}
         ${entries.map(([key, value]) => html`<dt>${key}</dt><dd>${value}</dd>`)}
         <dt>request</dt><dd><code>${event.requestId}</code></dd>
-        ${event.userAgent ? html`<dt>browser</dt><dd title="${event.userAgent}">${summariseUserAgent(event.userAgent)}</dd>` : ''}
+        ${browser ? html`<dt>browser</dt><dd title="${event.userAgent}">${browser}</dd>` : ''}
       </dl>
     </details>`;
 }

@@ -8,7 +8,7 @@ import { DeviceAuthorizationService } from './device-authorization.service.js';
 import { TooManyGuessesException, type Guesser } from './user-code-guess.limiter.js';
 
 /** No script on these pages; forms may only post back here, and no other site may frame them (clickjacking on Allow). */
-const PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /**
  * `/device`: the person signs in (single sign-on from a console session, else the identity
