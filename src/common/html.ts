@@ -65,7 +65,7 @@ const STYLE = `
   .tag.off { background: #fdecea; color: #8e1c1c; }
   .tag.warn { background: #fff4e0; color: #7a4a00; }
   form.filters { display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: flex-end; margin-bottom: 1rem; }
-  main.wide { max-width: 76rem; margin: 1.5rem auto; }
+  main.wide { max-width: 72rem; margin: 1.5rem auto; }
   td.nowrap, th.nowrap, .nowrap, td button { white-space: nowrap; }
   td.ua span[title] { text-decoration: underline dotted; cursor: help; }
   details > summary { cursor: pointer; }
@@ -94,7 +94,7 @@ export interface PageOptions {
   scriptNonce?: string;
   /** A script file of this service to load (it runs only with `scriptNonce`). */
   scriptSrc?: string;
-  /** Tables of many columns (LifeTime): the page takes up to 76rem instead of a reading column. */
+  /** Tables of many columns (LifeTime): the page takes up to 72rem instead of a reading column. */
   wide?: boolean;
 }
 
