@@ -99,7 +99,7 @@ describe('LifeTime: users paged and sorted, sessions, confirmations, the Id patt
     const otherBrowser = new TestBrowser();
     await signInThroughDevIdp(otherBrowser, `${env.url}/lifetime`, ADMIN);
     await env.db.query('UPDATE sessions SET user_agent = $1 WHERE user_id = $2', [CHROME_ON_LINUX, adminId]);
-    const sessions = await env.db.query<{ id: string; sid: string }>('SELECT id FROM sessions WHERE user_id = $1', [adminId]);
+    const sessions = await env.db.query<{ id: string }>('SELECT id FROM sessions WHERE user_id = $1', [adminId]);
     expect(sessions.length).toBeGreaterThanOrEqual(2);
 
     const marked = async (browser: TestBrowser) => {
