@@ -5,6 +5,11 @@ import { csrfField } from './console-layout.js';
 import { accessSection, type AccessForm, type PreviewResult } from './lifetime-access-views.js';
 
 const BASE = '/lifetime/authentication';
+/**
+ * The Id field's `pattern`, as browsers compile it: with the `v` flag, where a bare `-` inside a
+ * class is a syntax error and Chromium then ignores the whole pattern. The hyphen is escaped.
+ */
+export const ID_PATTERN = String.raw`[a-z0-9\-]{1,40}`;
 const when = (date: Date) => new Date(date).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 
 /** What the add/edit form holds: strings as typed, so a refused form comes back as it was sent. */
@@ -148,7 +153,7 @@ function providerForm(input: { action: string; form: ProviderForm; csrfToken: st
         <button type="submit" name="action" value="details" class="secondary" formnovalidate>Get details</button></p>
       ${input.discovery ? html`<div id="discovery-result"><p class="muted">Discovery: <strong>${input.discovery.ok ? 'passed' : 'failed'}</strong></p>${stepsTable('discovery-steps', input.discovery.steps)}</div>` : ''}
       ${input.isNew
-        ? html`<p><label>Id (lowercase letters, digits, hyphens; part of the redirect URI)<br><input type="text" name="id" value="${form.id}" size="30" pattern="[a-z0-9-]{1,40}"></label></p>`
+        ? html`<p><label>Id (lowercase letters, digits, hyphens; part of the redirect URI)<br><input type="text" name="id" value="${form.id}" size="30" pattern="${ID_PATTERN}"></label></p>`
         : html`<input type="hidden" name="id" value="${form.id}">`}
       <p><label>Display name<br><input type="text" name="displayName" value="${form.displayName}" size="36"></label></p>
       <p><label>Client id<br><input type="text" name="clientId" value="${form.clientId}" size="36"></label></p>

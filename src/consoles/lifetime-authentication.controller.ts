@@ -158,8 +158,14 @@ export class LifeTimeAuthenticationController {
 
   @LifeTimePage()
   @Post(`${SECTION}/:id/disable`)
-  async disable(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async disable(@Param('id') id: string, @Body() body: Form, @Req() req: Request, @Res() res: Response): Promise<void> {
     this.csrf.verify(req);
+    if (body.confirm !== 'yes') {
+      const provider = await this.providers.get(checkProviderId(id));
+      const question = `Disable the identity provider ${provider.displayName} (${provider.id})? Nobody can sign in through it until it is enabled again; sessions already open stay open.`;
+      res.status(HttpStatus.OK).type('html').send(lifetimePage(req, { title: 'Confirm', section: SECTION, csrfToken: this.csrf.token(req), body: confirmPage({ action: `${SECTION}/${provider.id}/disable`, question, button: 'Disable provider', back: `${SECTION}/${provider.id}`, csrfToken: this.csrf.token(req) }) }));
+      return;
+    }
     await this.act(req, res, id, async () => `Disabled ${(await this.providers.update(checkProviderId(id), { enabled: false }, this.actor(req))).displayName}: nobody can sign in with it until it is enabled again.`);
   }
 

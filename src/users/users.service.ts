@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, QueryFailedError, Repository, type EntityManager } from 'typeorm';
+import { In, QueryFailedError, Repository, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { DomainException } from '../common/domain.exception.js';
 import { LinkedIdentity } from './linked-identity.entity.js';
@@ -29,6 +29,20 @@ export interface UserChanges {
   displayName?: string;
   roles?: Role[];
   active?: boolean;
+}
+
+export const USER_SORTS = ['name', 'email', 'created'] as const;
+export type UserSort = (typeof USER_SORTS)[number];
+/** The most users one page holds, whatever is asked. */
+export const USER_PAGE_MAX = 100;
+const USER_SORT_COLUMNS: Record<UserSort, string> = { name: 'LOWER(u.display_name)', email: 'u.email', created: 'u.created_at' };
+
+export interface UserPageQuery {
+  search?: string;
+  sort: UserSort;
+  order: 'asc' | 'desc';
+  offset: number;
+  limit: number;
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -155,13 +169,32 @@ export class UsersService {
 
   /** All users, or those whose email or name contains `search` (any case). */
   list(filter: { search?: string } = {}): Promise<User[]> {
-    const query = this.users.createQueryBuilder('u').orderBy('u.created_at', 'ASC');
-    const search = filter.search?.trim().slice(0, 200);
-    if (search) {
-      const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    return this.matching(filter.search).orderBy('u.created_at', 'ASC').getMany();
+  }
+
+  /**
+   * One page of the users matching `search`, in the order asked (ties broken by id, so pages never
+   * overlap), and how many match in all. `limit` is capped at USER_PAGE_MAX.
+   */
+  async page(query: UserPageQuery): Promise<{ users: User[]; total: number }> {
+    const [column, direction] = [USER_SORT_COLUMNS[query.sort], query.order === 'desc' ? 'DESC' : 'ASC'] as const;
+    const [users, total] = await this.matching(query.search)
+      .orderBy(column, direction)
+      .addOrderBy('u.id', direction)
+      .offset(Math.max(0, query.offset))
+      .limit(Math.min(Math.max(1, query.limit), USER_PAGE_MAX))
+      .getManyAndCount();
+    return { users, total };
+  }
+
+  private matching(search?: string): SelectQueryBuilder<User> {
+    const query = this.users.createQueryBuilder('u');
+    const trimmed = search?.trim().slice(0, 200);
+    if (trimmed) {
+      const pattern = `%${trimmed.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       query.where('(u.email ILIKE :pattern OR u.display_name ILIKE :pattern)', { pattern });
     }
-    return query.getMany();
+    return query;
   }
 
   /** Active users who have never signed in through any provider. */
