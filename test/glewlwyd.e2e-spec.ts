@@ -45,8 +45,9 @@ describe.skipIf(lacks(GLEWLWYD, SQLITE3))('Glewlwyd 2.7.5 as an identity provide
     await env.service.app.get(UsersService).create({ email: GLEWLWYD_USER.email, displayName: GLEWLWYD_USER.name });
     const created = await admin('', {
       method: 'POST',
-      // Glewlwyd offers the openid scope alone; email and name come with it (its plugin's claim settings).
-      json: { id: PROVIDER_ID, displayName: 'Glewlwyd', issuer: glewlwyd.issuer, clientId: GLEWLWYD_CLIENT.clientId, clientSecret: GLEWLWYD_CLIENT.clientSecret, scopes: ['openid'] },
+      // The default scopes (openid profile email): Glewlwyd has only openid and grants that; email and
+      // name come with it (its plugin's claim settings).
+      json: { id: PROVIDER_ID, displayName: 'Glewlwyd', issuer: glewlwyd.issuer, clientId: GLEWLWYD_CLIENT.clientId, clientSecret: GLEWLWYD_CLIENT.clientSecret },
     });
     expect(created.status, await created.clone().text()).toBe(201);
   });
@@ -95,7 +96,7 @@ describe.skipIf(lacks(GLEWLWYD, SQLITE3))('Glewlwyd 2.7.5 as an identity provide
   it('fails the Test\'s client step with a wrong secret (Glewlwyd answers 403 unauthorized_client)', async () => {
     const response = await admin('/test', {
       method: 'POST',
-      json: { id: PROVIDER_ID, issuer: glewlwyd.issuer, clientId: GLEWLWYD_CLIENT.clientId, clientSecret: 'not-the-secret-0123456789', scopes: ['openid'] },
+      json: { id: PROVIDER_ID, issuer: glewlwyd.issuer, clientId: GLEWLWYD_CLIENT.clientId, clientSecret: 'not-the-secret-0123456789' },
     });
     expect(response.status).toBe(200);
     const result = (await response.json()) as { ok: boolean; steps: ProbeStep[] };
