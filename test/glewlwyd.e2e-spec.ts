@@ -46,8 +46,17 @@ describe.skipIf(lacks(GLEWLWYD, SQLITE3))('Glewlwyd 2.7.5 as an identity provide
     const created = await admin('', {
       method: 'POST',
       // The default scopes (openid profile email): Glewlwyd has only openid and grants that; email and
-      // name come with it (its plugin's claim settings).
-      json: { id: PROVIDER_ID, displayName: 'Glewlwyd', issuer: glewlwyd.issuer, clientId: GLEWLWYD_CLIENT.clientId, clientSecret: GLEWLWYD_CLIENT.clientSecret },
+      // name come with it (its plugin's claim settings). Glewlwyd sends no email_verified: its emails
+      // are trusted (trustEmail) inside the domain it serves, as a deployment would set it.
+      json: {
+        id: PROVIDER_ID,
+        displayName: 'Glewlwyd',
+        issuer: glewlwyd.issuer,
+        clientId: GLEWLWYD_CLIENT.clientId,
+        clientSecret: GLEWLWYD_CLIENT.clientSecret,
+        trustEmail: true,
+        emailDomains: ['example.com'],
+      },
     });
     expect(created.status, await created.clone().text()).toBe(201);
   });

@@ -66,7 +66,7 @@ const STYLE = `
   .tag.warn { background: #fff4e0; color: #7a4a00; }
   form.filters { display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: flex-end; margin-bottom: 1rem; }
   main.wide { max-width: 72rem; margin: 1.5rem auto; }
-  td.nowrap, th.nowrap, .nowrap, td button { white-space: nowrap; }
+  td.nowrap, th.nowrap, .nowrap, td.actor, td button { white-space: nowrap; }
   td.ua span[title] { text-decoration: underline dotted; cursor: help; }
   details > summary { cursor: pointer; }
   details dl { margin: .3rem 0 0; gap: .1rem .6rem; }

@@ -41,7 +41,7 @@ export function auditBody(input: { filters: AuditFilters; events: AuditEventView
           <td class="nowrap">${event.at.replace('T', ' ').slice(0, 19)}</td>
           <td class="nowrap">${event.type}<br>${event.outcome === 'success' ? html`<span class="tag">success</span>` : html`<span class="tag off">${event.outcome}${event.reason ? html` · ${event.reason}` : ''}</span>`}</td>
           <td class="nowrap">${event.userId ? html`<a href="/lifetime/users/${event.userId}">${event.email ?? emails.get(event.userId) ?? event.userId}</a>` : (event.email ?? '')}</td>
-          <td class="nowrap actor">${actorCell(event, emails)}</td>
+          <td class="actor">${actorCell(event, emails)}</td>
           <td class="nowrap">${event.providerId ?? ''}</td>
           <td class="nowrap">${event.ip}</td>
           <td>${detailsCell(event)}</td>
