@@ -8,7 +8,7 @@ import { DesktopTokenFamily } from '../desktop-tokens/desktop-token-family.entit
 import { DesktopToken } from '../desktop-tokens/desktop-token.entity.js';
 import { HandoffTicket } from '../desktop-handoff/handoff-ticket.entity.js';
 import { DeviceAuthorization } from '../device-authorization/device-authorization.entity.js';
-import { SigningKey } from '../forward-auth/signing-key.entity.js';
+import { SigningKey } from '../signing-keys/signing-key.entity.js';
 import { IdentityProviderRecord } from '../identity-providers/identity-provider.entity.js';
 import { ProviderTestRecord } from '../identity-providers/provider-test-result.entity.js';
 import { LinkedIdentity } from '../users/linked-identity.entity.js';
@@ -26,6 +26,7 @@ import { DeviceAuthorizationProvider1765000000000 } from './migrations/176500000
 import { BreakGlass1764800000000 } from './migrations/1764800000000-break-glass.js';
 import { ProviderTestResults1765100000000 } from './migrations/1765100000000-provider-test-results.js';
 import { RevocationNotify1765000100000 } from './migrations/1765000100000-revocation-notify.js';
+import { ClientAuthentication1765600000000 } from './migrations/1765600000000-client-authentication.js';
 
 export const ENTITIES = [
   User,
@@ -57,6 +58,7 @@ export const MIGRATIONS = [
   DeviceAuthorizationProvider1765000000000,
   RevocationNotify1765000100000,
   ProviderTestResults1765100000000,
+  ClientAuthentication1765600000000,
 ];
 
 /** How long to wait for a connection, and for one statement; a stopped or frozen database then fails fast. */

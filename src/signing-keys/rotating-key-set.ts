@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import type { KeyPurpose, SigningKey } from './signing-key.entity.js';
+import type { NewSigningKey, SigningKeyRepository } from './signing-key.repository.js';
+import type { SigningKeySeal } from './signing-key-seal.js';
+
+/** How often each instance re-reads the key table (and adds the next key when one is due). */
+const REFRESH_INTERVAL_MS = 60_000;
+
+export interface KeySetOptions {
+  purpose: KeyPurpose;
+  alg: 'ES256' | 'RS256';
+  /** How long a key signs before its successor takes over. */
+  rotationSeconds: number;
+  /**
+   * How long a new key is published before it signs: long enough for every instance to load it
+   * and for every verifier that caches the JWKS (or needs the key uploaded) to know it first.
+   */
+  publishAheadSeconds: number;
+  /** Public material made once with a new key and kept in its row (a certificate, for providers that take an upload). */
+  certify?: (key: { kid: string; privateKey: CryptoKey; publicKey: CryptoKey; notAfter: Date }) => Promise<string>;
+}
+
+export interface LoadedKey {
+  kid: string;
+  activeFrom: number;
+  publishedUntil: number;
+  publicJwk: JWK;
+  privateKey: CryptoKey | Uint8Array;
+  certificatePem?: string;
+}
+
+/**
+ * A rotating set of signing keys of one purpose, kept in PostgreSQL so that every instance signs
+ * only with keys the JWKS already publishes. Rotation: the next key is added `publishAheadSeconds`
+ * before it takes over, and the old one stays published for a whole rotation period after that.
+ * Signing reads the keys held in memory, refreshed every minute, never the database.
+ */
+export class RotatingKeySet {
+  private readonly logger: Logger;
+  private keys: LoadedKey[] = [];
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly repository: SigningKeyRepository,
+    private readonly seal: SigningKeySeal,
+    private readonly options: KeySetOptions,
+  ) {
+    this.logger = new Logger(`SigningKeys:${options.purpose}`);
+  }
+
+  async start(): Promise<void> {
+    if (!this.seal.available) {
+      if (await this.repository.anySealed()) throw new Error('ENCRYPTION_KEY is missing: the stored assertion signing keys cannot be read without it');
+      this.logger.warn(`ENCRYPTION_KEY is not set: ${this.options.purpose} signing keys are stored unencrypted. Set it (openssl rand -hex 32) and restart to seal them.`);
+    }
+    await this.refresh();
+    this.timer = setInterval(() => {
+      this.refresh().catch((error: Error) => this.logger.warn(`signing key refresh failed: ${error.message}`));
+    }, REFRESH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Adds the next key when one is due, seals keys kept unsealed, then loads every published key. */
+  async refresh(): Promise<void> {
+    const { purpose } = this.options;
+    await this.repository.withRotationLock(async (manager) => {
+      const newest = await this.repository.newest(manager, purpose);
+      const rotation = this.options.rotationSeconds * 1000;
+      const ahead = this.options.publishAheadSeconds * 1000;
+      const now = Date.now();
+      if (!newest) {
+        // The very first key: nobody can have cached a JWKS yet, so it signs at once.
+        await this.repository.insert(manager, await this.newKey(new Date(now)));
+      } else if (newest.activeFrom.getTime() <= now && newest.activeFrom.getTime() + rotation - ahead <= now) {
+        await this.repository.insert(manager, await this.newKey(new Date(now + ahead)));
+        this.logger.log(`next ${purpose} signing key published; it signs from ${new Date(now + ahead).toISOString()}`);
+      }
+      await this.repository.deleteRetired(manager, purpose);
+      if (this.seal.available) {
+        for (const key of await this.repository.unsealed(manager, purpose)) {
+          await this.repository.replacePrivateKey(manager, key.kid, this.seal.seal(this.seal.open(key.privateJwk, key.kid), key.kid));
+        }
+      }
+    });
+    this.keys = await Promise.all((await this.repository.published(purpose)).map((key) => this.load(key)));
+  }
+
+  /** RFC 7517 JWKS of every published key (the next one included), public members only. */
+  jwks(): { keys: JWK[] } {
+    return { keys: this.keys.map((key) => key.publicJwk) };
+  }
+
+  /** The newest key whose time has come: the one that signs now. */
+  current(now = Date.now()): LoadedKey {
+    const key = this.keys.find((candidate) => candidate.activeFrom <= now);
+    if (!key) throw new Error(`no ${this.options.purpose} signing key is active`);
+    return key;
+  }
+
+  /** The published key that signs next, while one waits for its time. */
+  next(now = Date.now()): LoadedKey | undefined {
+    return this.keys.filter((candidate) => candidate.activeFrom > now).at(-1);
+  }
+
+  get alg(): string {
+    return this.options.alg;
+  }
+
+  private async newKey(activeFrom: Date): Promise<NewSigningKey> {
+    const { alg, purpose } = this.options;
+    const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
+    const kid = randomUUID();
+    const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
+    const privateJwk = { ...(await exportJWK(privateKey)), kid, alg };
+    // Published through its own signing period and one more, so a successor never strands a verifier.
+    const publishedUntil = new Date(activeFrom.getTime() + (2 * this.options.rotationSeconds + this.options.publishAheadSeconds) * 1000);
+    const certificatePem = this.options.certify ? await this.options.certify({ kid, privateKey, publicKey, notAfter: publishedUntil }) : null;
+    return { kid, purpose, privateJwk: this.seal.seal(privateJwk, kid), publicJwk, certificatePem, activeFrom, publishedUntil };
+  }
+
+  private async load(key: SigningKey): Promise<LoadedKey> {
+    const known = this.keys.find((loaded) => loaded.kid === key.kid);
+    const times = { activeFrom: key.activeFrom.getTime(), publishedUntil: key.publishedUntil.getTime() };
+    if (known) return { ...known, ...times };
+    return {
+      kid: key.kid,
+      ...times,
+      publicJwk: key.publicJwk,
+      privateKey: await importJWK(this.seal.open(key.privateJwk, key.kid), this.options.alg),
+      ...(key.certificatePem ? { certificatePem: key.certificatePem } : {}),
+    };
+  }
+}
