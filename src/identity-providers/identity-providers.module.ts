@@ -17,6 +17,9 @@ import { ProviderTestRecord } from './provider-test-result.entity.js';
 import { SignInFallback } from './sign-in-fallback.js';
 import { ENVIRONMENT_PROVIDER_ID, providerCallbackUrl } from './provider-urls.js';
 import { atRestKey } from '../common/secret-box.js';
+import { SigningKeysModule } from '../signing-keys/signing-keys.module.js';
+import { ClientAssertionKeysService } from './client-assertion-keys.service.js';
+import { ClientJwksController } from './client-jwks.controller.js';
 
 /**
  * The identity providers: the one OIDC_* configures and those stored in the database, their
@@ -28,15 +31,18 @@ export class IdentityProvidersModule {
   static forRoot(connection: OidcConnection): DynamicModule {
     return {
       module: IdentityProvidersModule,
-      imports: [TypeOrmModule.forFeature([IdentityProviderRecord, ProviderTestRecord]), UsersModule],
+      imports: [TypeOrmModule.forFeature([IdentityProviderRecord, ProviderTestRecord]), UsersModule, SigningKeysModule],
+      controllers: [ClientJwksController],
       providers: [
+        ClientAssertionKeysService,
         {
           provide: IdentityProviderRegistry,
-          inject: [APP_CONFIG, MetricsService],
-          useFactory: (config: AppConfig, metrics: MetricsService) =>
+          inject: [APP_CONFIG, MetricsService, ClientAssertionKeysService],
+          useFactory: (config: AppConfig, metrics: MetricsService, assertionKeys: ClientAssertionKeysService) =>
             new IdentityProviderRegistry([environmentProvider(config, connection)], {
               observeCall: (providerId, endpoint, seconds, ok) => metrics.observeIdpCall(providerId, endpoint, seconds, ok),
               loginState: new LoginStateCookie(config.session.secret, config.session.secureCookie),
+              assertionSigner: assertionKeys,
             }),
         },
         {
@@ -50,7 +56,7 @@ export class IdentityProvidersModule {
         SignInFallback,
         IdentityProvidersService,
       ],
-      exports: [IdentityProviderRegistry, ProviderHealthService, IdentityProvidersService],
+      exports: [IdentityProviderRegistry, ProviderHealthService, IdentityProvidersService, ClientAssertionKeysService],
     };
   }
 }
@@ -62,6 +68,7 @@ function environmentProvider(config: AppConfig, connection: OidcConnection): Oid
     issuer: connection.issuer,
     clientId: connection.clientId,
     clientSecret: connection.clientSecret,
+    clientAuth: connection.clientAuth,
     scopes: config.oidc.scopes,
     matchClaim: config.oidc.matchClaim,
     emailDomains: [],

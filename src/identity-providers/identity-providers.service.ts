@@ -8,12 +8,13 @@ import { IdentityProviderRegistry } from './identity-provider.registry.js';
 import { IdentityProvidersRepository, type ProviderRowChanges } from './identity-providers.repository.js';
 import { ProviderHealthService } from './provider-health.service.js';
 import { discoverProvider, probeProvider, type DiscoveredDetails, type ProbeResult, type ProbeStep } from './provider-probe.js';
-import { checkProviderFields, checkProviderId, type ProviderFields } from './provider-rules.js';
+import { checkClientSecret, checkProviderFields, checkProviderId, type ProviderFields } from './provider-rules.js';
+import { DEFAULT_CLIENT_AUTH, usesClientSecret, type ClientAuthMethod } from './client-auth.js';
 import { ProviderSecrets } from './provider-secrets.js';
 import { ProviderSyncService } from './provider-sync.service.js';
 import type { ProviderTestRecord } from './provider-test-result.entity.js';
 import { SignInFallback } from './sign-in-fallback.js';
-import { ENVIRONMENT_PROVIDER_ID, providerBackchannelLogoutUrl, providerCallbackUrl } from './provider-urls.js';
+import { clientJwksUrl, ENVIRONMENT_PROVIDER_ID, providerBackchannelLogoutUrl, providerCallbackUrl } from './provider-urls.js';
 
 /** A provider as administrators see it; never its client secret. */
 export interface ProviderView {
@@ -27,6 +28,9 @@ export interface ProviderView {
   enabled: boolean;
   source: ProviderSource;
   hasClientSecret: boolean;
+  clientAuth: ClientAuthMethod;
+  /** Where providers fetch this service's client assertion keys (private_key_jwt). */
+  clientJwksUri: string;
   redirectUri: string;
   backchannelLogoutUri: string;
   createdAt?: Date;
@@ -81,20 +85,22 @@ export class IdentityProvidersService {
    * document tells (exact issuer, scopes, match claim). Nothing is saved.
    */
   async discover(issuer: string): Promise<ProbeResult & { details: DiscoveredDetails }> {
-    const fields = checkProviderFields({ displayName: 'Draft', clientId: 'draft', issuer, scopes: ['openid'], matchClaim: 'email', emailDomains: [], enabled: true });
+    const fields = checkProviderFields({ displayName: 'Draft', clientId: 'draft', issuer, clientAuth: DEFAULT_CLIENT_AUTH, scopes: ['openid'], matchClaim: 'email', emailDomains: [], enabled: true });
     return discoverProvider(fields.issuer, { timeoutMs: this.config.oidc.httpTimeoutMs });
   }
 
   async create(input: NewProvider, actorId?: string): Promise<ProviderView> {
     const id = checkProviderId(input.id);
     if (id === ENVIRONMENT_PROVIDER_ID) throw this.environmentReadOnly();
-    const fields = checkProviderFields({ scopes: ['openid', 'profile', 'email'], matchClaim: 'email', emailDomains: [], enabled: true, ...defined(input) } as ProviderFields);
+    const fields = checkProviderFields({ clientAuth: DEFAULT_CLIENT_AUTH, scopes: ['openid', 'profile', 'email'], matchClaim: 'email', emailDomains: [], enabled: true, ...defined(input) } as ProviderFields);
+    checkClientSecret(fields.clientAuth, { given: Boolean(fields.clientSecret), stored: false });
     const inserted = await this.repository.insert({
       id,
       displayName: fields.displayName,
       issuer: fields.issuer,
       clientId: fields.clientId,
       clientSecretEncrypted: fields.clientSecret ? this.secrets.seal(fields.clientSecret, id) : null,
+      clientAuth: fields.clientAuth,
       scopes: fields.scopes,
       matchClaim: fields.matchClaim,
       emailDomains: fields.emailDomains,
@@ -103,7 +109,7 @@ export class IdentityProvidersService {
     if (!inserted) throw new DomainException('provider_exists', HttpStatus.CONFLICT, `An identity provider with id "${id}" exists already; choose another id or change that one.`);
     // The notification reaches every instance; this one applies it now so the answer is already true here.
     await this.sync.reload(id);
-    await this.audit.record({ type: 'admin.provider.created', actorId, providerId: id, details: { enabled: fields.enabled, hasClientSecret: Boolean(fields.clientSecret) } });
+    await this.audit.record({ type: 'admin.provider.created', actorId, providerId: id, details: { enabled: fields.enabled, hasClientSecret: Boolean(fields.clientSecret), clientAuth: fields.clientAuth } });
     this.logger.log(`identity provider ${id} created${actorId ? ` by ${actorId}` : ''}`);
     return this.get(id);
   }
@@ -112,17 +118,19 @@ export class IdentityProvidersService {
     if (id === ENVIRONMENT_PROVIDER_ID) throw this.environmentReadOnly();
     const current = await this.row(id);
     const fields = checkProviderFields({ ...this.fieldsOf(current), ...defined(changes) });
+    checkClientSecret(fields.clientAuth, { given: changes.clientSecret !== undefined, stored: current.clientSecretEncrypted !== null });
     if (current.enabled && !fields.enabled) await this.fallback.assertAnotherWayIn(id, 'disable');
     const update: ProviderRowChanges = {
       displayName: fields.displayName,
       issuer: fields.issuer,
       clientId: fields.clientId,
+      clientAuth: fields.clientAuth,
       scopes: fields.scopes,
       matchClaim: fields.matchClaim,
       emailDomains: fields.emailDomains,
       enabled: fields.enabled,
     };
-    if (changes.clientSecret !== undefined) update.clientSecretEncrypted = this.secrets.seal(fields.clientSecret!, id);
+    update.clientSecretEncrypted = this.storedSecret(fields, changes, current);
     if (!(await this.repository.update(id, update))) throw this.notFound(id);
     await this.sync.reload(id);
     const changed = Object.keys(changes).filter((key) => (changes as Record<string, unknown>)[key] !== undefined);
@@ -153,7 +161,7 @@ export class IdentityProvidersService {
       const row = await this.row(id);
       const clientSecret = row.clientSecretEncrypted ? this.secrets.open(row.clientSecretEncrypted, row.id) : undefined;
       result = await probeProvider(
-        { issuer: row.issuer, clientId: row.clientId, clientSecret, callbackUrl: providerCallbackUrl(this.config.publicUrl, row.id) },
+        this.registry.probeTargetOf({ issuer: row.issuer, clientId: row.clientId, clientSecret, clientAuth: row.clientAuth, callbackUrl: providerCallbackUrl(this.config.publicUrl, row.id) }),
         { timeoutMs: this.config.oidc.httpTimeoutMs },
       );
       // The result stands for readiness only if it tested the version this instance signs in with.
@@ -167,9 +175,11 @@ export class IdentityProvidersService {
   /** Tests a draft before it is saved; nothing is written but the audit event. */
   async testDraft(draft: ProviderDraft, actorId?: string): Promise<ProbeResult> {
     const id = draft.id === undefined ? 'draft' : checkProviderId(draft.id);
-    const fields = checkProviderFields({ scopes: ['openid'], matchClaim: 'email', emailDomains: [], enabled: true, ...defined(draft), displayName: draft.displayName || 'Draft' } as ProviderFields);
+    const fields = checkProviderFields({ clientAuth: DEFAULT_CLIENT_AUTH, scopes: ['openid'], matchClaim: 'email', emailDomains: [], enabled: true, ...defined(draft), displayName: draft.displayName || 'Draft' } as ProviderFields);
+    // A draft's missing secret is the Test's finding (client_no_secret), not a refusal; a secret beside private_key_jwt is.
+    checkClientSecret(fields.clientAuth, { given: Boolean(fields.clientSecret), stored: usesClientSecret(fields.clientAuth) });
     const result = await probeProvider(
-      { issuer: fields.issuer, clientId: fields.clientId, clientSecret: fields.clientSecret, callbackUrl: providerCallbackUrl(this.config.publicUrl, id) },
+      this.registry.probeTargetOf({ issuer: fields.issuer, clientId: fields.clientId, clientSecret: fields.clientSecret, clientAuth: fields.clientAuth, callbackUrl: providerCallbackUrl(this.config.publicUrl, id) }),
       { timeoutMs: this.config.oidc.httpTimeoutMs },
     );
     await this.recordTest(draft.id, result, actorId, true);
@@ -195,7 +205,22 @@ export class IdentityProvidersService {
   }
 
   private fieldsOf(row: IdentityProviderRecord): ProviderFields {
-    return { displayName: row.displayName, issuer: row.issuer, clientId: row.clientId, scopes: row.scopes, matchClaim: row.matchClaim, emailDomains: row.emailDomains, enabled: row.enabled };
+    return {
+      displayName: row.displayName,
+      issuer: row.issuer,
+      clientId: row.clientId,
+      clientAuth: row.clientAuth,
+      scopes: row.scopes,
+      matchClaim: row.matchClaim,
+      emailDomains: row.emailDomains,
+      enabled: row.enabled,
+    };
+  }
+
+  /** The sealed secret a change leaves: a new one when given, none once the method needs none, else the stored one. */
+  private storedSecret(fields: ProviderFields, changes: ProviderChanges, current: IdentityProviderRecord): string | null {
+    if (!usesClientSecret(fields.clientAuth)) return null;
+    return changes.clientSecret !== undefined ? this.secrets.seal(fields.clientSecret!, current.id) : current.clientSecretEncrypted;
   }
 
   private view(row: IdentityProviderRecord): ProviderView {
@@ -204,6 +229,7 @@ export class IdentityProvidersService {
       id: row.id,
       source: 'database',
       hasClientSecret: row.clientSecretEncrypted !== null,
+      clientJwksUri: clientJwksUrl(this.config.publicUrl),
       redirectUri: providerCallbackUrl(this.config.publicUrl, row.id),
       backchannelLogoutUri: providerBackchannelLogoutUrl(this.config.publicUrl, row.id),
       createdAt: row.createdAt,
@@ -227,6 +253,8 @@ export class IdentityProvidersService {
       enabled: true,
       source: 'environment',
       hasClientSecret: Boolean(target.clientSecret),
+      clientAuth: target.clientAuth,
+      clientJwksUri: clientJwksUrl(this.config.publicUrl),
       redirectUri: provider.callbackUrl,
       backchannelLogoutUri: providerBackchannelLogoutUrl(this.config.publicUrl, provider.id),
     };

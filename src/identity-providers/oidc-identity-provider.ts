@@ -3,6 +3,7 @@ import { createRemoteJWKSet, customFetch, decodeProtectedHeader, errors as joseE
 import { asProviderCallError, DEFAULT_OUTGOING_TIMEOUT_MS, fetchWithTimeout, ProviderCallError } from '../common/http-timeout.js';
 import type { IdentityProvider, JwtCheck, LogoutTokenClaims, ProviderCallEndpoint, ProviderSource, ProviderStatus } from './identity-provider.js';
 import type { MatchClaim } from './identity-provider.entity.js';
+import { tokenRequestAuth, type ClientAssertionSigner, type ClientAuthMethod, type TokenRequestAuth } from './client-auth.js';
 
 export interface OidcProviderSettings {
   id: string;
@@ -10,6 +11,9 @@ export interface OidcProviderSettings {
   issuer: string;
   clientId: string;
   clientSecret: string;
+  clientAuth: ClientAuthMethod;
+  /** Signs private_key_jwt client assertions; set by the registry for every provider it builds. */
+  assertionSigner?: ClientAssertionSigner;
   scopes: string[];
   matchClaim: MatchClaim;
   emailDomains: string[];
@@ -149,6 +153,15 @@ export class OidcIdentityProvider implements IdentityProvider {
 
   get httpTimeoutMs(): number {
     return this.settings.httpTimeoutMs ?? DEFAULT_OUTGOING_TIMEOUT_MS;
+  }
+
+  /**
+   * The client authentication of one request to this provider's token endpoint, by its configured
+   * method: every authenticated call (the code exchange included) takes it from here.
+   */
+  async tokenRequestAuth(tokenEndpoint: string): Promise<TokenRequestAuth> {
+    const { clientAuth, clientId, clientSecret, assertionSigner } = this.settings;
+    return tokenRequestAuth({ method: clientAuth, clientId, clientSecret, tokenEndpoint, signer: assertionSigner });
   }
 
   get supportsPkce(): boolean {

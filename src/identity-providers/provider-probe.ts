@@ -1,4 +1,5 @@
 import { ALGORITHMS } from './oidc-identity-provider.js';
+import { ClientAuthUnavailableError, describeClientAuth, tokenRequestAuth, usesClientSecret, type ClientAssertionSigner, type ClientAuthMethod } from './client-auth.js';
 
 export type ProbeStepName = 'discovery' | 'issuer' | 'endpoints' | 'jwks' | 'client';
 
@@ -21,6 +22,9 @@ export interface ProbeTarget {
   issuer: string;
   clientId: string;
   clientSecret?: string;
+  /** How the client step authenticates: the provider's configured method. */
+  clientAuth: ClientAuthMethod;
+  assertionSigner?: ClientAssertionSigner;
   callbackUrl: string;
 }
 
@@ -78,7 +82,7 @@ export interface DiscoveredDetails {
  * into a form: no client is needed, and the document's values are returned to fill the form.
  */
 export async function discoverProvider(issuerUrl: string, options: { timeoutMs: number }): Promise<ProbeResult & { details: DiscoveredDetails }> {
-  const context: ProbeContext = { target: { issuer: issuerUrl, clientId: '', callbackUrl: '' }, timeoutMs: options.timeoutMs };
+  const context: ProbeContext = { target: { issuer: issuerUrl, clientId: '', clientAuth: 'client_secret_post', callbackUrl: '' }, timeoutMs: options.timeoutMs };
   const result = await runSteps(context, STEPS.filter((step) => step !== 'client'));
   const metadata = context.metadata;
   if (!metadata) return { ...result, details: {} };
@@ -185,26 +189,44 @@ async function jwks(context: ProbeContext): Promise<{ code: string; message: str
 }
 
 async function client(context: ProbeContext): Promise<{ code: string; message: string }> {
-  const { clientId, clientSecret, callbackUrl } = context.target;
-  if (!clientSecret) {
-    throw new StepFailure('client_no_secret', 'No client secret is configured; this service signs in as a confidential client. Set the client secret from the provider\'s app registration.');
+  const { clientId, clientSecret, clientAuth, callbackUrl } = context.target;
+  const method = describeClientAuth(clientAuth);
+  if (usesClientSecret(clientAuth) && !clientSecret) {
+    throw new StepFailure('client_no_secret', `No client secret is configured for ${method}; this service signs in as a confidential client. Set the client secret from the provider's app registration, or use private_key_jwt.`);
   }
   const url = String(context.metadata!.token_endpoint);
-  const body = new URLSearchParams({ grant_type: 'authorization_code', code: PROBE_CODE, redirect_uri: callbackUrl, client_id: clientId, client_secret: clientSecret });
-  const response = await call(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body }, context.timeoutMs, 'client');
+  let auth;
+  try {
+    auth = await tokenRequestAuth({ method: clientAuth, clientId, clientSecret, tokenEndpoint: url, signer: context.target.assertionSigner });
+  } catch (error) {
+    if (!(error instanceof ClientAuthUnavailableError)) throw error;
+    throw new StepFailure('client_no_credentials', `The client cannot authenticate with ${method}: ${error.message}.`);
+  }
+  const body = new URLSearchParams({ grant_type: 'authorization_code', code: PROBE_CODE, redirect_uri: callbackUrl, ...auth.params });
+  const headers = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...auth.headers };
+  const response = await call(url, { method: 'POST', headers, body }, context.timeoutMs, 'client');
   const answer = await readJson(response);
   const error = typeof answer?.error === 'string' ? answer.error : undefined;
+  const credentials = usesClientSecret(clientAuth) ? 'its secret' : 'its signed client assertion';
   switch (error) {
     case 'invalid_grant':
-      return { code: 'client_ok', message: `The token endpoint accepted client "${clientId}" and its secret (it refused only the test's dummy code, as expected).` };
+      return { code: 'client_ok', message: `The token endpoint accepted client "${clientId}" and ${credentials}, sent with ${method} (it refused only the test's dummy code, as expected).` };
     case 'invalid_client':
-      throw new StepFailure('client_rejected', `The token endpoint refused client "${clientId}" (invalid_client): the client id or the secret is wrong, or the secret has expired. Copy both again from the provider's app registration.`);
+      throw new StepFailure('client_rejected', `The token endpoint refused client "${clientId}" authenticated with ${method} (invalid_client): ${rejectionHint(clientAuth)}`);
     case 'unauthorized_client':
       throw new StepFailure('client_not_allowed', `Client "${clientId}" is not allowed the authorization code grant (unauthorized_client). Enable "authorization code" / "standard flow" for the client at the provider.`);
     case 'invalid_request':
-      throw new StepFailure('client_invalid_request', `The token endpoint refused the request (invalid_request${typeof answer?.error_description === 'string' ? `: ${answer.error_description}` : ''}). Check that ${callbackUrl} is a registered redirect URI and that the client accepts client_secret_post.`);
+      throw new StepFailure('client_invalid_request', `The token endpoint refused the request (invalid_request${typeof answer?.error_description === 'string' ? `: ${answer.error_description}` : ''}). Check that ${callbackUrl} is a registered redirect URI and that the client accepts ${clientAuth}.`);
   }
-  throw new StepFailure('client_unexpected_response', `The token endpoint ${url} answered HTTP ${response.status}${error ? ` with ${error}` : ' without an OAuth error'}; the credentials could not be confirmed.`);
+  throw new StepFailure('client_unexpected_response', `The token endpoint ${url} answered HTTP ${response.status}${error ? ` with ${error}` : ' without an OAuth error'} to ${method}; the credentials could not be confirmed.`);
+}
+
+/** What to check at the provider when it refuses the client, by method. */
+function rejectionHint(method: ClientAuthMethod): string {
+  if (method === 'private_key_jwt') {
+    return 'the client id is wrong, the client is not set to private_key_jwt ("Signed JWT", "Public key / Private key", "Private Key JWT"), or the provider does not know this service\'s key: register its JWKS URL (/auth/client-jwks.json) or upload its current certificate.';
+  }
+  return `the client id or the secret is wrong, the secret has expired, or the client is not set to ${method}. Copy both again from the provider's app registration.`;
 }
 
 async function call(url: string, init: RequestInit, timeoutMs: number, step: ProbeStepName): Promise<Response> {

@@ -1,6 +1,7 @@
 import { HttpStatus } from '@nestjs/common';
 import { DomainException } from '../common/domain.exception.js';
 import type { MatchClaim } from './identity-provider.entity.js';
+import { CLIENT_AUTH_METHODS, clientSecretProblem, isClientAuthMethod, type ClientAuthMethod } from './client-auth.js';
 
 export const PROVIDER_ID_PATTERN = /^[a-z0-9-]{1,40}$/;
 const DOMAIN_PATTERN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -12,6 +13,7 @@ export interface ProviderFields {
   issuer: string;
   clientId: string;
   clientSecret?: string;
+  clientAuth: ClientAuthMethod;
   scopes: string[];
   matchClaim: MatchClaim;
   emailDomains: string[];
@@ -30,6 +32,7 @@ export function checkProviderFields(fields: ProviderFields): ProviderFields {
   const clientId = fields.clientId?.trim() ?? '';
   if (!clientId || clientId.length > 512) problems.push('clientId must be 1 to 512 characters');
   if (fields.clientSecret !== undefined && (fields.clientSecret.length === 0 || fields.clientSecret.length > 4096)) problems.push('clientSecret must be 1 to 4096 characters');
+  if (!isClientAuthMethod(fields.clientAuth)) problems.push(`clientAuth must be one of ${CLIENT_AUTH_METHODS.join(', ')}`);
   const scopes = [...new Set(fields.scopes ?? [])];
   if (!scopes.includes('openid')) problems.push('scopes must include openid');
   if (scopes.some((scope) => !SCOPE_PATTERN.test(scope))) problems.push('scopes must be scope tokens without spaces or quotes');
@@ -39,6 +42,15 @@ export function checkProviderFields(fields: ProviderFields): ProviderFields {
   if (badDomains.length > 0) problems.push(`emailDomains must be domain names like example.com (not ${badDomains.join(', ')})`);
   if (problems.length > 0) throw invalid(problems);
   return { ...fields, displayName, clientId, scopes, emailDomains };
+}
+
+/**
+ * The client secret a provider's method needs: one (given now or already stored) for
+ * client_secret_post and client_secret_basic, none for private_key_jwt.
+ */
+export function checkClientSecret(clientAuth: ClientAuthMethod, secret: { given: boolean; stored: boolean }): void {
+  const problem = clientSecretProblem(clientAuth, secret);
+  if (problem) throw invalid([problem]);
 }
 
 export function checkProviderId(id: unknown): string {

@@ -1,0 +1,98 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { SignJWT, type JWK } from 'jose';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { RotatingKeySet, type LoadedKey } from '../signing-keys/rotating-key-set.js';
+import { pemToDer, selfSignedCertificate } from '../signing-keys/self-signed-certificate.js';
+import { SigningKeyRepository } from '../signing-keys/signing-key.repository.js';
+import { SigningKeySeal } from '../signing-keys/signing-key-seal.js';
+import type { ClientAssertionSigner } from './client-auth.js';
+
+/** RFC 7523 §3 asks for a short life; the contract caps it at 5 minutes. */
+export const CLIENT_ASSERTION_TTL_SECONDS = 120;
+/** A certificate is valid from a little before it is made, for providers whose clocks run behind. */
+const CERTIFICATE_BACKDATE_MS = 60 * 60 * 1000;
+
+export interface ClientCertificate {
+  kid: string;
+  pem: string;
+  /** When its key signs (or signed) its first assertion. */
+  activeFrom: Date;
+  /** RFC 7515 `x5t#S256`: base64url SHA-256 of the DER. */
+  thumbprintSha256: string;
+}
+
+/**
+ * The RS256 keys this service signs private_key_jwt client assertions with: a `RotatingKeySet` of
+ * purpose `client-assertion` in the sealed key table, the same keys on every instance. The public
+ * keys go out two ways: the JWKS at `/auth/client-jwks.json` (providers that fetch it) and a
+ * self-signed certificate per key (providers that take an upload), made once with the key.
+ */
+@Injectable()
+export class ClientAssertionKeysService implements OnApplicationBootstrap, OnApplicationShutdown, ClientAssertionSigner {
+  private readonly keys: RotatingKeySet;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig, repository: SigningKeyRepository, seal: SigningKeySeal) {
+    this.keys = new RotatingKeySet(repository, seal, {
+      purpose: 'client-assertion',
+      alg: 'RS256',
+      rotationSeconds: config.clientAssertion.keyRotationSeconds,
+      publishAheadSeconds: config.clientAssertion.publishAheadSeconds,
+      certify: async ({ privateKey, publicKey, notAfter }) =>
+        selfSignedCertificate({ privateKey, publicKey, commonName: `${config.publicUrl.host} identity front door`, notBefore: new Date(Date.now() - CERTIFICATE_BACKDATE_MS), notAfter }),
+    });
+  }
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.keys.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.keys.stop();
+  }
+
+  refresh(): Promise<void> {
+    return this.keys.refresh();
+  }
+
+  /** Every published key (the next one included), public members only. */
+  jwks(): { keys: JWK[] } {
+    return this.keys.jwks();
+  }
+
+  /** The certificate of the key that signs now, or of the one that signs next (to upload ahead). */
+  certificate(which: 'current' | 'next'): ClientCertificate | undefined {
+    const key = which === 'current' ? this.keys.current() : this.keys.next();
+    return key?.certificatePem ? certificateOf(key, key.certificatePem) : undefined;
+  }
+
+  /**
+   * An RFC 7523 client assertion (OpenID Connect Core §9, private_key_jwt): iss = sub = the client
+   * id, aud = the token endpoint, a unique jti, two minutes of life. The header names the key by
+   * `kid` (for JWKS) and by certificate thumbprint (for uploads): `x5t#S256`, and `x5t` (SHA-1),
+   * which Entra ID reads for RS256.
+   */
+  async sign(input: { clientId: string; audience: string }): Promise<string> {
+    const now = Date.now();
+    const key = this.keys.current(now);
+    const certificate = key.certificatePem ? pemToDer(key.certificatePem) : undefined;
+    const thumbprints = certificate
+      ? { 'x5t#S256': createHash('sha256').update(certificate).digest('base64url'), x5t: createHash('sha1').update(certificate).digest('base64url') }
+      : {};
+    const issuedAt = Math.floor(now / 1000);
+    return new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid, ...thumbprints })
+      .setIssuer(input.clientId)
+      .setSubject(input.clientId)
+      .setAudience(input.audience)
+      .setIssuedAt(issuedAt)
+      .setNotBefore(issuedAt)
+      .setExpirationTime(issuedAt + CLIENT_ASSERTION_TTL_SECONDS)
+      .setJti(randomUUID())
+      .sign(key.privateKey);
+  }
+}
+
+function certificateOf(key: LoadedKey, pem: string): ClientCertificate {
+  return { kid: key.kid, pem, activeFrom: new Date(key.activeFrom), thumbprintSha256: createHash('sha256').update(pemToDer(pem)).digest('base64url') };
+}

@@ -1,0 +1,223 @@
+import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../src/admin/admin-cli.js';
+import { startService, type RunningService } from '../src/bootstrap.js';
+import { startDevIdp, type DevIdp } from '../src/dev-idp/dev-idp.js';
+import { ClientAssertionKeysService } from '../src/identity-providers/client-assertion-keys.service.js';
+import { TestBrowser } from './support/browser.js';
+import { freePort } from './support/ports.js';
+import { DEVELOPER, signInThroughDevIdp, startTestService, TEST_ENCRYPTION_KEY, type TestService } from './support/service.js';
+
+/** A secret holding every character RFC 6749 §2.3.1's form encoding changes. */
+const AWKWARD_SECRET = 'a+b/c=d%e f:g';
+const CLIENTS = { signed: 'front-door-signed', basic: 'front-door-basic', unknownKey: 'front-door-unknown-key' };
+
+describe('client authentication toward the provider', () => {
+  let a: TestService;
+  let b: RunningService;
+  let bUrl: string;
+  let idp: DevIdp;
+  let token: string;
+  /** Every client assertion either instance signed, in order. */
+  const assertions: string[] = [];
+
+  const api = (path: string, init: RequestInit & { json?: unknown } = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set('authorization', `Bearer ${token}`);
+    if (init.json !== undefined) headers.set('content-type', 'application/json');
+    return fetch(`${a.url}/api/admin/identity-providers${path}`, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
+  };
+  const keysOf = (service: RunningService) => service.app.get(ClientAssertionKeysService);
+  const jwks = async (base: string) => (await (await fetch(`${base}/auth/client-jwks.json`)).json()) as { keys: Record<string, string>[] };
+  const clientKeyRows = () => a.db.query<{ kid: string; active_from: Date }>(`SELECT kid, active_from FROM assertion_signing_keys WHERE purpose = 'client-assertion' ORDER BY active_from`);
+
+  /** Records what a real instance signs, without changing it: the provider gets the same assertion. */
+  function recordAssertions(service: RunningService): void {
+    const keys = keysOf(service);
+    const sign = keys.sign.bind(keys);
+    keys.sign = async (input) => {
+      const assertion = await sign(input);
+      assertions.push(assertion);
+      return assertion;
+    };
+  }
+
+  async function signIn(base: string, providerId: string): Promise<{ ok: boolean; detail: string }> {
+    const page = await signInThroughDevIdp(new TestBrowser(), `${base}/auth/login/${providerId}?returnTo=%2Fservicecenter`, DEVELOPER);
+    const ok = page.status === 200 && page.url === `${base}/servicecenter`;
+    return { ok, detail: `${page.status} ${page.url} ${ok ? '' : page.body.slice(0, 300)}` };
+  }
+
+  beforeAll(async () => {
+    const [aPort, bPort] = [await freePort(), await freePort()];
+    const [aBase, bBase] = [`http://localhost:${aPort}`, `http://localhost:${bPort}`];
+    const callbacks = (id: string) => [`${aBase}/auth/callback/${id}`, `${bBase}/auth/callback/${id}`];
+    const common = { postLogoutRedirectUris: [`${aBase}/auth/signed-out`] };
+    idp = await startDevIdp({
+      port: 0,
+      issuerHost: '127.0.0.1',
+      clients: [
+        // The provider fetches the service's keys from the first instance: the second must sign with the same ones.
+        { ...common, clientId: CLIENTS.signed, clientSecret: 'unused', tokenEndpointAuthMethod: 'private_key_jwt', jwksUri: `${aBase}/auth/client-jwks.json`, redirectUris: callbacks('signed') },
+        { ...common, clientId: CLIENTS.basic, clientSecret: AWKWARD_SECRET, tokenEndpointAuthMethod: 'client_secret_basic', redirectUris: callbacks('basic') },
+        // Knows other keys (the forward-auth ones): a signed assertion must be refused.
+        { ...common, clientId: CLIENTS.unknownKey, clientSecret: 'unused', tokenEndpointAuthMethod: 'private_key_jwt', jwksUri: `${aBase}/.well-known/jwks.json`, redirectUris: callbacks('unknown-key') },
+      ],
+    });
+    // The environment provider (the built-in development one) also signs in with private_key_jwt, and no secret.
+    a = await startTestService({ PORT: String(aPort), OIDC_CLIENT_AUTH: 'private_key_jwt' });
+    b = await startService({
+      PORT: String(bPort),
+      PUBLIC_URL: bBase,
+      DATABASE_URL: a.db.url,
+      OIDC_ISSUER: a.service.issuer,
+      OIDC_CLIENT_ID: 'front-door',
+      OIDC_CLIENT_AUTH: 'private_key_jwt',
+      SESSION_SECRET: 'test-session-secret-0123456789',
+      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      LOG_LEVEL: 'error',
+      RATE_LIMIT_LOGIN_PER_MINUTE: '100000',
+    });
+    bUrl = bBase;
+    recordAssertions(a.service);
+    recordAssertions(b);
+    const out: string[] = [];
+    expect(await runCli(['tokens', 'create', '--email', 'admin@example.com'], { DATABASE_URL: a.db.url }, { out: (line) => out.push(line), err: () => undefined })).toBe(0);
+    token = out[0];
+    // The next key is published now, before the provider first reads the JWKS, as rotation does
+    // CLIENT_ASSERTION_KEY_PUBLISH_AHEAD_SECONDS (14 days) ahead of the switch: one rotation period has passed.
+    await a.db.query(`UPDATE assertion_signing_keys SET active_from = active_from - interval '80 days' WHERE purpose = 'client-assertion'`);
+    await keysOf(a.service).refresh();
+    await keysOf(b).refresh();
+    for (const [id, clientId, extra] of [
+      ['signed', CLIENTS.signed, { clientAuth: 'private_key_jwt' }],
+      ['basic', CLIENTS.basic, { clientAuth: 'client_secret_basic', clientSecret: AWKWARD_SECRET }],
+      ['unknown-key', CLIENTS.unknownKey, { clientAuth: 'private_key_jwt' }],
+    ] as const) {
+      const created = await api('', { method: 'POST', json: { id, displayName: id, issuer: idp.issuer, clientId, ...extra } });
+      expect(created.status, await created.clone().text()).toBe(201);
+    }
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await idp?.close();
+  });
+
+  it('publishes the same RSA public keys on every instance: the current one and the next, public members only', async () => {
+    const [fromA, fromB] = [await jwks(a.url), await jwks(bUrl)];
+    expect(fromA).toEqual(fromB);
+    expect(fromA.keys).toHaveLength(2);
+    for (const key of fromA.keys) {
+      expect(Object.keys(key).sort()).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use']);
+      expect(key).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
+      expect(Buffer.from(key.n, 'base64url').length * 8).toBeGreaterThanOrEqual(2048);
+    }
+    const rows = await clientKeyRows();
+    expect(rows).toHaveLength(2);
+    expect(rows[1].active_from.getTime()).toBeGreaterThan(Date.now() + 13 * 86_400_000);
+    // Private keys are sealed at rest: nothing of an RSA private key is readable in the table.
+    const stored = await a.db.query<{ private_jwk: object }>(`SELECT private_jwk FROM assertion_signing_keys WHERE purpose = 'client-assertion'`);
+    for (const row of stored) expect(Object.keys(row.private_jwk)).toEqual(['sealed']);
+  });
+
+  it('signs in through the environment provider with private_key_jwt and no client secret', async () => {
+    const before = assertions.length;
+    const login = await signIn(a.url, 'default');
+    expect(login.ok, login.detail).toBe(true);
+    expect(assertions.length).toBe(before + 1);
+    const claims = decodeJwt(assertions.at(-1)!);
+    const issuer = a.service.issuer;
+    expect(claims).toMatchObject({ iss: 'front-door', sub: 'front-door', aud: `${issuer}/token` });
+    expect(claims.exp! - claims.iat!).toBeLessThanOrEqual(300);
+    const view = await (await api('/default')).json();
+    expect(view).toMatchObject({ clientAuth: 'private_key_jwt', hasClientSecret: false, clientJwksUri: `${a.url}/auth/client-jwks.json` });
+  });
+
+  it("signs in through a stored private_key_jwt provider from either instance, each assertion with its own jti", async () => {
+    const before = assertions.length;
+    for (const base of [a.url, bUrl]) {
+      const login = await signIn(base, 'signed');
+      expect(login.ok, login.detail).toBe(true);
+    }
+    const signed = assertions.slice(before).map((assertion) => decodeJwt(assertion));
+    expect(signed).toHaveLength(2);
+    expect(signed.map((claims) => claims.iss)).toEqual([CLIENTS.signed, CLIENTS.signed]);
+    expect(new Set(signed.map((claims) => claims.jti)).size).toBe(2);
+  });
+
+  it("runs the Test's client step with the configured method and names it; a provider that knows other keys refuses", async () => {
+    for (const id of ['default', 'signed']) {
+      const result = await (await api(`/${id}/test`, { method: 'POST' })).json();
+      expect(result.ok, JSON.stringify(result)).toBe(true);
+      expect(result.steps[4]).toMatchObject({ step: 'client', ok: true, code: 'client_ok', message: expect.stringContaining('private_key_jwt') });
+    }
+    const refused = await (await api('/unknown-key/test', { method: 'POST' })).json();
+    expect(refused.steps[4]).toMatchObject({ step: 'client', ok: false, code: 'client_rejected', message: expect.stringContaining('/auth/client-jwks.json') });
+    const login = await signIn(a.url, 'unknown-key');
+    expect(login.ok).toBe(false);
+    expect(login.detail).toMatch(/^4\d\d|^50\d/);
+  });
+
+  it('authenticates with client_secret_basic, form-encoding a secret full of reserved characters, for login and Test', async () => {
+    const login = await signIn(a.url, 'basic');
+    expect(login.ok, login.detail).toBe(true);
+    const result = await (await api('/basic/test', { method: 'POST' })).json();
+    expect(result.steps[4]).toMatchObject({ ok: true, code: 'client_ok', message: expect.stringContaining('client_secret_basic') });
+    // The same secret sent without the form encoding is what a provider refuses ("%e " is no escape).
+    const draft = await (await api('/test', { method: 'POST', json: { issuer: idp.issuer, clientId: CLIENTS.basic, clientSecret: AWKWARD_SECRET, clientAuth: 'client_secret_basic' } })).json();
+    expect(draft.steps[4].code).toBe('client_ok');
+    const wrong = await (await api('/test', { method: 'POST', json: { issuer: idp.issuer, clientId: CLIENTS.basic, clientSecret: 'a b', clientAuth: 'client_secret_basic' } })).json();
+    expect(wrong.steps[4]).toMatchObject({ ok: false, code: 'client_rejected' });
+  });
+
+  it('serves the certificate of the current key: its public key is the JWKS key, its x5t#S256 the assertion header', async () => {
+    const response = await api('/signed/certificate');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('application/x-pem-file');
+    const pem = await response.text();
+    const certificate = new X509Certificate(pem);
+    const header = decodeProtectedHeader(assertions.at(-1)!);
+    const current = (await jwks(a.url)).keys.find((key) => key.kid === header.kid)!;
+    expect(current).toBeDefined();
+    expect(certificate.publicKey.equals(createPublicKey({ key: current, format: 'jwk' }))).toBe(true);
+    expect(certificate.verify(certificate.publicKey)).toBe(true);
+    expect(header['x5t#S256']).toBe(createHash('sha256').update(certificate.raw).digest('base64url'));
+    expect(header.x5t).toBe(createHash('sha1').update(certificate.raw).digest('base64url'));
+    expect(header.alg).toBe('RS256');
+    expect(new Date(certificate.validTo).getTime()).toBeGreaterThan(Date.now() + 90 * 86_400_000);
+
+    // The next key's certificate can be uploaded ahead of its switch; it is another key.
+    const next = await api('/signed/certificate?key=next');
+    expect(next.status).toBe(200);
+    const nextCertificate = new X509Certificate(await next.text());
+    expect(nextCertificate.publicKey.equals(certificate.publicKey)).toBe(false);
+    expect(new Date(next.headers.get('x-key-active-from')!).getTime()).toBeGreaterThan(Date.now() + 13 * 86_400_000);
+    expect((await api('/nobody/certificate')).status).toBe(404);
+    expect((await api('/signed/certificate?key=old')).status).toBe(400);
+    expect((await fetch(`${a.url}/api/admin/identity-providers/signed/certificate`)).status).toBe(401);
+  });
+
+  it('switches to the next key in the middle of a run of logins on both instances: no login fails', async () => {
+    const [current, next] = (await clientKeyRows()).map((row) => row.kid);
+    const failures: string[] = [];
+    const before = assertions.length;
+    for (let i = 0; i < 12; i++) {
+      if (i === 4) {
+        // The next key's time has come; one instance learns of it at once, the other only later.
+        await a.db.query(`UPDATE assertion_signing_keys SET active_from = now() - interval '1 second' WHERE kid = $1`, [next]);
+        await keysOf(a.service).refresh();
+      }
+      if (i === 8) await keysOf(b).refresh();
+      const login = await signIn(i % 2 === 0 ? a.url : bUrl, 'signed');
+      if (!login.ok) failures.push(`login ${i}: ${login.detail}`);
+    }
+    expect(failures).toEqual([]);
+    const kids = assertions.slice(before).map((assertion) => decodeProtectedHeader(assertion).kid);
+    expect(kids.slice(0, 4)).toEqual([current, current, current, current]);
+    expect(kids.slice(8)).toEqual([next, next, next, next]);
+    // The old key stays published after the switch, for assertions already on their way.
+    expect((await jwks(a.url)).keys.map((key) => key.kid).sort()).toEqual([current, next].sort());
+  });
+});
