@@ -122,6 +122,33 @@ describe('client authentication toward the provider', () => {
     for (const row of stored) expect(Object.keys(row.private_jwk)).toEqual(['sealed']);
   });
 
+  it('checks clientAuth against the secret: a secret method needs one, private_key_jwt takes none and drops a stored one', async () => {
+    const base = { displayName: 'Rules', issuer: idp.issuer, clientId: CLIENTS.basic };
+    const refused = async (response: Response, pattern: RegExp) => {
+      expect(response.status).toBe(400);
+      const body = await response.json();
+      expect(body).toMatchObject({ error: expect.any(String), message: expect.any(String) });
+      expect(JSON.stringify(body)).toMatch(pattern);
+    };
+    const count = async () => (await a.db.query('SELECT id FROM identity_providers')).length;
+    const before = await count();
+    await refused(await api('', { method: 'POST', json: { ...base, id: 'rules' } }), /client_secret_post needs a clientSecret/);
+    await refused(await api('', { method: 'POST', json: { ...base, id: 'rules', clientAuth: 'client_secret_basic' } }), /client_secret_basic needs a clientSecret/);
+    await refused(await api('', { method: 'POST', json: { ...base, id: 'rules', clientAuth: 'private_key_jwt', clientSecret: 'x' } }), /private_key_jwt uses no client secret/);
+    await refused(await api('', { method: 'POST', json: { ...base, id: 'rules', clientAuth: 'tls_client_auth', clientSecret: 'x' } }), /clientAuth must be one of client_secret_post, client_secret_basic, private_key_jwt/);
+    expect(await count()).toBe(before);
+
+    expect((await api('', { method: 'POST', json: { ...base, id: 'rules', clientAuth: 'client_secret_basic', clientSecret: AWKWARD_SECRET } })).status).toBe(201);
+    const switched = await api('/rules', { method: 'PATCH', json: { clientAuth: 'private_key_jwt' } });
+    expect(await switched.json()).toMatchObject({ clientAuth: 'private_key_jwt', hasClientSecret: false });
+    expect(await a.db.query(`SELECT client_secret_encrypted FROM identity_providers WHERE id = 'rules'`)).toEqual([{ client_secret_encrypted: null }]);
+    await refused(await api('/rules', { method: 'PATCH', json: { clientAuth: 'client_secret_post' } }), /client_secret_post needs a clientSecret/);
+    await refused(await api('/rules', { method: 'PATCH', json: { clientSecret: 'x' } }), /private_key_jwt uses no client secret/);
+    const back = await api('/rules', { method: 'PATCH', json: { clientAuth: 'client_secret_basic', clientSecret: AWKWARD_SECRET } });
+    expect(await back.json()).toMatchObject({ clientAuth: 'client_secret_basic', hasClientSecret: true });
+    expect((await api('/rules', { method: 'DELETE' })).status).toBe(204);
+  });
+
   it('signs in through the environment provider with private_key_jwt and no client secret', async () => {
     const before = assertions.length;
     const login = await signIn(a.url, 'default');
