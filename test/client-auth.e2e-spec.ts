@@ -7,7 +7,7 @@ import { startDevIdp, type DevIdp } from '../src/dev-idp/dev-idp.js';
 import { ClientAssertionKeysService } from '../src/identity-providers/client-assertion-keys.service.js';
 import { TestBrowser } from './support/browser.js';
 import { freePort } from './support/ports.js';
-import { DEVELOPER, signInThroughDevIdp, startTestService, TEST_ENCRYPTION_KEY, type TestService } from './support/service.js';
+import { ADMIN, DEVELOPER, signInThroughDevIdp, startTestService, TEST_ENCRYPTION_KEY, type TestService } from './support/service.js';
 
 /** A secret holding every character RFC 6749 §2.3.1's form encoding changes. */
 const AWKWARD_SECRET = 'a+b/c=d%e f:g';
@@ -224,6 +224,44 @@ describe('client authentication toward the provider', () => {
     expect((await api('/nobody/certificate')).status).toBe(404);
     expect((await api('/signed/certificate?key=old')).status).toBe(400);
     expect((await fetch(`${a.url}/api/admin/identity-providers/signed/certificate`)).status).toBe(401);
+  });
+
+  it('shows in LifeTime the JWKS URL and both certificates for private_key_jwt, and the secret field only where a secret is sent', async () => {
+    const admin = new TestBrowser();
+    expect((await signInThroughDevIdp(admin, `${a.url}/auth/login/default?returnTo=%2Flifetime%2Fauthentication`, ADMIN)).url).toBe(`${a.url}/lifetime/authentication`);
+    const page = await admin.open(`${a.url}/lifetime/authentication/signed`);
+    expect(page.body).toContain('private_key_jwt (a client assertion signed with this service');
+    expect(page.body).toContain(`id="client-jwks-uri" value="${a.url}/auth/client-jwks.json"`);
+    expect(page.body).toContain('data-copy="client-jwks-uri"');
+    const current = await (await api('/signed/certificate')).text();
+    const next = await (await api('/signed/certificate?key=next')).text();
+    expect(page.body).toContain(current.trim());
+    expect(page.body).toContain(next.trim());
+    expect(page.body).toContain('data-copy="certificate-current"');
+    expect(page.body).toContain('id="next-key-notice"');
+    expect(page.body).toMatch(/<p id="client-secret-field" data-client-secret hidden>/);
+    expect(page.body).not.toContain('<dt>Client secret</dt>');
+    const download = await admin.open(`${a.url}/lifetime/authentication/signed/certificate.pem`);
+    expect(download.headers.get('content-disposition')).toBe('attachment; filename="signed-client-assertion.pem"');
+    expect(download.body).toBe(current);
+
+    const basic = await admin.open(`${a.url}/lifetime/authentication/basic`);
+    expect(basic.body).toMatch(/<p id="client-secret-field" data-client-secret>/);
+    expect(basic.body).not.toContain('id="client-jwks-uri"');
+    expect(basic.body).toContain('<option value="client_secret_basic" selected>');
+
+    // Adding one with private_key_jwt needs no secret; a secret left in the hidden field is not sent.
+    const form = await admin.open(`${a.url}/lifetime/authentication/new`);
+    const saved = await admin.submit(form, { issuer: idp.issuer, id: 'from-lifetime', displayName: 'From LifeTime', clientId: CLIENTS.signed, clientAuth: 'private_key_jwt', clientSecret: 'typed-before-switching', enabled: 'on', action: 'save' }, '/lifetime/authentication/new');
+    expect(saved.url).toBe(`${a.url}/lifetime/authentication/from-lifetime`);
+    expect((await (await api('/from-lifetime')).json())).toMatchObject({ clientAuth: 'private_key_jwt', hasClientSecret: false });
+    const refused = await admin.submit(saved, { clientAuth: 'client_secret_post', action: 'save' }, '/lifetime/authentication/from-lifetime/settings');
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('client_secret_post needs a clientSecret');
+    // The refused form comes back as sent: the secret method chosen, so its secret field shown.
+    expect(refused.body).toContain('<option value="client_secret_post" selected>');
+    expect(refused.body).toMatch(/<p id="client-secret-field" data-client-secret>/);
+    expect((await api('/from-lifetime', { method: 'DELETE' })).status).toBe(204);
   });
 
   it('switches to the next key in the middle of a run of logins on both instances: no login fails', async () => {

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CsrfService } from '../auth/csrf.service.js';
@@ -6,13 +6,15 @@ import { LifeTimePage, Public } from '../auth/decorators.js';
 import { DomainException } from '../common/domain.exception.js';
 import { html, type Html } from '../common/html.js';
 import type { MatchClaim } from '../identity-providers/identity-provider.entity.js';
-import { IdentityProvidersService, type ProviderChanges } from '../identity-providers/identity-providers.service.js';
+import { IdentityProvidersService, type ProviderChanges, type ProviderView } from '../identity-providers/identity-providers.service.js';
+import { ClientAssertionKeysService } from '../identity-providers/client-assertion-keys.service.js';
+import { isClientAuthMethod, usesClientSecret } from '../identity-providers/client-auth.js';
 import type { ProbeResult } from '../identity-providers/provider-probe.js';
 import { checkProviderId } from '../identity-providers/provider-rules.js';
 import { COPY_BUTTON_SCRIPT } from './assets/copy-button.js';
 import { COPY_BUTTON_PATH, lifetimePage, setFlash } from './console-layout.js';
 import { confirmPage } from './lifetime-views.js';
-import { EMPTY_FORM, newProviderBody, providerListBody, providerPageBody, type ProviderForm } from './lifetime-authentication-views.js';
+import { EMPTY_FORM, newProviderBody, providerListBody, providerPageBody, type ClientKeyMaterial, type ProviderForm } from './lifetime-authentication-views.js';
 
 type Form = Record<string, unknown>;
 const SECTION = '/lifetime/authentication';
@@ -28,6 +30,7 @@ export class LifeTimeAuthenticationController {
   constructor(
     private readonly providers: IdentityProvidersService,
     private readonly csrf: CsrfService,
+    private readonly assertionKeys: ClientAssertionKeysService,
   ) {}
 
   @Public()
@@ -73,7 +76,21 @@ export class LifeTimeAuthenticationController {
   @Get(`${SECTION}/:id`)
   async show(@Param('id') id: string, @Req() req: Request): Promise<string> {
     const provider = await this.providers.get(checkProviderId(id));
-    return this.render(req, provider.displayName, providerPageBody({ provider, csrfToken: this.csrf.token(req) }));
+    return this.render(req, provider.displayName, providerPageBody({ provider, csrfToken: this.csrf.token(req), keys: this.keyMaterial(provider) }));
+  }
+
+  /** The certificate of the client assertion key, to upload at providers that take one (Entra ID, Auth0). */
+  @LifeTimePage()
+  @Get(`${SECTION}/:id/certificate.pem`)
+  async certificate(@Param('id') id: string, @Query('key') key: string | undefined, @Res() res: Response): Promise<void> {
+    const provider = await this.providers.get(checkProviderId(id));
+    const next = key === 'next';
+    const certificate = this.assertionKeys.certificate(next ? 'next' : 'current');
+    if (!certificate) throw new DomainException('no_next_key', HttpStatus.NOT_FOUND, 'No next client assertion key is waiting yet; the current one keeps signing.', { title: 'No next key yet' });
+    res
+      .status(HttpStatus.OK)
+      .set({ 'Content-Type': 'application/x-pem-file', 'Content-Disposition': `attachment; filename="${provider.id}-client-assertion${next ? '-next' : ''}.pem"`, 'Cache-Control': 'no-store' })
+      .send(certificate.pem);
   }
 
   @LifeTimePage()
@@ -84,7 +101,7 @@ export class LifeTimeAuthenticationController {
     const form = { ...readForm(body), id: provider.id, enabled: provider.enabled };
     if (body.action === 'details') {
       const { form: filled, discovery } = await this.details(form);
-      res.status(HttpStatus.OK).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider, form: filled, discovery, csrfToken: this.csrf.token(req) })));
+      res.status(HttpStatus.OK).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider, form: filled, discovery, csrfToken: this.csrf.token(req), keys: this.keyMaterial(provider) })));
       return;
     }
     try {
@@ -172,6 +189,11 @@ export class LifeTimeAuthenticationController {
     }
   }
 
+  private keyMaterial(provider: ProviderView): ClientKeyMaterial | undefined {
+    if (provider.clientAuth !== 'private_key_jwt') return undefined;
+    return { current: this.assertionKeys.certificate('current'), next: this.assertionKeys.certificate('next') };
+  }
+
   private render(req: Request, title: string, body: Html): string {
     return lifetimePage(req, { title, section: SECTION, csrfToken: this.csrf.token(req), body, copyButtons: true });
   }
@@ -196,6 +218,7 @@ function readForm(body: Form): ProviderForm {
     displayName: text(body.displayName),
     issuer: text(body.issuer),
     clientId: text(body.clientId),
+    clientAuth: text(body.clientAuth) || 'client_secret_post',
     scopes: text(body.scopes),
     matchClaim: text(body.matchClaim) || 'email',
     emailDomains: text(body.emailDomains),
@@ -203,13 +226,20 @@ function readForm(body: Form): ProviderForm {
   };
 }
 
-/** The form as service changes; an empty secret field keeps the stored secret (it is write-only). */
+/**
+ * The form as service changes; an empty secret field keeps the stored secret (it is write-only),
+ * and a secret left in the hidden field when private_key_jwt was chosen is not sent.
+ */
 function changesOf(form: ProviderForm, body: Form): ProviderChanges {
-  const secret = typeof body.clientSecret === 'string' && body.clientSecret.length > 0 ? body.clientSecret : undefined;
+  const clientAuth = isClientAuthMethod(form.clientAuth) ? form.clientAuth : undefined;
+  const wantsSecret = !clientAuth || usesClientSecret(clientAuth);
+  const secret = wantsSecret && typeof body.clientSecret === 'string' && body.clientSecret.length > 0 ? body.clientSecret : undefined;
   return {
     displayName: form.displayName,
     issuer: form.issuer,
     clientId: form.clientId,
+    // An unknown method goes to the service as typed, so its rules refuse it with their message.
+    clientAuth: (clientAuth ?? form.clientAuth) as ProviderChanges['clientAuth'],
     scopes: words(form.scopes),
     matchClaim: form.matchClaim as MatchClaim,
     emailDomains: words(form.emailDomains),
