@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
-import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/admin/admin-cli.js';
 import { startService, type RunningService } from '../src/bootstrap.js';
@@ -113,6 +113,8 @@ describe('client authentication toward the provider', () => {
       expect(Object.keys(key).sort()).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use']);
       expect(key).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
       expect(Buffer.from(key.n, 'base64url').length * 8).toBeGreaterThanOrEqual(2048);
+      // Named by its RFC 7638 thumbprint, as providers that hold an uploaded key name it.
+      expect(key.kid).toBe(await calculateJwkThumbprint({ kty: key.kty, n: key.n, e: key.e }));
     }
     const rows = await clientKeyRows();
     expect(rows).toHaveLength(2);

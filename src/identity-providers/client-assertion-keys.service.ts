@@ -38,6 +38,7 @@ export class ClientAssertionKeysService implements OnApplicationBootstrap, OnApp
       alg: 'RS256',
       rotationSeconds: config.clientAssertion.keyRotationSeconds,
       publishAheadSeconds: config.clientAssertion.publishAheadSeconds,
+      thumbprintKid: true,
       certify: async ({ privateKey, publicKey, notAfter }) =>
         selfSignedCertificate({ privateKey, publicKey, commonName: `${config.publicUrl.host} identity front door`, notBefore: new Date(Date.now() - CERTIFICATE_BACKDATE_MS), notAfter }),
     });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { KeyPurpose, SigningKey } from './signing-key.entity.js';
 import type { NewSigningKey, SigningKeyRepository } from './signing-key.repository.js';
 import type { SigningKeySeal } from './signing-key-seal.js';
@@ -20,6 +20,11 @@ export interface KeySetOptions {
   publishAheadSeconds: number;
   /** Public material made once with a new key and kept in its row (a certificate, for providers that take an upload). */
   certify?: (key: { kid: string; privateKey: CryptoKey; publicKey: CryptoKey; notAfter: Date }) => Promise<string>;
+  /**
+   * Key ids as RFC 7638 thumbprints of the public key instead of random ones: verifiers that hold an
+   * uploaded key (Auth0) name it by its thumbprint, so an assertion's `kid` matches it there too.
+   */
+  thumbprintKid?: boolean;
 }
 
 export interface LoadedKey {
@@ -115,8 +120,9 @@ export class RotatingKeySet {
   private async newKey(activeFrom: Date): Promise<NewSigningKey> {
     const { alg, purpose } = this.options;
     const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
-    const kid = randomUUID();
-    const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
+    const exported = await exportJWK(publicKey);
+    const kid = this.options.thumbprintKid ? await calculateJwkThumbprint(exported) : randomUUID();
+    const publicJwk = { ...exported, kid, alg, use: 'sig' };
     const privateJwk = { ...(await exportJWK(privateKey)), kid, alg };
     // Published through its own signing period and one more, so a successor never strands a verifier.
     const publishedUntil = new Date(activeFrom.getTime() + (2 * this.options.rotationSeconds + this.options.publishAheadSeconds) * 1000);
