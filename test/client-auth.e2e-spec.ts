@@ -11,13 +11,15 @@ import { ADMIN, DEVELOPER, signInThroughDevIdp, startTestService, TEST_ENCRYPTIO
 
 /** A secret holding every character RFC 6749 §2.3.1's form encoding changes. */
 const AWKWARD_SECRET = 'a+b/c=d%e f:g';
-const CLIENTS = { signed: 'front-door-signed', basic: 'front-door-basic', unknownKey: 'front-door-unknown-key' };
+const CLIENTS = { signed: 'front-door-signed', basic: 'front-door-basic', unknownKey: 'front-door-unknown-key', uploaded: 'front-door-uploaded', uploadedBoth: 'front-door-uploaded-both' };
 
 describe('client authentication toward the provider', () => {
   let a: TestService;
   let b: RunningService;
   let bUrl: string;
   let idp: DevIdp;
+  /** Holds the service's public keys as uploaded (Entra ID, Auth0 style): it fetches nothing. */
+  let uploads: DevIdp;
   let token: string;
   /** Every client assertion either instance signed, in order. */
   const assertions: string[] = [];
@@ -90,6 +92,22 @@ describe('client authentication toward the provider', () => {
     await a.db.query(`UPDATE assertion_signing_keys SET active_from = active_from - interval '80 days' WHERE purpose = 'client-assertion'`);
     await keysOf(a.service).refresh();
     await keysOf(b).refresh();
+    const [current, next] = (await clientKeyRows()).map((row) => (fromJwks: { keys: Record<string, string>[] }) => fromJwks.keys.find((key) => key.kid === row.kid)!);
+    const published = await jwks(a.url);
+    uploads = await startDevIdp({
+      port: 0,
+      issuerHost: '127.0.0.1',
+      clients: [
+        { ...common, clientId: CLIENTS.uploaded, clientSecret: 'unused', tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [current(published)] }, redirectUris: callbacks('uploaded') },
+        { ...common, clientId: CLIENTS.uploadedBoth, clientSecret: 'unused', tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [current(published), next(published)] }, redirectUris: callbacks('uploaded-both') },
+      ],
+    });
+    for (const [id, clientId, issuer] of [
+      ['uploaded', CLIENTS.uploaded, uploads.issuer],
+      ['uploaded-both', CLIENTS.uploadedBoth, uploads.issuer],
+    ] as const) {
+      expect((await api('', { method: 'POST', json: { id, displayName: id, issuer, clientId, clientAuth: 'private_key_jwt' } })).status).toBe(201);
+    }
     for (const [id, clientId, extra] of [
       ['signed', CLIENTS.signed, { clientAuth: 'private_key_jwt' }],
       ['basic', CLIENTS.basic, { clientAuth: 'client_secret_basic', clientSecret: AWKWARD_SECRET }],
@@ -103,6 +121,7 @@ describe('client authentication toward the provider', () => {
     await b?.close();
     await a?.close();
     await idp?.close();
+    await uploads?.close();
   });
 
   it('publishes the same RSA public keys on every instance: the current one and the next, public members only', async () => {
@@ -180,13 +199,26 @@ describe('client authentication toward the provider', () => {
     for (const id of ['default', 'signed']) {
       const result = await (await api(`/${id}/test`, { method: 'POST' })).json();
       expect(result.ok, JSON.stringify(result)).toBe(true);
-      expect(result.steps[4]).toMatchObject({ step: 'client', ok: true, code: 'client_ok', message: expect.stringContaining('private_key_jwt') });
+      // The environment's provider may have cached the service's JWKS (at the start-up Test) before the next key was published.
+      expect(result.steps[4]).toMatchObject({ step: 'client', ok: true, code: id === 'signed' ? 'client_ok' : expect.stringMatching(/^client_(ok|next_key_unknown)$/), message: expect.stringContaining('private_key_jwt') });
     }
     const refused = await (await api('/unknown-key/test', { method: 'POST' })).json();
     expect(refused.steps[4]).toMatchObject({ step: 'client', ok: false, code: 'client_rejected', message: expect.stringContaining('/auth/client-jwks.json') });
     const login = await signIn(a.url, 'unknown-key');
     expect(login.ok).toBe(false);
     expect(login.detail).toMatch(/^4\d\d|^50\d/);
+  });
+
+  it("tries the next key too in the Test: accepted where the JWKS URL is read, and where its certificate was uploaded ahead, and said so where not", async () => {
+    const nextFrom = (await clientKeyRows())[1].active_from.toISOString();
+    for (const id of ['signed', 'uploaded-both']) {
+      const result = await (await api(`/${id}/test`, { method: 'POST' })).json();
+      expect(result.steps[4]).toMatchObject({ ok: true, code: 'client_ok', message: expect.stringContaining(`The next key, which signs from ${nextFrom}, is accepted too.`) });
+    }
+    const notYet = await (await api('/uploaded/test', { method: 'POST' })).json();
+    expect(notYet.ok).toBe(true);
+    expect(notYet.steps[4]).toMatchObject({ ok: true, code: 'client_next_key_unknown', message: expect.stringContaining('certificate?key=next') });
+    expect((await signIn(a.url, 'uploaded')).ok).toBe(true);
   });
 
   it('authenticates with client_secret_basic, form-encoding a secret full of reserved characters, for login and Test', async () => {
@@ -277,13 +309,18 @@ describe('client authentication toward the provider', () => {
         await keysOf(a.service).refresh();
       }
       if (i === 8) await keysOf(b).refresh();
-      const login = await signIn(i % 2 === 0 ? a.url : bUrl, 'signed');
-      if (!login.ok) failures.push(`login ${i}: ${login.detail}`);
+      // Through the provider that fetches the JWKS URL, and the one that holds both uploaded keys.
+      for (const provider of ['signed', 'uploaded-both']) {
+        const login = await signIn(i % 2 === 0 ? a.url : bUrl, provider);
+        if (!login.ok) failures.push(`login ${i} through ${provider}: ${login.detail}`);
+      }
     }
     expect(failures).toEqual([]);
     const kids = assertions.slice(before).map((assertion) => decodeProtectedHeader(assertion).kid);
-    expect(kids.slice(0, 4)).toEqual([current, current, current, current]);
-    expect(kids.slice(8)).toEqual([next, next, next, next]);
+    expect(kids.slice(0, 8)).toEqual(Array(8).fill(current));
+    expect(kids.slice(16)).toEqual(Array(8).fill(next));
+    // Where only the old certificate was uploaded, the switch is what breaks sign-in: hence the notice ahead.
+    expect((await signIn(a.url, 'uploaded')).ok).toBe(false);
     // The old key stays published after the switch, for assertions already on their way.
     expect((await jwks(a.url)).keys.map((key) => key.kid).sort()).toEqual([current, next].sort());
   });

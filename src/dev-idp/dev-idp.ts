@@ -21,6 +21,8 @@ export interface DevIdpClient {
   tokenEndpointAuthMethod?: 'client_secret_post' | 'client_secret_basic' | 'private_key_jwt';
   /** Where the provider fetches a private_key_jwt client's public keys. */
   jwksUri?: string;
+  /** Or the keys themselves, held by the provider as an uploaded key or certificate would be. */
+  jwks?: { keys: JWK[] };
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   /** Where the provider posts back-channel logout tokens (with `sid`) when a session ends here. */
@@ -126,7 +128,9 @@ function toClientMetadata(client: DevIdpClient): ClientMetadata {
   const method = client.tokenEndpointAuthMethod ?? 'client_secret_post';
   return {
     client_id: client.clientId,
-    ...(method === 'private_key_jwt' ? { jwks_uri: client.jwksUri, token_endpoint_auth_signing_alg: 'RS256' } : { client_secret: client.clientSecret }),
+    ...(method === 'private_key_jwt'
+      ? { ...(client.jwks ? { jwks: client.jwks } : { jwks_uri: client.jwksUri }), token_endpoint_auth_signing_alg: 'RS256' }
+      : { client_secret: client.clientSecret }),
     redirect_uris: client.redirectUris,
     post_logout_redirect_uris: client.postLogoutRedirectUris,
     grant_types: ['authorization_code'],

@@ -6,7 +6,7 @@ import { RotatingKeySet, type LoadedKey } from '../signing-keys/rotating-key-set
 import { pemToDer, selfSignedCertificate } from '../signing-keys/self-signed-certificate.js';
 import { SigningKeyRepository } from '../signing-keys/signing-key.repository.js';
 import { SigningKeySeal } from '../signing-keys/signing-key-seal.js';
-import type { ClientAssertionSigner } from './client-auth.js';
+import type { AssertionKeyChoice, ClientAssertionSigner } from './client-auth.js';
 
 /** RFC 7523 §3 asks for a short life; the contract caps it at 5 minutes. */
 export const CLIENT_ASSERTION_TTL_SECONDS = 120;
@@ -61,6 +61,11 @@ export class ClientAssertionKeysService implements OnApplicationBootstrap, OnApp
     return this.keys.jwks();
   }
 
+  nextKeyActiveFrom(): Date | undefined {
+    const next = this.keys.next();
+    return next ? new Date(next.activeFrom) : undefined;
+  }
+
   /** The certificate of the key that signs now, or of the one that signs next (to upload ahead). */
   certificate(which: 'current' | 'next'): ClientCertificate | undefined {
     const key = which === 'current' ? this.keys.current() : this.keys.next();
@@ -73,9 +78,10 @@ export class ClientAssertionKeysService implements OnApplicationBootstrap, OnApp
    * `kid` (for JWKS) and by certificate thumbprint (for uploads): `x5t#S256`, and `x5t` (SHA-1),
    * which Entra ID reads for RS256.
    */
-  async sign(input: { clientId: string; audience: string }): Promise<string> {
+  async sign(input: { clientId: string; audience: string; key?: AssertionKeyChoice }): Promise<string> {
     const now = Date.now();
-    const key = this.keys.current(now);
+    const key = input.key === 'next' ? this.keys.next(now) : this.keys.current(now);
+    if (!key) throw new Error('no next client assertion key is published yet');
     const certificate = key.certificatePem ? pemToDer(key.certificatePem) : undefined;
     const thumbprints = certificate
       ? { 'x5t#S256': createHash('sha256').update(certificate).digest('base64url'), x5t: createHash('sha1').update(certificate).digest('base64url') }

@@ -36,7 +36,7 @@ describe('clientSecretProblem', () => {
 });
 
 describe('tokenRequestAuth', () => {
-  const signer = { sign: async (input: { clientId: string; audience: string }) => `assertion-for-${input.clientId}-at-${input.audience}` };
+  const signer = { sign: async (input: { clientId: string; audience: string; key?: string }) => `${input.key}-assertion-for-${input.clientId}-at-${input.audience}` };
   const base = { clientId: 'fd', clientSecret: 's3cret', tokenEndpoint: 'https://idp.example/token', signer };
 
   it('client_secret_post: id and secret in the body, no header', async () => {
@@ -51,7 +51,8 @@ describe('tokenRequestAuth', () => {
 
   it('private_key_jwt: an assertion for the token endpoint, no secret anywhere', async () => {
     const auth = await tokenRequestAuth({ ...base, method: 'private_key_jwt' });
-    expect(auth).toEqual({ headers: {}, params: { client_id: 'fd', client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: 'assertion-for-fd-at-https://idp.example/token' } });
+    expect(auth).toEqual({ headers: {}, params: { client_id: 'fd', client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: 'current-assertion-for-fd-at-https://idp.example/token' } });
+    expect((await tokenRequestAuth({ ...base, method: 'private_key_jwt', assertionKey: 'next' })).params.client_assertion).toBe('next-assertion-for-fd-at-https://idp.example/token');
   });
 
   it('refuses to run a method without what it needs', async () => {

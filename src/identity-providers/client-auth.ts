@@ -9,9 +9,14 @@ export const DEFAULT_CLIENT_AUTH: ClientAuthMethod = 'client_secret_post';
 
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
+/** Which key signs: the one whose time has come, or the one published ahead of its switch. */
+export type AssertionKeyChoice = 'current' | 'next';
+
 /** Signs RFC 7523 client assertions (iss = sub = client id, aud = the token endpoint). */
 export interface ClientAssertionSigner {
-  sign(input: { clientId: string; audience: string }): Promise<string>;
+  sign(input: { clientId: string; audience: string; key?: AssertionKeyChoice }): Promise<string>;
+  /** When the next key takes over, while one is published ahead of its switch. */
+  nextKeyActiveFrom?(): Date | undefined;
 }
 
 /** The headers and form fields that authenticate one token request. */
@@ -72,6 +77,8 @@ export async function tokenRequestAuth(input: {
   clientSecret?: string;
   tokenEndpoint: string;
   signer?: ClientAssertionSigner;
+  /** For private_key_jwt: the Test also tries the next key, so an upload can be confirmed before its switch. */
+  assertionKey?: AssertionKeyChoice;
 }): Promise<TokenRequestAuth> {
   const { method, clientId, clientSecret } = input;
   switch (method) {
@@ -83,7 +90,7 @@ export async function tokenRequestAuth(input: {
       return { headers: { authorization: basicAuthorization(clientId, clientSecret) }, params: {} };
     case 'private_key_jwt': {
       if (!input.signer) throw new ClientAuthUnavailableError('no client assertion key is available');
-      const assertion = await input.signer.sign({ clientId, audience: input.tokenEndpoint });
+      const assertion = await input.signer.sign({ clientId, audience: input.tokenEndpoint, key: input.assertionKey ?? 'current' });
       return { headers: {}, params: { client_id: clientId, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion } };
     }
   }

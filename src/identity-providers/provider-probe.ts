@@ -209,8 +209,10 @@ async function client(context: ProbeContext): Promise<{ code: string; message: s
   const error = typeof answer?.error === 'string' ? answer.error : undefined;
   const credentials = usesClientSecret(clientAuth) ? 'its secret' : 'its signed client assertion';
   switch (error) {
-    case 'invalid_grant':
-      return { code: 'client_ok', message: `The token endpoint accepted client "${clientId}" and ${credentials}, sent with ${method} (it refused only the test's dummy code, as expected).` };
+    case 'invalid_grant': {
+      const accepted = `The token endpoint accepted client "${clientId}" and ${credentials}, sent with ${method} (it refused only the test's dummy code, as expected).`;
+      return clientAuth === 'private_key_jwt' ? nextKeyCheck(context, url, accepted) : { code: 'client_ok', message: accepted };
+    }
     case 'invalid_client':
       throw new StepFailure('client_rejected', `The token endpoint refused client "${clientId}" authenticated with ${method} (invalid_client): ${rejectionHint(clientAuth)}`);
     case 'unauthorized_client':
@@ -219,6 +221,27 @@ async function client(context: ProbeContext): Promise<{ code: string; message: s
       throw new StepFailure('client_invalid_request', `The token endpoint refused the request (invalid_request${typeof answer?.error_description === 'string' ? `: ${answer.error_description}` : ''}). Check that ${callbackUrl} is a registered redirect URI and that the client accepts ${clientAuth}.`);
   }
   throw new StepFailure('client_unexpected_response', `The token endpoint ${url} answered HTTP ${response.status}${error ? ` with ${error}` : ' without an OAuth error'} to ${method}; the credentials could not be confirmed.`);
+}
+
+/**
+ * While the next client assertion key waits for its switch, the Test also signs with it: a provider
+ * that fetches the JWKS URL accepts it already, one that holds an uploaded certificate only once
+ * the next certificate is uploaded. The step still passes (sign-in works today) but says so.
+ */
+async function nextKeyCheck(context: ProbeContext, url: string, accepted: string): Promise<{ code: string; message: string }> {
+  const { clientId, callbackUrl, assertionSigner } = context.target;
+  const activeFrom = assertionSigner?.nextKeyActiveFrom?.();
+  if (!activeFrom) return { code: 'client_ok', message: accepted };
+  const auth = await tokenRequestAuth({ method: 'private_key_jwt', clientId, tokenEndpoint: url, signer: assertionSigner, assertionKey: 'next' });
+  const body = new URLSearchParams({ grant_type: 'authorization_code', code: PROBE_CODE, redirect_uri: callbackUrl, ...auth.params });
+  const response = await call(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body }, context.timeoutMs, 'client');
+  const error = (await readJson(response))?.error;
+  const when = activeFrom.toISOString();
+  if (error === 'invalid_grant') return { code: 'client_ok', message: `${accepted} The next key, which signs from ${when}, is accepted too.` };
+  return {
+    code: 'client_next_key_unknown',
+    message: `${accepted} The next key, which signs from ${when}, is not accepted yet (${typeof error === 'string' ? error : `HTTP ${response.status}`}): where the provider holds an uploaded certificate (Entra ID, Auth0), upload the next one (GET /api/admin/identity-providers/<id>/certificate?key=next, or LifeTime) before then.`,
+  };
 }
 
 /** What to check at the provider when it refuses the client, by method. */

@@ -95,7 +95,7 @@ export class ProbeStepDto implements ProbeStep {
   @ApiProperty({
     example: 'client_rejected',
     description:
-      'Stable code: discovery_ok|discovery_unreachable|discovery_timeout|discovery_redirect|discovery_http_error|discovery_not_json, issuer_ok|issuer_mismatch, endpoints_ok|endpoints_missing, jwks_ok|jwks_unreachable|jwks_timeout|jwks_http_error|jwks_not_json|jwks_no_usable_key, client_ok|client_no_secret|client_no_credentials|client_rejected|client_not_allowed|client_invalid_request|client_unexpected_response|client_unreachable|client_timeout, skipped.',
+      'Stable code: discovery_ok|discovery_unreachable|discovery_timeout|discovery_redirect|discovery_http_error|discovery_not_json, issuer_ok|issuer_mismatch, endpoints_ok|endpoints_missing, jwks_ok|jwks_unreachable|jwks_timeout|jwks_http_error|jwks_not_json|jwks_no_usable_key, client_ok|client_next_key_unknown (ok: the next client assertion key is not accepted yet)|client_no_secret|client_no_credentials|client_rejected|client_not_allowed|client_invalid_request|client_unexpected_response|client_unreachable|client_timeout, skipped.',
   })
   code: string;
   @ApiProperty({ example: 'The token endpoint refused client "front-door" (invalid_client): the client id or the secret is wrong, or the secret has expired. Copy both again from the provider\'s app registration.' })
