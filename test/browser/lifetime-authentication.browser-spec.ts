@@ -87,4 +87,24 @@ describe('LifeTime › Authentication in a real browser (headless Chromium)', ()
     await page.screenshot({ path: join(DOCS, 'lifetime-audit.png'), fullPage: true });
     await context.close();
   });
+
+  it('shows the client secret field only while a client authentication that sends a secret is chosen', async () => {
+    const context = await browser.newContext();
+    const page: Page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (error) => problems.push(`${page.url()}: ${error.message}`));
+    await page.goto(`${env.url}/lifetime/authentication/new`);
+    await page.waitForURL((url) => url.origin === env.service.issuer && url.pathname.startsWith('/interaction/'));
+    await page.fill('input[name=email]', ADMIN.email);
+    await page.fill('input[name=password]', ADMIN.password);
+    await page.click('form button[type=submit]');
+    await page.waitForURL(`${env.url}/lifetime/authentication/new`);
+    const secret = page.locator('input[name=clientSecret]');
+    expect(await secret.isVisible()).toBe(true);
+    await page.selectOption('select[name=clientAuth]', 'private_key_jwt');
+    await expect.poll(() => secret.isVisible()).toBe(false);
+    await page.selectOption('select[name=clientAuth]', 'client_secret_basic');
+    await expect.poll(() => secret.isVisible()).toBe(true);
+    await context.close();
+  });
 });
