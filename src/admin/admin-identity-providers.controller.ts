@@ -120,7 +120,7 @@ export class AdminIdentityProvidersController {
     const provider = await this.providers.get(checkProviderId(id));
     if (key !== undefined && key !== 'current' && key !== 'next') throw new DomainException('invalid_key', HttpStatus.BAD_REQUEST, 'key must be "current" or "next".');
     const which = key === 'next' ? 'next' : 'current';
-    const certificate = this.assertionKeys.certificate(which);
+    const certificate = await this.assertionKeys.certificate(which);
     if (!certificate) throw new DomainException('no_next_key', HttpStatus.NOT_FOUND, 'No next client assertion key is waiting yet; the current one keeps signing.');
     res.set({
       'Content-Type': 'application/x-pem-file',

@@ -76,7 +76,7 @@ export class LifeTimeAuthenticationController {
   @Get(`${SECTION}/:id`)
   async show(@Param('id') id: string, @Req() req: Request): Promise<string> {
     const provider = await this.providers.get(checkProviderId(id));
-    return this.render(req, provider.displayName, providerPageBody({ provider, csrfToken: this.csrf.token(req), keys: this.keyMaterial(provider) }));
+    return this.render(req, provider.displayName, providerPageBody({ provider, csrfToken: this.csrf.token(req), keys: await this.keyMaterial(provider) }));
   }
 
   /** The certificate of the client assertion key, to upload at providers that take one (Entra ID, Auth0). */
@@ -85,7 +85,7 @@ export class LifeTimeAuthenticationController {
   async certificate(@Param('id') id: string, @Query('key') key: string | undefined, @Res() res: Response): Promise<void> {
     const provider = await this.providers.get(checkProviderId(id));
     const next = key === 'next';
-    const certificate = this.assertionKeys.certificate(next ? 'next' : 'current');
+    const certificate = await this.assertionKeys.certificate(next ? 'next' : 'current');
     if (!certificate) throw new DomainException('no_next_key', HttpStatus.NOT_FOUND, 'No next client assertion key is waiting yet; the current one keeps signing.', { title: 'No next key yet' });
     res
       .status(HttpStatus.OK)
@@ -101,7 +101,7 @@ export class LifeTimeAuthenticationController {
     const form = { ...readForm(body), id: provider.id, enabled: provider.enabled };
     if (body.action === 'details') {
       const { form: filled, discovery } = await this.details(form);
-      res.status(HttpStatus.OK).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider, form: filled, discovery, csrfToken: this.csrf.token(req), keys: this.keyMaterial(provider) })));
+      res.status(HttpStatus.OK).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider, form: filled, discovery, csrfToken: this.csrf.token(req), keys: await this.keyMaterial(provider) })));
       return;
     }
     try {
@@ -189,9 +189,9 @@ export class LifeTimeAuthenticationController {
     }
   }
 
-  private keyMaterial(provider: ProviderView): ClientKeyMaterial | undefined {
+  private async keyMaterial(provider: ProviderView): Promise<ClientKeyMaterial | undefined> {
     if (provider.clientAuth !== 'private_key_jwt') return undefined;
-    return { current: this.assertionKeys.certificate('current'), next: this.assertionKeys.certificate('next') };
+    return { current: await this.assertionKeys.certificate('current'), next: await this.assertionKeys.certificate('next') };
   }
 
   private render(req: Request, title: string, body: Html): string {

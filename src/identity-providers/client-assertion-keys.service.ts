@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SignJWT, type JWK } from 'jose';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { RotatingKeySet, type LoadedKey } from '../signing-keys/rotating-key-set.js';
@@ -30,7 +30,9 @@ export interface ClientCertificate {
  */
 @Injectable()
 export class ClientAssertionKeysService implements OnApplicationBootstrap, OnApplicationShutdown, ClientAssertionSigner {
+  private readonly logger = new Logger(ClientAssertionKeysService.name);
   private readonly keys: RotatingKeySet;
+  private started?: Promise<void>;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, repository: SigningKeyRepository, seal: SigningKeySeal) {
     this.keys = new RotatingKeySet(repository, seal, {
@@ -44,30 +46,41 @@ export class ClientAssertionKeysService implements OnApplicationBootstrap, OnApp
     });
   }
 
-  onApplicationBootstrap(): Promise<void> {
-    return this.keys.start();
+  /**
+   * Making a first RSA key takes a quarter of a second or more, so start-up does not wait for it:
+   * every use below waits for the keys instead. (Sealed keys without ENCRYPTION_KEY still stop
+   * start-up: the forward-auth key set makes that check on the same table and is awaited.)
+   */
+  onApplicationBootstrap(): void {
+    this.started = this.keys.start();
+    this.started.catch((error: Error) => this.logger.error(`client assertion keys could not be loaded: ${error.message}`));
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
+    await this.started?.catch(() => undefined);
     this.keys.stop();
   }
 
-  refresh(): Promise<void> {
-    return this.keys.refresh();
+  async refresh(): Promise<void> {
+    await this.started;
+    await this.keys.refresh();
   }
 
   /** Every published key (the next one included), public members only. */
-  jwks(): { keys: JWK[] } {
+  async jwks(): Promise<{ keys: JWK[] }> {
+    await this.started;
     return this.keys.jwks();
   }
 
-  nextKeyActiveFrom(): Date | undefined {
+  async nextKeyActiveFrom(): Promise<Date | undefined> {
+    await this.started;
     const next = this.keys.next();
     return next ? new Date(next.activeFrom) : undefined;
   }
 
   /** The certificate of the key that signs now, or of the one that signs next (to upload ahead). */
-  certificate(which: 'current' | 'next'): ClientCertificate | undefined {
+  async certificate(which: 'current' | 'next'): Promise<ClientCertificate | undefined> {
+    await this.started;
     const key = which === 'current' ? this.keys.current() : this.keys.next();
     return key?.certificatePem ? certificateOf(key, key.certificatePem) : undefined;
   }
@@ -79,6 +92,7 @@ export class ClientAssertionKeysService implements OnApplicationBootstrap, OnApp
    * which Entra ID reads for RS256.
    */
   async sign(input: { clientId: string; audience: string; key?: AssertionKeyChoice }): Promise<string> {
+    await this.started;
     const now = Date.now();
     const key = input.key === 'next' ? this.keys.next(now) : this.keys.current(now);
     if (!key) throw new Error('no next client assertion key is published yet');

@@ -16,7 +16,7 @@ export type AssertionKeyChoice = 'current' | 'next';
 export interface ClientAssertionSigner {
   sign(input: { clientId: string; audience: string; key?: AssertionKeyChoice }): Promise<string>;
   /** When the next key takes over, while one is published ahead of its switch. */
-  nextKeyActiveFrom?(): Date | undefined;
+  nextKeyActiveFrom?(): Promise<Date | undefined>;
 }
 
 /** The headers and form fields that authenticate one token request. */

@@ -19,7 +19,7 @@ export class ClientJwksController {
     description: 'Register this URL at identity providers that authenticate the service with private_key_jwt and fetch a JWKS (Keycloak, Okta). It holds the key that signs now, the next one ahead of its switch, and the previous one for a while after.',
   })
   @ApiOkResponse({ schema: { example: { keys: [{ kty: 'RSA', n: '…', e: 'AQAB', kid: '3f1c…', alg: 'RS256', use: 'sig' }] } } })
-  jwks(): { keys: object[] } {
+  jwks(): Promise<{ keys: object[] }> {
     return this.keys.jwks();
   }
 }

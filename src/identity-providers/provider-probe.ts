@@ -230,7 +230,7 @@ async function client(context: ProbeContext): Promise<{ code: string; message: s
  */
 async function nextKeyCheck(context: ProbeContext, url: string, accepted: string): Promise<{ code: string; message: string }> {
   const { clientId, callbackUrl, assertionSigner } = context.target;
-  const activeFrom = assertionSigner?.nextKeyActiveFrom?.();
+  const activeFrom = await assertionSigner?.nextKeyActiveFrom?.();
   if (!activeFrom) return { code: 'client_ok', message: accepted };
   const auth = await tokenRequestAuth({ method: 'private_key_jwt', clientId, tokenEndpoint: url, signer: assertionSigner, assertionKey: 'next' });
   const body = new URLSearchParams({ grant_type: 'authorization_code', code: PROBE_CODE, redirect_uri: callbackUrl, ...auth.params });
