@@ -129,10 +129,12 @@ function authenticateTokenRequests(client: OAuth2Client, provider: OidcIdentityP
 /** As the `oauth` package reads a token response: JSON, or (from older servers) a form-encoded body. */
 function parseTokenResponse(data: string): Record<string, unknown> {
   try {
-    return JSON.parse(data) as Record<string, unknown>;
+    const parsed: unknown = JSON.parse(data);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
   } catch {
-    return Object.fromEntries(new URLSearchParams(data));
+    // not JSON: read as a form below
   }
+  return Object.fromEntries(new URLSearchParams(data));
 }
 
 /**
