@@ -27,6 +27,18 @@ export interface KeySetOptions {
   thumbprintKid?: boolean;
 }
 
+/**
+ * When the key to add now should start signing, or undefined when none is due: the very first key
+ * at once (nobody can have cached a JWKS yet), a successor `publishAhead` before the newest key's
+ * period ends, and nothing while a successor already waits. After a stop so long that the newest
+ * key is no longer published, a key signs at once too: waiting would leave nothing to sign with.
+ */
+export function nextKeyActivation(newest: { activeFrom: number; publishedUntil: number } | undefined, now: number, periods: { rotationMs: number; publishAheadMs: number }): number | undefined {
+  if (!newest || newest.publishedUntil <= now) return now;
+  if (newest.activeFrom > now) return undefined;
+  return newest.activeFrom + periods.rotationMs - periods.publishAheadMs <= now ? now + periods.publishAheadMs : undefined;
+}
+
 export interface LoadedKey {
   kid: string;
   activeFrom: number;
@@ -76,15 +88,13 @@ export class RotatingKeySet {
     const { purpose } = this.options;
     await this.repository.withRotationLock(async (manager) => {
       const newest = await this.repository.newest(manager, purpose);
-      const rotation = this.options.rotationSeconds * 1000;
-      const ahead = this.options.publishAheadSeconds * 1000;
-      const now = Date.now();
-      if (!newest) {
-        // The very first key: nobody can have cached a JWKS yet, so it signs at once.
-        await this.repository.insert(manager, await this.newKey(new Date(now)));
-      } else if (newest.activeFrom.getTime() <= now && newest.activeFrom.getTime() + rotation - ahead <= now) {
-        await this.repository.insert(manager, await this.newKey(new Date(now + ahead)));
-        this.logger.log(`next ${purpose} signing key published; it signs from ${new Date(now + ahead).toISOString()}`);
+      const activation = nextKeyActivation(newest ? { activeFrom: newest.activeFrom.getTime(), publishedUntil: newest.publishedUntil.getTime() } : undefined, Date.now(), {
+        rotationMs: this.options.rotationSeconds * 1000,
+        publishAheadMs: this.options.publishAheadSeconds * 1000,
+      });
+      if (activation !== undefined) {
+        await this.repository.insert(manager, await this.newKey(new Date(activation)));
+        if (newest) this.logger.log(`next ${purpose} signing key published; it signs from ${new Date(activation).toISOString()}`);
       }
       await this.repository.deleteRetired(manager, purpose);
       if (this.seal.available) {
