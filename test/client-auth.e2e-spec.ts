@@ -91,19 +91,19 @@ describe('client authentication toward the provider', () => {
     const out: string[] = [];
     expect(await runCli(['tokens', 'create', '--email', 'admin@example.com'], { DATABASE_URL: a.db.url }, { out: (line) => out.push(line), err: () => undefined })).toBe(0);
     token = out[0];
-    // The next key is published now, before the provider first reads the JWKS, as rotation does
-    // CLIENT_ASSERTION_KEY_PUBLISH_AHEAD_SECONDS (14 days) ahead of the switch: one rotation period has passed.
+    // One rotation period has passed: the next key is published now, 14 days
+    // (CLIENT_ASSERTION_KEY_PUBLISH_AHEAD_SECONDS) ahead of its switch, before the providers below first read the JWKS.
     await a.db.query(`UPDATE assertion_signing_keys SET active_from = active_from - interval '80 days' WHERE purpose = 'client-assertion'`);
     await keysOf(a.service).refresh();
     await keysOf(b).refresh();
-    const [current, next] = (await clientKeyRows()).map((row) => (fromJwks: { keys: Record<string, string>[] }) => fromJwks.keys.find((key) => key.kid === row.kid)!);
     const published = await jwks(a.url);
+    const [current, next] = (await clientKeyRows()).map((row) => published.keys.find((key) => key.kid === row.kid)!);
     uploads = await startDevIdp({
       port: 0,
       issuerHost: '127.0.0.1',
       clients: [
-        { ...common, clientId: CLIENTS.uploaded, clientSecret: 'unused', tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [current(published)] }, redirectUris: callbacks('uploaded') },
-        { ...common, clientId: CLIENTS.uploadedBoth, clientSecret: 'unused', tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [current(published), next(published)] }, redirectUris: callbacks('uploaded-both') },
+        { ...common, clientId: CLIENTS.uploaded, clientSecret: 'unused', tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [current] }, redirectUris: callbacks('uploaded') },
+        { ...common, clientId: CLIENTS.uploadedBoth, clientSecret: 'unused', tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [current, next] }, redirectUris: callbacks('uploaded-both') },
       ],
     });
     for (const [id, clientId, issuer] of [
