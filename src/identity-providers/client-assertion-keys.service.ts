@@ -48,12 +48,12 @@ export class ClientAssertionKeysService implements OnApplicationBootstrap, OnApp
 
   /**
    * Making a first RSA key takes a quarter of a second or more, so start-up does not wait for it:
-   * every use below waits for the keys instead. (Sealed keys without ENCRYPTION_KEY still stop
-   * start-up: the forward-auth key set makes that check on the same table and is awaited.)
+   * every use below waits for the keys instead, and a start that failed (the database away) is
+   * tried again by the next use. (Sealed keys without ENCRYPTION_KEY still stop start-up: the
+   * forward-auth key set makes that check on the same table and is awaited.)
    */
   onApplicationBootstrap(): void {
-    this.started = this.keys.start();
-    this.started.catch((error: Error) => this.logger.error(`client assertion keys could not be loaded: ${error.message}`));
+    this.ready().catch((error: Error) => this.logger.error(`client assertion keys could not be loaded: ${error.message}`));
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -61,26 +61,34 @@ export class ClientAssertionKeysService implements OnApplicationBootstrap, OnApp
     this.keys.stop();
   }
 
+  private ready(): Promise<void> {
+    this.started ??= this.keys.start().catch((error: unknown) => {
+      this.started = undefined;
+      throw error;
+    });
+    return this.started;
+  }
+
   async refresh(): Promise<void> {
-    await this.started;
+    await this.ready();
     await this.keys.refresh();
   }
 
   /** Every published key (the next one included), public members only. */
   async jwks(): Promise<{ keys: JWK[] }> {
-    await this.started;
+    await this.ready();
     return this.keys.jwks();
   }
 
   async nextKeyActiveFrom(): Promise<Date | undefined> {
-    await this.started;
+    await this.ready();
     const next = this.keys.next();
     return next ? new Date(next.activeFrom) : undefined;
   }
 
   /** The certificate of the key that signs now, or of the one that signs next (to upload ahead). */
   async certificate(which: 'current' | 'next'): Promise<ClientCertificate | undefined> {
-    await this.started;
+    await this.ready();
     const key = which === 'current' ? this.keys.current() : this.keys.next();
     return key?.certificatePem ? certificateOf(key, key.certificatePem) : undefined;
   }
@@ -92,7 +100,7 @@ export class ClientAssertionKeysService implements OnApplicationBootstrap, OnApp
    * which Entra ID reads for RS256.
    */
   async sign(input: { clientId: string; audience: string; key?: AssertionKeyChoice }): Promise<string> {
-    await this.started;
+    await this.ready();
     const now = Date.now();
     const key = input.key === 'next' ? this.keys.next(now) : this.keys.current(now);
     if (!key) throw new Error('no next client assertion key is published yet');
