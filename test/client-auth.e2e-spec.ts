@@ -6,6 +6,9 @@ import { startService, type RunningService } from '../src/bootstrap.js';
 import { startDevIdp, type DevIdp } from '../src/dev-idp/dev-idp.js';
 import { ClientAssertionKeysService } from '../src/identity-providers/client-assertion-keys.service.js';
 import { ProviderHealthService } from '../src/identity-providers/provider-health.service.js';
+import { APP_CONFIG } from '../src/config/app-config.js';
+import { SigningKeyRepository } from '../src/signing-keys/signing-key.repository.js';
+import { SigningKeySeal } from '../src/signing-keys/signing-key-seal.js';
 import { TestBrowser } from './support/browser.js';
 import { freePort } from './support/ports.js';
 import { ADMIN, DEVELOPER, signInThroughDevIdp, startTestService, TEST_ENCRYPTION_KEY, type TestService } from './support/service.js';
@@ -147,6 +150,20 @@ describe('client authentication toward the provider', () => {
     // Private keys are sealed at rest: nothing of an RSA private key is readable in the table.
     const stored = await a.db.query<{ private_jwk: object }>(`SELECT private_jwk FROM assertion_signing_keys WHERE purpose = 'client-assertion'`);
     for (const row of stored) expect(Object.keys(row.private_jwk)).toEqual(['sealed']);
+  });
+
+  it('loads the keys after start-up, and tries a start that failed (the database away) again at the next use', async () => {
+    const app = a.service.app;
+    const repository = app.get(SigningKeyRepository);
+    let refusals = 1;
+    const away: SigningKeyRepository = Object.create(repository, {
+      withRotationLock: { value: (work: never) => (refusals-- > 0 ? Promise.reject(new Error('database away')) : repository.withRotationLock(work)) },
+    });
+    const keys = new ClientAssertionKeysService(app.get(APP_CONFIG), away, app.get(SigningKeySeal));
+    keys.onApplicationBootstrap();
+    await expect(keys.jwks()).rejects.toThrow('database away');
+    expect(await keys.jwks()).toEqual(await keysOf(a.service).jwks());
+    await keys.onApplicationShutdown();
   });
 
   it('checks clientAuth against the secret: a secret method needs one, private_key_jwt takes none and drops a stored one', async () => {
