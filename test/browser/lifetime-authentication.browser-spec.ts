@@ -93,7 +93,8 @@ describe('LifeTime › Authentication in a real browser (headless Chromium)', ()
     const page: Page = await context.newPage();
     page.setDefaultTimeout(15_000);
     page.on('pageerror', (error) => problems.push(`${page.url()}: ${error.message}`));
-    await page.goto(`${env.url}/lifetime/authentication/new`);
+    // Straight to the environment's provider: with a second one enabled, /lifetime would offer a choice.
+    await page.goto(`${env.url}/auth/login/default?returnTo=%2Flifetime%2Fauthentication%2Fnew`);
     await page.waitForURL((url) => url.origin === env.service.issuer && url.pathname.startsWith('/interaction/'));
     await page.fill('input[name=email]', ADMIN.email);
     await page.fill('input[name=password]', ADMIN.password);
@@ -105,6 +106,19 @@ describe('LifeTime › Authentication in a real browser (headless Chromium)', ()
     await expect.poll(() => secret.isVisible()).toBe(false);
     await page.selectOption('select[name=clientAuth]', 'client_secret_basic');
     await expect.poll(() => secret.isVisible()).toBe(true);
+
+    // Saved with private_key_jwt, its page offers the JWKS URL and the certificate instead of a secret.
+    await page.fill('input[name=issuer]', second.issuer);
+    await page.fill('input[name=id]', 'signed');
+    await page.fill('input[name=displayName]', 'Signed Provider');
+    await page.fill('input[name=clientId]', SECOND.clientId);
+    await page.selectOption('select[name=clientAuth]', 'private_key_jwt');
+    await page.click('button:has-text("Add provider")');
+    await page.waitForURL(`${env.url}/lifetime/authentication/signed`);
+    expect(await page.inputValue('#client-jwks-uri')).toBe(`${env.url}/auth/client-jwks.json`);
+    expect(await page.inputValue('#certificate-current')).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(await page.locator('#client-secret-field').isVisible()).toBe(false);
+    await page.screenshot({ path: join(DOCS, 'lifetime-authentication-private-key-jwt.png'), fullPage: true });
     await context.close();
   });
 });
