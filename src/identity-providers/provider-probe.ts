@@ -1,5 +1,5 @@
 import { ALGORITHMS } from './oidc-identity-provider.js';
-import { ClientAuthUnavailableError, describeClientAuth, tokenRequestAuth, usesClientSecret, type ClientAssertionSigner, type ClientAuthMethod } from './client-auth.js';
+import { ClientAuthUnavailableError, describeClientAuth, tokenRequestAuth, usesClientSecret, type ClientAssertionSigner, type ClientAuthMethod, type TokenRequestAuth } from './client-auth.js';
 
 export type ProbeStepName = 'discovery' | 'issuer' | 'endpoints' | 'jwks' | 'client';
 
@@ -202,10 +202,7 @@ async function client(context: ProbeContext): Promise<{ code: string; message: s
     if (!(error instanceof ClientAuthUnavailableError)) throw error;
     throw new StepFailure('client_no_credentials', `The client cannot authenticate with ${method}: ${error.message}.`);
   }
-  const body = new URLSearchParams({ grant_type: 'authorization_code', code: PROBE_CODE, redirect_uri: callbackUrl, ...auth.params });
-  const headers = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...auth.headers };
-  const response = await call(url, { method: 'POST', headers, body }, context.timeoutMs, 'client');
-  const answer = await readJson(response);
+  const { response, answer } = await probeCodeExchange(context, url, auth);
   const error = typeof answer?.error === 'string' ? answer.error : undefined;
   const credentials = usesClientSecret(clientAuth) ? 'its secret' : 'its signed client assertion';
   switch (error) {
@@ -229,19 +226,26 @@ async function client(context: ProbeContext): Promise<{ code: string; message: s
  * the next certificate is uploaded. The step still passes (sign-in works today) but says so.
  */
 async function nextKeyCheck(context: ProbeContext, url: string, accepted: string): Promise<{ code: string; message: string }> {
-  const { clientId, callbackUrl, assertionSigner } = context.target;
+  const { clientId, assertionSigner } = context.target;
   const activeFrom = await assertionSigner?.nextKeyActiveFrom?.();
   if (!activeFrom) return { code: 'client_ok', message: accepted };
   const auth = await tokenRequestAuth({ method: 'private_key_jwt', clientId, tokenEndpoint: url, signer: assertionSigner, assertionKey: 'next' });
-  const body = new URLSearchParams({ grant_type: 'authorization_code', code: PROBE_CODE, redirect_uri: callbackUrl, ...auth.params });
-  const response = await call(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body }, context.timeoutMs, 'client');
-  const error = (await readJson(response))?.error;
+  const { response, answer } = await probeCodeExchange(context, url, auth);
+  const error = answer?.error;
   const when = activeFrom.toISOString();
   if (error === 'invalid_grant') return { code: 'client_ok', message: `${accepted} The next key, which signs from ${when}, is accepted too.` };
   return {
     code: 'client_next_key_unknown',
     message: `${accepted} The next key, which signs from ${when}, is not accepted yet (${typeof error === 'string' ? error : `HTTP ${response.status}`}): where the provider holds an uploaded certificate (Entra ID, Auth0), upload the next one (GET /api/admin/identity-providers/<id>/certificate?key=next, or LifeTime) before then.`,
   };
+}
+
+/** The token request of a login, with the dummy code and the given client authentication. */
+async function probeCodeExchange(context: ProbeContext, url: string, auth: TokenRequestAuth): Promise<{ response: Response; answer?: Record<string, unknown> }> {
+  const body = new URLSearchParams({ grant_type: 'authorization_code', code: PROBE_CODE, redirect_uri: context.target.callbackUrl, ...auth.params });
+  const headers = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...auth.headers };
+  const response = await call(url, { method: 'POST', headers, body }, context.timeoutMs, 'client');
+  return { response, answer: await readJson(response) };
 }
 
 /** What to check at the provider when it refuses the client, by method. */
