@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccessModule } from './access/access.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -44,6 +45,7 @@ export class AppModule {
         IdentityProvidersModule.forRoot(runtime.oidc),
         UsersModule,
         AuthModule,
+        AccessModule,
         AdminModule,
         DeviceAuthorizationModule,
       ],

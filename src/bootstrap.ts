@@ -19,6 +19,7 @@ import { IdentityProviderRegistry } from './identity-providers/identity-provider
 import { JsonLogger } from './observability/json-logger.js';
 import { requestContext } from './observability/request-context.js';
 import { exceptProbes } from './health/probe-paths.js';
+import { portHolder, portTakenMessage } from './health/port-holder.js';
 import { SESSION_MIDDLEWARE } from './auth/session/session.constants.js';
 import { openDatabase } from './database/embedded-postgres.js';
 import { DEV_IDP_ACCOUNTS } from './dev-idp/dev-idp-accounts.js';
@@ -50,6 +51,11 @@ export interface StartOptions {
 /** Resolves the database, then the identity provider, then starts the HTTP service. */
 export async function startService(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<RunningService> {
   const config = loadConfig(env);
+  // Before the database and the development provider: a second start names the first one.
+  if (config.port !== 0) {
+    const holder = await portHolder(config.port);
+    if (holder.kind !== 'free') throw new ConfigError(portTakenMessage(holder, config.port));
+  }
   const logger = new Logger('Bootstrap');
   const jsonLogger = new JsonLogger(config.logLevel, options.logDestination);
   Logger.overrideLogger(jsonLogger);
@@ -180,7 +186,7 @@ async function resolveIdentityProvider(config: AppConfig): Promise<{ oidc: OidcC
     return { oidc: { issuer: config.oidc.issuer, clientId: config.oidc.clientId, clientSecret: config.oidc.clientSecret, clientAuth: config.oidc.clientAuth } };
   }
   // Loaded only here, so a service with a real provider never loads the development one.
-  const { startDevIdp } = await import('./dev-idp/dev-idp.js');
+  const { startDevIdp, DEV_JIT_CLIENT } = await import('./dev-idp/dev-idp.js');
   // With private_key_jwt the development provider knows the service by its JWKS URL, and no secret exists.
   const clientSecret = usesClientSecret(config.oidc.clientAuth) ? randomBytes(24).toString('base64url') : '';
   const devIdp = await startDevIdp({
@@ -194,6 +200,12 @@ async function resolveIdentityProvider(config: AppConfig): Promise<{ oidc: OidcC
         redirectUris: [callbackUrl(config)],
         postLogoutRedirectUris: [new URL('/auth/signed-out', config.publicUrl).toString()],
         backchannelLogoutUri: backchannelLogoutUrl(config),
+      },
+      {
+        clientId: DEV_JIT_CLIENT.clientId,
+        clientSecret: DEV_JIT_CLIENT.clientSecret,
+        redirectUris: [new URL(`/auth/callback/${DEV_JIT_CLIENT.providerId}`, config.publicUrl).toString()],
+        postLogoutRedirectUris: [new URL('/auth/signed-out', config.publicUrl).toString()],
       },
     ],
   }).catch((error: unknown) => {

@@ -123,6 +123,11 @@ describe('client authentication toward the provider', () => {
       const created = await api('', { method: 'POST', json: { id, displayName: id, issuer: idp.issuer, clientId, ...extra } });
       expect(created.status, await created.clone().text()).toBe(201);
     }
+    // The developer signs in through every provider here. Linked ahead, each login is its linked identity's:
+    // otherwise the trust rules would send every provider after the first to a confirm-by-signing-in page.
+    for (const [id, issuer] of [['default', a.service.issuer], ['signed', idp.issuer], ['basic', idp.issuer], ['unknown-key', idp.issuer], ['uploaded', uploads.issuer], ['uploaded-both', uploads.issuer]]) {
+      await a.db.query(`INSERT INTO linked_identities (user_id, provider_id, issuer, subject) SELECT id, $1, $2, $3 FROM users WHERE email = $4`, [id, issuer, DEVELOPER.id, DEVELOPER.email]);
+    }
     // Each new provider is tested in the background on both instances; let those Tests finish first.
     await Promise.all([a.service, b].map((service) => service.app.get(ProviderHealthService).readiness()));
   });
@@ -193,6 +198,24 @@ describe('client authentication toward the provider', () => {
     expect((await api('/rules', { method: 'DELETE' })).status).toBe(204);
   });
 
+  it('lets a private_key_jwt provider change issuer without a secret, as does the change that switches to it; a secret method still needs the secret again', async () => {
+    const moves = { displayName: 'Moves', clientId: 'moving-client', enabled: false };
+    expect((await api('', { method: 'POST', json: { ...moves, id: 'moves', issuer: idp.issuer, clientAuth: 'private_key_jwt' } })).status).toBe(201);
+    const moved = await api('/moves', { method: 'PATCH', json: { issuer: uploads.issuer } });
+    expect(moved.status, await moved.clone().text()).toBe(200);
+    expect(await moved.json()).toMatchObject({ issuer: uploads.issuer, clientAuth: 'private_key_jwt', hasClientSecret: false });
+
+    expect((await api('/moves', { method: 'PATCH', json: { clientAuth: 'client_secret_basic', clientSecret: AWKWARD_SECRET } })).status).toBe(200);
+    const keptSecret = await api('/moves', { method: 'PATCH', json: { issuer: idp.issuer } });
+    expect(keptSecret.status).toBe(400);
+    expect(await keptSecret.json()).toMatchObject({ error: 'client_secret_required' });
+    // The switch to private_key_jwt deletes the stored secret: nothing is left to send to the new issuer.
+    const switched = await api('/moves', { method: 'PATCH', json: { issuer: idp.issuer, clientAuth: 'private_key_jwt' } });
+    expect(switched.status, await switched.clone().text()).toBe(200);
+    expect(await switched.json()).toMatchObject({ issuer: idp.issuer, clientAuth: 'private_key_jwt', hasClientSecret: false });
+    expect((await api('/moves', { method: 'DELETE' })).status).toBe(204);
+  });
+
   it('signs in through the environment provider with private_key_jwt and no client secret', async () => {
     const before = assertions.length;
     const login = await signIn(a.url, 'default');
@@ -250,7 +273,8 @@ describe('client authentication toward the provider', () => {
     const result = await (await api('/basic/test', { method: 'POST' })).json();
     expect(result.steps[4]).toMatchObject({ ok: true, code: 'client_ok', message: expect.stringContaining('client_secret_basic') });
     // The same secret sent without the form encoding is what a provider refuses ("%e " is no escape).
-    const draft = await (await api('/test', { method: 'POST', json: { issuer: idp.issuer, clientId: CLIENTS.basic, clientSecret: AWKWARD_SECRET, clientAuth: 'client_secret_basic' } })).json();
+    // With its id, so the Test sends the redirect URI: this client has two registered, and the provider then wants one named.
+    const draft = await (await api('/test', { method: 'POST', json: { id: 'basic', issuer: idp.issuer, clientId: CLIENTS.basic, clientSecret: AWKWARD_SECRET, clientAuth: 'client_secret_basic' } })).json();
     expect(draft.steps[4].code).toBe('client_ok');
     const wrong = await (await api('/test', { method: 'POST', json: { issuer: idp.issuer, clientId: CLIENTS.basic, clientSecret: 'a b', clientAuth: 'client_secret_basic' } })).json();
     expect(wrong.steps[4]).toMatchObject({ ok: false, code: 'client_rejected' });

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DevIdp } from '../src/dev-idp/dev-idp.js';
 import { IdentityProviderRegistry } from '../src/identity-providers/identity-provider.registry.js';
 import { TestBrowser, findForm, type Page } from './support/browser.js';
+import { IdentityProvidersService } from '../src/identity-providers/identity-providers.service.js';
 import { freePort } from './support/ports.js';
+import { startRogueOp } from './support/rogue-op.js';
 import { ADMIN, DEVELOPER, signInThroughDevIdp, startTestService, type TestService } from './support/service.js';
 import { SECOND, startSecondProvider } from './support/second-provider.js';
 
@@ -106,6 +108,16 @@ describe('LifeTime › Authentication', () => {
     expect(invalid.body).toContain('scopes must include openid');
   });
 
+  it('refuses to save a new issuer with the secret field empty: 400 naming the field, nothing written', async () => {
+    const page = await admin.open(`${env.url}/lifetime/authentication/second`);
+    const before = await writes();
+    const refused = await admin.submit(page, { issuer: 'https://elsewhere.example', action: 'save' }, '/lifetime/authentication/second/settings');
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('clientSecret is required when issuer changes');
+    expect(findForm(refused.body, '/lifetime/authentication/second/settings').fields.issuer).toBe('https://elsewhere.example');
+    expect(await writes()).toEqual(before);
+  });
+
   it('refuses a developer every Authentication page and form: 403, nothing written', async () => {
     const developer = new TestBrowser();
     // Two providers are enabled now, so the sign-in goes to the default one by its own route.
@@ -134,6 +146,25 @@ describe('LifeTime › Authentication', () => {
       expect(page.body).toContain('did not come from this site');
     }
     expect(await writes()).toEqual(before);
+  });
+
+  it('shows a token endpoint answer the Test cannot read as a warning: flash, step and list', async () => {
+    const op = await startRogueOp({ clientId: 'front-door-warned', clientSecret: 'warned-secret-0123456789' });
+    const providers = env.service.app.get(IdentityProvidersService);
+    try {
+      op.probeAnswer = { status: 502, body: 'Bad gateway' };
+      await providers.create({ id: 'warned', displayName: 'Warned', issuer: op.issuer, clientId: 'front-door-warned', clientSecret: 'warned-secret-0123456789', enabled: false });
+      const tested = await post(admin, '/lifetime/authentication/warned/test', { _csrf: token });
+      expect(tested.body).toContain('class="flash warning"');
+      expect(tested.body).toContain('Test passed with a warning at the client step');
+      expect(tested.body).toContain('<strong>passed with a warning</strong>');
+      expect(tested.body).toMatch(/data-step="client"[\s\S]*?tag warn">warning: client_unexpected_response/);
+      const list = await admin.open(`${env.url}/lifetime/authentication`);
+      expect(list.body).toMatch(/data-provider="warned"[\s\S]*?passed, warning at client/);
+    } finally {
+      await providers.delete('warned').catch(() => undefined);
+      await op.close();
+    }
   });
 
   it('refuses to delete or disable the last way to sign in (no other enabled provider, no break-glass admin): 409 with the reason, nothing written', async () => {

@@ -23,6 +23,10 @@ export const AUDIT_EVENT_TYPES = [
   'device.authorized',
   'device.denied',
   'device.redeemed',
+  'identity.linked',
+  'admin.identity.unlinked',
+  'user.provisioned',
+  'user.roles_synced',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -52,6 +52,7 @@ const STYLE = `
   .flash { padding: .6rem 1rem; border-radius: 6px; margin: 1rem 0; }
   .flash.success { background: #e3f4e6; border-left: 4px solid #2e7d32; }
   .flash.error { background: #fdecea; border-left: 4px solid #c62828; }
+  .flash.warning { background: #fff4e0; border-left: 4px solid #b26a00; }
   nav.tabs { display: flex; gap: 1rem; border-bottom: 1px solid #dde2ec; margin-bottom: 1.2rem; padding-bottom: .5rem; }
   nav.tabs a { text-decoration: none; }
   nav.tabs a.current { font-weight: 700; color: #1d2433; }
@@ -62,11 +63,18 @@ const STYLE = `
   button.danger { background: #c62828; }
   .tag { display: inline-block; background: #eef1f6; border-radius: 4px; padding: 0 .4rem; font-size: .85rem; }
   .tag.off { background: #fdecea; color: #8e1c1c; }
+  .tag.warn { background: #fff4e0; color: #7a4a00; }
   form.filters { display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: flex-end; margin-bottom: 1rem; }
   #audit-events { font-size: .85rem; table-layout: fixed; }
   #audit-events td { overflow-wrap: anywhere; }
+  .signed-in { margin-top: 1.5rem; border-top: 1px solid #e6e9f0; padding-top: 1rem; display: flex; flex-wrap: wrap; gap: .5rem .75rem; align-items: center; }
+  .signed-in p { margin: 0; }
+  .signed-in button { background: #e6e9f0; color: #1d2433; }
+  .error-ref { font-size: .85rem; }
   ul.providers { list-style: none; padding: 0; }
   ul.providers li { margin: .6rem 0; }
+  ul.providers li.unavailable .button { opacity: .55; cursor: not-allowed; }
+  ul.providers li.unavailable .muted { display: block; margin-top: .3rem; }
   #email-routing input[type=email] { min-width: 18rem; }
 `;
 

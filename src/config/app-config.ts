@@ -1,6 +1,10 @@
 import { hostname } from 'node:os';
+import { checkProviderAccess, type ProviderAccess } from '../access/provider-access.js';
+import { parseAllowedAddresses } from '../common/address-policy.js';
 import { parseEncryptionKey } from '../common/secret-box.js';
 import { CLIENT_AUTH_METHODS, DEFAULT_CLIENT_AUTH, isClientAuthMethod, usesClientSecret, type ClientAuthMethod } from '../identity-providers/client-auth.js';
+import { checkEmailDomains } from '../identity-providers/provider-rules.js';
+import { DEFAULT_HANDOFFS_PER_MINUTE, DEFAULT_LOGIN_PER_MINUTE } from '../limits/rate-limit.buckets.js';
 
 /** Typed, validated configuration: the one place that reads environment variables. */
 export interface AppConfig {
@@ -18,6 +22,10 @@ export interface AppConfig {
     clientAuth: ClientAuthMethod;
     scopes: string[];
     matchClaim: 'email' | 'preferred_username';
+    /** OIDC_EMAIL_DOMAINS: the only domains whose users this provider may link (and send to the chooser). */
+    emailDomains: string[];
+    /** OIDC_TRUST_EMAIL, OIDC_ROLE_SOURCE, OIDC_ROLE_RULES, OIDC_PROVISIONING. */
+    access: ProviderAccess;
     displayName: string;
     devIdpPort: number;
     jwksCooldownSeconds: number;
@@ -25,6 +33,8 @@ export interface AppConfig {
     httpTimeoutMs: number;
     /** How often the cached provider Test behind readiness is refreshed. */
     testIntervalSeconds: number;
+    /** Non-public addresses provider URLs may resolve to (ALLOW_PRIVATE_PROVIDER_ADDRESSES): addresses or CIDR ranges. */
+    allowedPrivateAddresses: string[];
   };
   /** Key for secrets at rest, client secrets and assertion signing keys (ENCRYPTION_KEY); undefined: generated under the data dir outside production. */
   encryptionKey?: Buffer;
@@ -138,11 +148,14 @@ export function loadConfig(env: Env): AppConfig {
       clientAuth: isClientAuthMethod(clientAuth) ? clientAuth : DEFAULT_CLIENT_AUTH,
       scopes: (env.OIDC_SCOPES?.trim() || 'openid profile email').split(/\s+/),
       matchClaim: matchClaim as AppConfig['oidc']['matchClaim'],
+      emailDomains: emailDomains(env.OIDC_EMAIL_DOMAINS, problems),
+      access: providerAccess(env, problems),
       displayName: env.OIDC_DISPLAY_NAME?.trim() || (issuer ? new URL(issuer).hostname : 'Development identity provider'),
       devIdpPort: integer(env, 'DEV_IDP_PORT', port === 0 ? 0 : port + 1, problems, { min: 0, max: 65535 }),
       jwksCooldownSeconds: integer(env, 'OIDC_JWKS_COOLDOWN_SECONDS', 30, problems, { min: 0, max: 3600 }),
       httpTimeoutMs: integer(env, 'OIDC_HTTP_TIMEOUT_MS', 10_000, problems, { min: 100, max: 120_000 }),
       testIntervalSeconds: integer(env, 'OIDC_TEST_INTERVAL_SECONDS', 60, problems, { min: 5, max: 3600 }),
+      allowedPrivateAddresses: parseAllowedAddresses(env.ALLOW_PRIVATE_PROVIDER_ADDRESSES, production, problems),
     },
     encryptionKey,
     session: {
@@ -185,8 +198,8 @@ export function loadConfig(env: Env): AppConfig {
     shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 15, problems, { min: 1, max: 600 }),
     rateLimits: {
       enabled: env.RATE_LIMITS_ENABLED?.trim() !== 'false',
-      loginPerMinute: integer(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 30, problems, { min: 1 }),
-      handoffsPerMinute: integer(env, 'RATE_LIMIT_HANDOFFS_PER_MINUTE', 20, problems, { min: 1 }),
+      loginPerMinute: integer(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', DEFAULT_LOGIN_PER_MINUTE, problems, { min: 1 }),
+      handoffsPerMinute: integer(env, 'RATE_LIMIT_HANDOFFS_PER_MINUTE', DEFAULT_HANDOFFS_PER_MINUTE, problems, { min: 1 }),
       redeemAttempts: integer(env, 'RATE_LIMIT_REDEEM_ATTEMPTS', 5, problems, { min: 1, max: 100 }),
     },
     logLevel: logLevel as AppConfig['logLevel'],
@@ -224,6 +237,33 @@ function clientAssertionKeys(env: Env, problems: string[]): AppConfig['clientAss
     problems.push('CLIENT_ASSERTION_KEY_PUBLISH_AHEAD_SECONDS must be shorter than CLIENT_ASSERTION_KEY_ROTATION_SECONDS');
   }
   return { keyRotationSeconds, publishAheadSeconds };
+}
+
+function emailDomains(raw: string | undefined, problems: string[]): string[] {
+  const listed = (raw ?? '').split(',').map((domain) => domain.trim()).filter(Boolean);
+  const { emailDomains: domains, badDomains } = checkEmailDomains(listed);
+  if (badDomains.length > 0) problems.push(`OIDC_EMAIL_DOMAINS must be comma-separated domain names like example.com (not ${badDomains.join(', ')})`);
+  return domains;
+}
+
+/** The environment provider's trust and role settings, each problem naming its variable. */
+function providerAccess(env: Env, problems: string[]): ProviderAccess {
+  const raw: Partial<Record<keyof ProviderAccess, unknown>> = {};
+  const trust = env.OIDC_TRUST_EMAIL?.trim().toLowerCase();
+  if (trust) raw.trustEmail = trust === 'true' ? true : trust === 'false' ? false : trust;
+  if (env.OIDC_ROLE_SOURCE?.trim()) raw.roleSource = env.OIDC_ROLE_SOURCE.trim();
+  if (env.OIDC_PROVISIONING?.trim()) raw.provisioning = env.OIDC_PROVISIONING.trim();
+  if (env.OIDC_ROLE_RULES?.trim()) {
+    try {
+      raw.roleRules = JSON.parse(env.OIDC_ROLE_RULES);
+    } catch {
+      problems.push('OIDC_ROLE_RULES must be JSON: an array of {"claim", "value", "role"}, e.g. [{"claim":"groups","value":"platform-admins","role":"admin"}]');
+      raw.roleRules = [];
+    }
+  }
+  const checked = checkProviderAccess(raw, { trustEmail: 'OIDC_TRUST_EMAIL', roleSource: 'OIDC_ROLE_SOURCE', roleRules: 'OIDC_ROLE_RULES', provisioning: 'OIDC_PROVISIONING' });
+  problems.push(...checked.problems);
+  return checked.access;
 }
 
 function trustProxy(raw: string | undefined): boolean | string[] {

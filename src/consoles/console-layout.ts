@@ -10,7 +10,7 @@ export function signedInAs(user: User, csrfToken: string): Html {
 }
 
 /** Leaves a one-time message for the next page, saved before the caller redirects (a browser follows at once). */
-export function setFlash(req: Request, kind: 'success' | 'error', text: string): Promise<void> {
+export function setFlash(req: Request, kind: 'success' | 'warning' | 'error', text: string): Promise<void> {
   req.session.flash = { kind, text };
   return req.session.save();
 }

@@ -14,7 +14,7 @@ import { checkProviderId } from '../identity-providers/provider-rules.js';
 import { COPY_BUTTON_SCRIPT } from './assets/copy-button.js';
 import { COPY_BUTTON_PATH, lifetimePage, setFlash } from './console-layout.js';
 import { confirmPage } from './lifetime-views.js';
-import { EMPTY_FORM, newProviderBody, providerListBody, providerPageBody, type ClientKeyMaterial, type ProviderForm } from './lifetime-authentication-views.js';
+import { EMPTY_FORM, failedTestNotice, newProviderBody, providerListBody, providerPageBody, type ClientKeyMaterial, type ProviderForm } from './lifetime-authentication-views.js';
 
 type Form = Record<string, unknown>;
 const SECTION = '/lifetime/authentication';
@@ -22,7 +22,8 @@ const SECTION = '/lifetime/authentication';
 /**
  * LifeTime › Authentication: the identity providers, on the same IdentityProvidersService as the
  * admin API (its rules, audit events and Test). Every form carries the CSRF token; each action
- * leaves a flash message; deleting asks first.
+ * leaves a flash message; deleting asks first, and so does saving or enabling a provider whose Test
+ * fails (people could not sign in with it).
  */
 @ApiExcludeController()
 @Controller()
@@ -33,7 +34,7 @@ export class LifeTimeAuthenticationController {
     private readonly assertionKeys: ClientAssertionKeysService,
   ) {}
 
-  @Public()
+  @Public({ breakGlass: true })
   @Get(COPY_BUTTON_PATH)
   @Header('Content-Type', 'text/javascript; charset=utf-8')
   copyButtonScript(): string {
@@ -63,7 +64,16 @@ export class LifeTimeAuthenticationController {
       return;
     }
     try {
-      const created = await this.providers.create({ ...changesOf(form, body), id: form.id, enabled: form.enabled } as Parameters<IdentityProvidersService['create']>[0], this.actor(req));
+      const input = { ...changesOf(form, body), id: form.id, enabled: form.enabled } as Parameters<IdentityProvidersService['create']>[0];
+      const preflight = form.enabled && body.confirm !== 'anyway' ? await this.providers.testBeforeSave(input, this.actor(req)) : undefined;
+      if (preflight && !preflight.result.ok) {
+        const typed = { result: preflight.result, clientSecret: input.clientSecret };
+        res.status(HttpStatus.OK).type('html').send(this.render(req, 'Add a provider', newProviderBody({ form, csrfToken: this.csrf.token(req), preflight: typed })));
+        return;
+      }
+      const created = await this.providers.create(input, this.actor(req));
+      // The Test just run is of exactly what was added: it is the provider's first Test.
+      if (preflight) await this.providers.keepTest(created.id, preflight);
       await setFlash(req, 'success', `Added ${created.displayName}. Register its redirect URI at the provider, then run the Test.`);
       res.redirect(303, `${SECTION}/${created.id}`);
     } catch (error) {
@@ -105,12 +115,23 @@ export class LifeTimeAuthenticationController {
       return;
     }
     try {
-      const updated = await this.providers.update(provider.id, changesOf(form, body), this.actor(req));
+      const changes = changesOf(form, body);
+      // Only an enabled provider's settings decide whether people can sign in now.
+      const draft = { ...changes, id: provider.id, issuer: form.issuer, clientId: form.clientId };
+      const preflight = provider.enabled && body.confirm !== 'anyway' ? await this.providers.testBeforeSave(draft, this.actor(req)) : undefined;
+      if (preflight && !preflight.result.ok) {
+        const typed = { result: preflight.result, clientSecret: changes.clientSecret };
+        res.status(HttpStatus.OK).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider, form, csrfToken: this.csrf.token(req), preflight: typed, keys: await this.keyMaterial(provider) })));
+        return;
+      }
+      const updated = await this.providers.update(provider.id, changes, this.actor(req));
+      // The Test just run is of exactly what was saved: it is the provider's last Test now.
+      if (preflight) await this.providers.keepTest(provider.id, preflight);
       await setFlash(req, 'success', `Saved ${updated.displayName}.`);
       res.redirect(303, `${SECTION}/${provider.id}`);
     } catch (error) {
       const refusal = asRefusal(error);
-      res.status(refusal.status).type('html').send(this.render(req, provider.displayName, html`${errorFlash(refusal)}${providerPageBody({ provider, form, csrfToken: this.csrf.token(req) })}`));
+      res.status(refusal.status).type('html').send(this.render(req, provider.displayName, html`${errorFlash(refusal)}${providerPageBody({ provider, form, csrfToken: this.csrf.token(req), keys: await this.keyMaterial(provider) })}`));
     }
   }
 
@@ -120,14 +141,27 @@ export class LifeTimeAuthenticationController {
     this.csrf.verify(req);
     const result = await this.providers.test(checkProviderId(id), this.actor(req));
     const failed = result.steps.find((step) => !step.ok);
-    await setFlash(req, result.ok ? 'success' : 'error', result.ok ? 'Test passed: every step succeeded.' : `Test failed at the ${failed?.step} step: ${failed?.message}`);
+    const warned = result.steps.find((step) => step.warning);
+    if (failed) await setFlash(req, 'error', `Test failed at the ${failed.step} step: ${failed.message}`);
+    else if (warned) await setFlash(req, 'warning', `Test passed with a warning at the ${warned.step} step: ${warned.message}`);
+    else await setFlash(req, 'success', 'Test passed: every step succeeded.');
     res.redirect(303, `${SECTION}/${id}#test`);
   }
 
   @LifeTimePage()
   @Post(`${SECTION}/:id/enable`)
-  async enable(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async enable(@Param('id') id: string, @Body() body: Form, @Req() req: Request, @Res() res: Response): Promise<void> {
     this.csrf.verify(req);
+    if (body.confirm !== 'yes') {
+      const result = await this.providers.test(checkProviderId(id), this.actor(req));
+      if (!result.ok) {
+        const provider = await this.providers.get(checkProviderId(id));
+        const question = `Enable ${provider.displayName} although its Test fails? The sign-in page would offer it, and people choosing it could not sign in.`;
+        const confirm = confirmPage({ action: `${SECTION}/${id}/enable`, question, button: 'Enable anyway', back: `${SECTION}/${id}`, csrfToken: this.csrf.token(req) });
+        res.status(HttpStatus.OK).type('html').send(this.render(req, 'Confirm', html`${failedTestNotice(result, 'enable it')}${confirm}`));
+        return;
+      }
+    }
     await this.act(req, res, id, async () => `Enabled ${(await this.providers.update(checkProviderId(id), { enabled: true }, this.actor(req))).displayName}.`);
   }
 
@@ -185,7 +219,7 @@ export class LifeTimeAuthenticationController {
       const refusal = asRefusal(error);
       await setFlash(req, 'error', refusal.message);
       const provider = await this.providers.get(checkProviderId(id));
-      res.status(refusal.status).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider, csrfToken: this.csrf.token(req) })));
+      res.status(refusal.status).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider, csrfToken: this.csrf.token(req), keys: await this.keyMaterial(provider) })));
     }
   }
 

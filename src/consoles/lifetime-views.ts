@@ -34,8 +34,16 @@ export function userListBody(input: { users: User[]; search: string; csrfToken: 
     </form>`;
 }
 
-export function userPageBody(input: { user: User; identities: LinkedIdentity[]; access: UserSessionsDto; csrfToken: string; self: boolean }): Html {
-  const { user, identities, access, csrfToken } = input;
+export function userPageBody(input: {
+  user: User;
+  identities: LinkedIdentity[];
+  access: UserSessionsDto;
+  csrfToken: string;
+  self: boolean;
+  /** The provider that owns this user's roles, when one does: they are shown, not edited. */
+  rolesFrom?: { id: string; displayName: string };
+}): Html {
+  const { user, identities, access, csrfToken, rolesFrom } = input;
   const base = `/lifetime/users/${user.id}`;
   return html`<p><a href="/lifetime/users">← Users</a></p>
     <h1>${user.displayName}</h1>
@@ -45,11 +53,14 @@ export function userPageBody(input: { user: User; identities: LinkedIdentity[]; 
       <dt>Added</dt><dd>${when(user.createdAt)}</dd>
     </dl>
     <h2>Roles</h2>
-    <form method="post" action="${base}/roles" id="roles">
-      ${csrfField(csrfToken)}
-      ${roleBoxes(user.roles)}
-      <button type="submit" class="secondary">Save roles</button>
-    </form>
+    ${rolesFrom
+      ? html`<p id="roles-from-provider">${user.roles.length ? user.roles.map((role) => html`<span class="tag">${role}</span> `) : html`<span class="muted">none</span>`}</p>
+          <p class="muted">Set by ${rolesFrom.displayName} at each sign-in (its role rules, under <a href="/lifetime/authentication/${rolesFrom.id}">Authentication</a>); change the person's groups or roles there.</p>`
+      : html`<form method="post" action="${base}/roles" id="roles">
+          ${csrfField(csrfToken)}
+          ${roleBoxes(user.roles)}
+          <button type="submit" class="secondary">Save roles</button>
+        </form>`}
     <h2>Access</h2>
     ${user.active
       ? html`<form method="post" action="${base}/deactivate" id="deactivate">${csrfField(csrfToken)}<button type="submit" class="danger">Deactivate${input.self ? ' (yourself)' : ''}</button></form>`
@@ -57,8 +68,10 @@ export function userPageBody(input: { user: User; identities: LinkedIdentity[]; 
     <p><a href="/lifetime/audit?user=${user.id}" id="user-audit">Audit events of this user</a></p>
     <h2>Linked identities</h2>
     ${identities.length
-      ? html`<table><thead><tr><th>Provider</th><th>Issuer</th><th>Subject</th><th>Linked</th></tr></thead><tbody>${identities.map(
-          (identity) => html`<tr><td>${identity.providerId}</td><td><code>${identity.issuer}</code></td><td><code>${identity.subject}</code></td><td>${when(identity.linkedAt)}</td></tr>`,
+      ? html`<table id="identities"><thead><tr><th>Provider</th><th>Issuer</th><th>Subject</th><th>Linked</th><th>Last sign-in</th><th></th></tr></thead><tbody>${identities.map(
+          (identity) => html`<tr><td>${identity.providerId}</td><td><code>${identity.issuer}</code></td><td><code>${identity.subject}</code></td><td>${when(identity.linkedAt)}</td>
+            <td>${identity.claimsAt ? when(identity.claimsAt) : html`<span class="muted">before this was kept</span>`}</td>
+            <td><form method="post" action="${base}/identities/${identity.id}/unlink">${csrfField(csrfToken)}<button type="submit" class="danger">Unlink</button></form></td></tr>`,
         )}</tbody></table>`
       : html`<p class="muted">None yet: the first sign-in through a provider links one.</p>`}
     <h2>Console sessions</h2>

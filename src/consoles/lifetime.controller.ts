@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { RoleSyncService } from '../access/role-sync.service.js';
 import { AdminSessionsService } from '../admin/admin-sessions.service.js';
 import { AdminUsersService } from '../admin/admin-users.service.js';
 import { CsrfService } from '../auth/csrf.service.js';
@@ -29,6 +30,7 @@ export class LifeTimeController {
     private readonly admin: AdminUsersService,
     private readonly adminSessions: AdminSessionsService,
     private readonly csrf: CsrfService,
+    private readonly roles: RoleSyncService,
   ) {}
 
   @Get()
@@ -92,7 +94,7 @@ export class LifeTimeController {
   async deactivate(@Param('id', uuid) id: string, @Body() body: Form, @Req() req: Request, @Res() res: Response): Promise<void> {
     this.csrf.verify(req);
     const user = await this.users.get(id);
-    if (body.confirm !== 'yes') return this.confirm(req, res, { action: `/lifetime/users/${id}/deactivate`, question: `Deactivate ${user.email}? Their console sessions end and their desktop tokens are revoked at once.`, button: 'Deactivate', back: `/lifetime/users/${id}` });
+    if (body.confirm !== 'yes') return this.confirm(req, res, { action: `/lifetime/users/${id}/deactivate`, question: `Deactivate ${user.email}? Their console sessions end and their desktop tokens are revoked at once. If they are made active again, they must sign in afresh at the identity provider: its own session no longer lets them in.`, button: 'Deactivate', back: `/lifetime/users/${id}` });
     await this.act(req, res, id, async () => {
       await this.admin.deactivate(id, req.principal!.user);
       return `Deactivated ${user.email}; their sessions and desktop tokens have ended.`;
@@ -108,10 +110,37 @@ export class LifeTimeController {
     });
   }
 
+  @Post('users/:id/identities/:identityId/unlink')
+  async unlinkIdentity(@Param('id', uuid) id: string, @Param('identityId', uuid) identityId: string, @Body() body: Form, @Req() req: Request, @Res() res: Response): Promise<void> {
+    this.csrf.verify(req);
+    const user = await this.users.get(id);
+    const identity = (await this.users.identitiesOf(id)).find((candidate) => candidate.id === identityId);
+    if (identity && body.confirm !== 'yes') {
+      return this.confirm(req, res, {
+        action: `/lifetime/users/${id}/identities/${identityId}/unlink`,
+        question: `Unlink ${user.email}'s sign-in through ${identity.providerId} (subject ${identity.subject})? Their sessions go on; the next sign-in through ${identity.providerId} must pass the linking rules again.`,
+        button: 'Unlink',
+        back: `/lifetime/users/${id}`,
+      });
+    }
+    await this.act(req, res, id, async () => {
+      await this.admin.unlinkIdentity(id, identityId, req.principal!.user);
+      return `Unlinked the sign-in through ${identity?.providerId ?? 'that provider'}.`;
+    });
+  }
+
   @Post('users/:id/sessions/:sessionId/revoke')
   async revokeSession(@Param('id', uuid) id: string, @Param('sessionId', uuid) sessionId: string, @Body() body: Form, @Req() req: Request, @Res() res: Response): Promise<void> {
     this.csrf.verify(req);
-    if (body.confirm !== 'yes') return this.confirm(req, res, { action: `/lifetime/users/${id}/sessions/${sessionId}/revoke`, question: 'Revoke this console session? Whoever uses it is signed out at once.', button: 'Revoke session', back: `/lifetime/users/${id}` });
+    if (body.confirm !== 'yes') {
+      const user = await this.users.get(id);
+      return this.confirm(req, res, {
+        action: `/lifetime/users/${id}/sessions/${sessionId}/revoke`,
+        question: `Revoke this console session? Whoever uses it is signed out at once, and the next sign-in of ${user.email} must be a fresh one: the identity provider asks for their credentials again, even where they are still signed in there.`,
+        button: 'Revoke session',
+        back: `/lifetime/users/${id}`,
+      });
+    }
     await this.act(req, res, id, async () => {
       await this.adminSessions.endSession(sessionId, req.principal!.user, id);
       return 'Console session revoked.';
@@ -147,9 +176,10 @@ export class LifeTimeController {
 
   private async renderUser(req: Request, id: string): Promise<string> {
     const user = await this.users.get(id);
-    const [identities, access] = await Promise.all([this.users.identitiesOf(id), this.adminSessions.list(id)]);
+    const [identities, access, owner] = await Promise.all([this.users.identitiesOf(id), this.adminSessions.list(id), this.roles.rolesOwner(id)]);
     const csrfToken = this.csrf.token(req);
-    return lifetimePage(req, { title: user.email, section: '/lifetime/users', csrfToken, body: userPageBody({ user, identities, access, csrfToken, self: req.principal!.user.id === id }) });
+    const rolesFrom = owner && { id: owner.id, displayName: owner.displayName };
+    return lifetimePage(req, { title: user.email, section: '/lifetime/users', csrfToken, body: userPageBody({ user, identities, access, csrfToken, self: req.principal!.user.id === id, rolesFrom }) });
   }
 
   private confirm(req: Request, res: Response, question: { action: string; question: string; button: string; back: string }): void {

@@ -25,8 +25,12 @@ import { AssertionSigningKeys1764900100000 } from './migrations/1764900100000-as
 import { DeviceAuthorizationProvider1765000000000 } from './migrations/1765000000000-device-authorization-provider.js';
 import { BreakGlass1764800000000 } from './migrations/1764800000000-break-glass.js';
 import { ProviderTestResults1765100000000 } from './migrations/1765100000000-provider-test-results.js';
+import { BreakGlassAttemptWindows1765300000000 } from './migrations/1765300000000-break-glass-attempt-windows.js';
 import { RevocationNotify1765000100000 } from './migrations/1765000100000-revocation-notify.js';
+import { WhoGetsIn1765400000000 } from './migrations/1765400000000-who-gets-in.js';
 import { ClientAuthentication1765600000000 } from './migrations/1765600000000-client-authentication.js';
+import { SessionsRevokedAt1765900000000 } from './migrations/1765900000000-sessions-revoked-at.js';
+import { ProviderTestFingerprint1765900100000 } from './migrations/1765900100000-provider-test-fingerprint.js';
 
 export const ENTITIES = [
   User,
@@ -58,7 +62,11 @@ export const MIGRATIONS = [
   DeviceAuthorizationProvider1765000000000,
   RevocationNotify1765000100000,
   ProviderTestResults1765100000000,
+  BreakGlassAttemptWindows1765300000000,
+  WhoGetsIn1765400000000,
   ClientAuthentication1765600000000,
+  SessionsRevokedAt1765900000000,
+  ProviderTestFingerprint1765900100000,
 ];
 
 /** How long to wait for a connection, and for one statement; a stopped or frozen database then fails fast. */

@@ -11,7 +11,7 @@ import { createInteractionHandler, isInteractionRequest } from './dev-idp-intera
 import { createDevIdpStore } from './dev-idp-store.js';
 import { renderErrorPage, renderLoggedOutPage, renderLogoutPage } from './dev-idp-views.js';
 
-export { DEV_IDP_ACCOUNTS, type DevIdpAccount } from './dev-idp-accounts.js';
+export { DEV_IDP_ACCOUNTS, DEV_JIT_CLIENT, type DevIdpAccount } from './dev-idp-accounts.js';
 
 export interface DevIdpClient {
   clientId: string;
@@ -64,7 +64,8 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
   const port = await listen(server, options.port, options.host ?? '127.0.0.1');
   try {
     const issuer = `http://${options.issuerHost ?? 'localhost'}:${port}`;
-    const accounts = options.accounts ?? DEV_IDP_ACCOUNTS;
+    // Its own copies: the groups a login form sets stay with this provider instance.
+    const accounts = (options.accounts ?? DEV_IDP_ACCOUNTS).map((account) => ({ ...account, groups: [...(account.groups ?? [])] }));
     const provider = new Provider(issuer, await buildConfiguration(options, accounts));
     alwaysIncludeSessionId(provider);
     server.on('request', createRequestHandler(provider, accounts));
@@ -90,7 +91,7 @@ async function buildConfiguration(options: DevIdpOptions, accounts: readonly Dev
       auth_time: null,
       iss: null,
       openid: ['sub'],
-      profile: ['name', 'preferred_username'],
+      profile: ['name', 'preferred_username', 'groups'],
       email: ['email', 'email_verified'],
     },
     // Relying parties built on passport read profile data from the ID token alone.
@@ -136,6 +137,9 @@ function toClientMetadata(client: DevIdpClient): ClientMetadata {
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: method,
+    // Every ID token says when the person authenticated, as Keycloak's and Okta's do: a sign-in
+    // after an admin's Revoke is then told apart from the provider's older session at once.
+    require_auth_time: true,
     ...(client.backchannelLogoutUri ? { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
   };
 }

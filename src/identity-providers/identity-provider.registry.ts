@@ -10,6 +10,8 @@ import type { IdentityProvider, JwtCheck, ProviderCallEndpoint } from './identit
 import type { ClientAssertionSigner } from './client-auth.js';
 import type { ProbeTarget } from './provider-probe.js';
 import { OidcIdentityProvider, ProviderUnavailableError, type OidcProviderSettings } from './oidc-identity-provider.js';
+import { AddressPolicy } from '../common/address-policy.js';
+import { ProviderHttp } from './provider-http.js';
 
 interface Entry {
   provider: OidcIdentityProvider;
@@ -38,6 +40,8 @@ export class IdentityProviderRegistry {
   private readonly observeCall?: ProviderCallObserver;
   private readonly loginState: LoginStateCookie;
   private readonly assertionSigner?: ClientAssertionSigner;
+  /** Every server-side call to a provider, the Test's included, with the address check. */
+  readonly http: ProviderHttp;
 
   constructor(
     environmentProviders: OidcProviderSettings[] = [],
@@ -48,10 +52,13 @@ export class IdentityProviderRegistry {
       loginState?: LoginStateCookie;
       /** Signs the client assertions of providers that authenticate with private_key_jwt. */
       assertionSigner?: ClientAssertionSigner;
+      /** Outgoing calls; by default no private address is reachable. */
+      http?: ProviderHttp;
     } = {},
   ) {
     this.observeCall = options.observeCall;
     this.assertionSigner = options.assertionSigner;
+    this.http = options.http ?? new ProviderHttp(new AddressPolicy([]));
     this.loginState = options.loginState ?? new LoginStateCookie(randomBytes(32).toString('base64url'), false);
     for (const settings of environmentProviders) this.entries.set(settings.id, { provider: this.create(settings) });
   }
@@ -117,6 +124,7 @@ export class IdentityProviderRegistry {
       clientAuth: settings.clientAuth,
       assertionSigner: settings.assertionSigner,
       callbackUrl: settings.callbackUrl,
+      scopes: settings.scopes,
     };
   }
 
@@ -173,6 +181,7 @@ export class IdentityProviderRegistry {
     const observe = this.observeCall;
     return new OidcIdentityProvider({
       ...settings,
+      http: this.http,
       assertionSigner: settings.assertionSigner ?? this.assertionSigner,
       ...(observe ? { observeCall: (endpoint, seconds, ok) => observe(settings.id, endpoint, seconds, ok) } : {}),
     });

@@ -1,5 +1,7 @@
 import { ALGORITHMS } from './oidc-identity-provider.js';
 import { ClientAuthUnavailableError, describeClientAuth, tokenRequestAuth, usesClientSecret, type ClientAssertionSigner, type ClientAuthMethod, type TokenRequestAuth } from './client-auth.js';
+import { addressRefusalOf, type ProviderHttp } from './provider-http.js';
+import { classifyTokenAnswer, type TokenAnswer } from './token-answer.js';
 
 export type ProbeStepName = 'discovery' | 'issuer' | 'endpoints' | 'jwks' | 'client';
 
@@ -11,6 +13,11 @@ export interface ProbeStep {
   /** A sentence a platform engineer can act on. */
   message: string;
   durationMs: number;
+  /**
+   * Present (true) on a step that passed without proving its point: an answer the Test cannot
+   * read either way. Shown as a warning in LifeTime; it never takes the provider out of readiness.
+   */
+  warning?: true;
 }
 
 export interface ProbeResult {
@@ -25,12 +32,16 @@ export interface ProbeTarget {
   /** How the client step authenticates: the provider's configured method. */
   clientAuth: ClientAuthMethod;
   assertionSigner?: ClientAssertionSigner;
-  callbackUrl: string;
+  /** The redirect URI sent with the dummy code; a draft without an id has none, and none is sent. */
+  callbackUrl?: string;
+  /** Not probed, but part of what a result is a result of (provider-fingerprint.ts). */
+  scopes?: readonly string[];
 }
 
 /**
  * The dummy authorization code the client step sends. No provider has issued it, so a provider that
- * accepts the client's credentials answers `invalid_grant`, and one that does not answers `invalid_client`.
+ * accepts the client's credentials refuses the code (`invalid_grant`, or its own word for it), and
+ * one that does not answers `invalid_client` (see token-answer.ts).
  */
 export const PROBE_CODE = 'frontdoor-test-probe-not-a-real-code';
 
@@ -49,11 +60,19 @@ class StepFailure extends Error {
   }
 }
 
-type Check = (context: ProbeContext) => Promise<{ code: string; message: string }>;
+type CheckResult = { code: string; message: string; warning?: true };
+type Check = (context: ProbeContext) => Promise<CheckResult>;
+
+export interface ProbeOptions {
+  timeoutMs: number;
+  /** The outgoing calls, with the address check every provider call has. */
+  http: ProviderHttp;
+}
 
 interface ProbeContext {
   target: ProbeTarget;
   timeoutMs: number;
+  http: ProviderHttp;
   metadata?: Record<string, unknown>;
 }
 
@@ -61,8 +80,8 @@ interface ProbeContext {
  * Tries a provider's set-up the way a login would use it, step by step, stopping at the first
  * failure (later steps are reported as `skipped`). Every call is bounded by `timeoutMs`.
  */
-export async function probeProvider(target: ProbeTarget, options: { timeoutMs: number }): Promise<ProbeResult> {
-  const context: ProbeContext = { target, timeoutMs: options.timeoutMs };
+export async function probeProvider(target: ProbeTarget, options: ProbeOptions): Promise<ProbeResult> {
+  const context: ProbeContext = { target, ...options };
   return runSteps(context, STEPS);
 }
 
@@ -81,8 +100,8 @@ export interface DiscoveredDetails {
  * The Test's discovery steps alone (discovery, issuer, endpoints, jwks), for an issuer URL typed
  * into a form: no client is needed, and the document's values are returned to fill the form.
  */
-export async function discoverProvider(issuerUrl: string, options: { timeoutMs: number }): Promise<ProbeResult & { details: DiscoveredDetails }> {
-  const context: ProbeContext = { target: { issuer: issuerUrl, clientId: '', clientAuth: 'client_secret_post', callbackUrl: '' }, timeoutMs: options.timeoutMs };
+export async function discoverProvider(issuerUrl: string, options: ProbeOptions): Promise<ProbeResult & { details: DiscoveredDetails }> {
+  const context: ProbeContext = { target: { issuer: issuerUrl, clientId: '', clientAuth: 'client_secret_post' }, ...options };
   const result = await runSteps(context, STEPS.filter((step) => step !== 'client'));
   const metadata = context.metadata;
   if (!metadata) return { ...result, details: {} };
@@ -111,8 +130,8 @@ async function runSteps(context: ProbeContext, names: ProbeStepName[]): Promise<
     }
     const started = performance.now();
     try {
-      const { code, message } = await checks[step](context);
-      steps.push({ step, ok: true, code, message, durationMs: elapsed(started) });
+      const { code, message, warning } = await checks[step](context);
+      steps.push({ step, ok: true, code, message, durationMs: elapsed(started), ...(warning ? { warning } : {}) });
     } catch (error) {
       const failure = error instanceof StepFailure ? error : new StepFailure(`${step}_failed`, `Unexpected error: ${(error as Error).message}`);
       steps.push({ step, ok: false, code: failure.code, message: failure.message, durationMs: elapsed(started) });
@@ -135,7 +154,7 @@ function discoveryUrl(issuer: string): string {
 async function discovery(context: ProbeContext): Promise<{ code: string; message: string }> {
   const url = discoveryUrl(context.target.issuer);
   const started = performance.now();
-  const response = await call(url, { headers: { accept: 'application/json' } }, context.timeoutMs, 'discovery');
+  const response = await call(context, url, { headers: { accept: 'application/json' } }, 'discovery');
   const ms = elapsed(started);
   if (response.status >= 300 && response.status < 400) {
     throw new StepFailure('discovery_redirect', `${url} answered HTTP ${response.status} redirecting to ${response.headers.get('location') ?? '(no location)'}; redirects are not followed. Set the issuer to the exact URL the provider names itself with.`);
@@ -176,7 +195,7 @@ async function endpoints(context: ProbeContext): Promise<{ code: string; message
 
 async function jwks(context: ProbeContext): Promise<{ code: string; message: string }> {
   const url = String(context.metadata!.jwks_uri);
-  const response = await call(url, { headers: { accept: 'application/json' } }, context.timeoutMs, 'jwks');
+  const response = await call(context, url, { headers: { accept: 'application/json' } }, 'jwks');
   if (!response.ok) throw new StepFailure('jwks_http_error', `The JWKS at ${url} answered HTTP ${response.status}; ID tokens could not be verified.`);
   const body = await readJson(response);
   const keys = Array.isArray(body?.keys) ? (body.keys as Record<string, unknown>[]) : undefined;
@@ -188,7 +207,7 @@ async function jwks(context: ProbeContext): Promise<{ code: string; message: str
   return { code: 'jwks_ok', message: `The JWKS at ${url} holds ${usable.length} usable signing key(s).` };
 }
 
-async function client(context: ProbeContext): Promise<{ code: string; message: string }> {
+async function client(context: ProbeContext): Promise<CheckResult> {
   const { clientId, clientSecret, clientAuth, callbackUrl } = context.target;
   const method = describeClientAuth(clientAuth);
   if (usesClientSecret(clientAuth) && !clientSecret) {
@@ -203,21 +222,37 @@ async function client(context: ProbeContext): Promise<{ code: string; message: s
     throw new StepFailure('client_no_credentials', `The client cannot authenticate with ${method}: ${error.message}.`);
   }
   const { response, answer } = await probeCodeExchange(context, url, auth);
-  const error = typeof answer?.error === 'string' ? answer.error : undefined;
   const credentials = usesClientSecret(clientAuth) ? 'its secret' : 'its signed client assertion';
-  switch (error) {
-    case 'invalid_grant': {
-      const accepted = `The token endpoint accepted client "${clientId}" and ${credentials}, sent with ${method} (it refused only the test's dummy code, as expected).`;
+  const sent = callbackUrl
+    ? `The Test sent the redirect URI ${callbackUrl}.`
+    : 'The Test sent no redirect URI: the draft has no id, and the redirect URI is <PUBLIC_URL>/auth/callback/<id>.';
+  switch (answer.verdict) {
+    case 'accepted': {
+      const accepted = `The token endpoint accepted client "${clientId}" and ${credentials}, sent with ${method}: it refused only the Test's dummy code (${answer.error}, HTTP ${response.status}), as expected. ${sent}`;
       return clientAuth === 'private_key_jwt' ? nextKeyCheck(context, url, accepted) : { code: 'client_ok', message: accepted };
     }
-    case 'invalid_client':
-      throw new StepFailure('client_rejected', `The token endpoint refused client "${clientId}" authenticated with ${method} (invalid_client): ${rejectionHint(clientAuth)}`);
-    case 'unauthorized_client':
-      throw new StepFailure('client_not_allowed', `Client "${clientId}" is not allowed the authorization code grant (unauthorized_client). Enable "authorization code" / "standard flow" for the client at the provider.`);
+    case 'rejected':
+      throw new StepFailure('client_rejected', `The token endpoint refused client "${clientId}" authenticated with ${method} (${answer.error ?? `HTTP ${response.status}`}): ${rejectionHint(clientAuth)}`);
+    case 'not_allowed':
+      throw new StepFailure(
+        'client_not_allowed',
+        `The token endpoint answered unauthorized_client for client "${clientId}" authenticated with ${method}. Providers use it for three different problems: ${wrongCredentials(clientAuth)}, a redirect URI not registered for the client, or a client not allowed the authorization code grant. Check all three: ${checkCredentials(clientAuth)}, register ${callbackUrl ?? 'the redirect URI <PUBLIC_URL>/auth/callback/<id>'}, and enable "authorization code" / "standard flow" for the client. ${sent}`,
+      );
+    case 'grant_refused':
+      throw new StepFailure('client_not_allowed', `Client "${clientId}" is not allowed the authorization code grant (unsupported_grant_type). Enable "authorization code" / "standard flow" for the client at the provider.`);
     case 'invalid_request':
-      throw new StepFailure('client_invalid_request', `The token endpoint refused the request (invalid_request${typeof answer?.error_description === 'string' ? `: ${answer.error_description}` : ''}). Check that ${callbackUrl} is a registered redirect URI and that the client accepts ${clientAuth}.`);
+      throw new StepFailure(
+        'client_invalid_request',
+        `The token endpoint refused the request (invalid_request${answer.description ? `: ${answer.description}` : ''}). ${callbackUrl ? `Check that ${callbackUrl} is a registered redirect URI` : 'Give the draft the id it will have, so that the Test sends the redirect URI the provider will see,'} and that the client accepts ${clientAuth}. ${sent}`,
+      );
+    case 'unclassified':
+      // Sign-in may well work: this answer just proves nothing. Readiness does not depend on it.
+      return {
+        code: 'client_unexpected_response',
+        warning: true,
+        message: `The token endpoint ${url} answered HTTP ${response.status}${answer.error ? ` with ${answer.error}` : ' without an OAuth error'} to ${method}, which neither confirms nor refutes client "${clientId}" and ${credentials}. Sign in once to be sure; if it fails, check the token endpoint and the credentials. ${sent}`,
+      };
   }
-  throw new StepFailure('client_unexpected_response', `The token endpoint ${url} answered HTTP ${response.status}${error ? ` with ${error}` : ' without an OAuth error'} to ${method}; the credentials could not be confirmed.`);
 }
 
 /**
@@ -225,27 +260,28 @@ async function client(context: ProbeContext): Promise<{ code: string; message: s
  * that fetches the JWKS URL accepts it already, one that holds an uploaded certificate only once
  * the next certificate is uploaded. The step still passes (sign-in works today) but says so.
  */
-async function nextKeyCheck(context: ProbeContext, url: string, accepted: string): Promise<{ code: string; message: string }> {
+async function nextKeyCheck(context: ProbeContext, url: string, accepted: string): Promise<CheckResult> {
   const { clientId, assertionSigner } = context.target;
   const activeFrom = await assertionSigner?.nextKeyActiveFrom?.();
   if (!activeFrom) return { code: 'client_ok', message: accepted };
   const auth = await tokenRequestAuth({ method: 'private_key_jwt', clientId, tokenEndpoint: url, signer: assertionSigner, assertionKey: 'next' });
   const { response, answer } = await probeCodeExchange(context, url, auth);
-  const error = answer?.error;
   const when = activeFrom.toISOString();
-  if (error === 'invalid_grant') return { code: 'client_ok', message: `${accepted} The next key, which signs from ${when}, is accepted too.` };
+  if (answer.verdict === 'accepted') return { code: 'client_ok', message: `${accepted} The next key, which signs from ${when}, is accepted too.` };
+  const said = 'error' in answer && answer.error ? answer.error : `HTTP ${response.status}`;
   return {
     code: 'client_next_key_unknown',
-    message: `${accepted} The next key, which signs from ${when}, is not accepted yet (${typeof error === 'string' ? error : `HTTP ${response.status}`}): where the provider holds an uploaded certificate (Entra ID, Auth0), upload the next one (GET /api/admin/identity-providers/<id>/certificate?key=next, or LifeTime) before then.`,
+    message: `${accepted} The next key, which signs from ${when}, is not accepted yet (${said}): where the provider holds an uploaded certificate (Entra ID, Auth0), upload the next one (GET /api/admin/identity-providers/<id>/certificate?key=next, or LifeTime) before then.`,
   };
 }
 
-/** The token request of a login, with the dummy code and the given client authentication. */
-async function probeCodeExchange(context: ProbeContext, url: string, auth: TokenRequestAuth): Promise<{ response: Response; answer?: Record<string, unknown> }> {
-  const body = new URLSearchParams({ grant_type: 'authorization_code', code: PROBE_CODE, redirect_uri: context.target.callbackUrl, ...auth.params });
+/** The token request of a login, with the dummy code and the given client authentication, read by what it proves. */
+async function probeCodeExchange(context: ProbeContext, url: string, auth: TokenRequestAuth): Promise<{ response: Response; answer: TokenAnswer }> {
+  const { callbackUrl } = context.target;
+  const body = new URLSearchParams({ grant_type: 'authorization_code', code: PROBE_CODE, ...(callbackUrl ? { redirect_uri: callbackUrl } : {}), ...auth.params });
   const headers = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...auth.headers };
-  const response = await call(url, { method: 'POST', headers, body }, context.timeoutMs, 'client');
-  return { response, answer: await readJson(response) };
+  const response = await call(context, url, { method: 'POST', headers, body }, 'client');
+  return { response, answer: classifyTokenAnswer(response.status, await readJson(response)) };
 }
 
 /** What to check at the provider when it refuses the client, by method. */
@@ -256,12 +292,24 @@ function rejectionHint(method: ClientAuthMethod): string {
   return `the client id or the secret is wrong, the secret has expired, or the client is not set to ${method}. Copy both again from the provider's app registration.`;
 }
 
-async function call(url: string, init: RequestInit, timeoutMs: number, step: ProbeStepName): Promise<Response> {
+function wrongCredentials(method: ClientAuthMethod): string {
+  return method === 'private_key_jwt' ? 'a client assertion it cannot verify (the client not set to private_key_jwt, or this service\'s key unknown to it)' : 'a wrong client secret';
+}
+
+function checkCredentials(method: ClientAuthMethod): string {
+  return method === 'private_key_jwt' ? 'register the JWKS URL (/auth/client-jwks.json) or upload the current certificate' : 'copy the secret again';
+}
+
+async function call(context: ProbeContext, url: string, init: { method?: string; headers: Record<string, string>; body?: URLSearchParams }, step: ProbeStepName): Promise<Response> {
+  const { timeoutMs, http } = context;
   try {
-    const headers = new Headers(init.headers);
-    headers.set('user-agent', PROBE_USER_AGENT);
-    return await fetch(url, { ...init, headers, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+    // Redirects are not followed: a 3xx is the answer.
+    return await http.fetch(url, { ...init, headers: { ...init.headers, 'user-agent': PROBE_USER_AGENT }, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
+    const refused = addressRefusalOf(error);
+    if (refused) {
+      throw new StepFailure('address_not_allowed', `${url} was not called: ${refused.message}. Provider URLs may not lead to this service's own network; if the provider really runs there, list its address or range in ALLOW_PRIVATE_PROVIDER_ADDRESSES.`);
+    }
     const name = (error as Error).name;
     if (name === 'TimeoutError' || name === 'AbortError') {
       throw new StepFailure(`${step}_timeout`, `${url} did not answer within ${timeoutMs} ms (OIDC_HTTP_TIMEOUT_MS). Check that this service can reach the provider (proxy, firewall, DNS).`);

@@ -1,5 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 import { DomainException } from '../common/domain.exception.js';
+import { checkProviderAccess, type ProviderAccess } from '../access/provider-access.js';
 import type { MatchClaim } from './identity-provider.entity.js';
 import { CLIENT_AUTH_METHODS, clientSecretProblem, isClientAuthMethod, type ClientAuthMethod } from './client-auth.js';
 
@@ -18,13 +19,20 @@ export interface ProviderFields {
   matchClaim: MatchClaim;
   emailDomains: string[];
   enabled: boolean;
+  /** Who the provider lets in and with which roles; defaults when left out. */
+  trustEmail?: boolean;
+  roleSource?: ProviderAccess['roleSource'];
+  roleRules?: ProviderAccess['roleRules'];
+  provisioning?: ProviderAccess['provisioning'];
 }
+
+export type CheckedProviderFields = ProviderFields & ProviderAccess;
 
 /**
  * The rules of a provider's fields, in the service so every caller (API, pages, CLI) gets them;
  * the API's DTOs check shapes first for a precise 400. Returns the normalised fields.
  */
-export function checkProviderFields(fields: ProviderFields): ProviderFields {
+export function checkProviderFields(fields: ProviderFields): CheckedProviderFields {
   const problems: string[] = [];
   const displayName = fields.displayName?.trim() ?? '';
   if (!displayName || displayName.length > 200) problems.push('displayName must be 1 to 200 characters');
@@ -37,11 +45,18 @@ export function checkProviderFields(fields: ProviderFields): ProviderFields {
   if (!scopes.includes('openid')) problems.push('scopes must include openid');
   if (scopes.some((scope) => !SCOPE_PATTERN.test(scope))) problems.push('scopes must be scope tokens without spaces or quotes');
   if (!MATCH_CLAIMS.includes(fields.matchClaim)) problems.push('matchClaim must be email or preferred_username');
-  const emailDomains = [...new Set((fields.emailDomains ?? []).map((domain) => domain.trim().toLowerCase().replace(/^@/, '')))];
-  const badDomains = emailDomains.filter((domain) => !DOMAIN_PATTERN.test(domain));
+  const { emailDomains, badDomains } = checkEmailDomains(fields.emailDomains ?? []);
   if (badDomains.length > 0) problems.push(`emailDomains must be domain names like example.com (not ${badDomains.join(', ')})`);
+  const { access, problems: accessProblems } = checkProviderAccess(fields);
+  problems.push(...accessProblems);
   if (problems.length > 0) throw invalid(problems);
-  return { ...fields, displayName, clientId, scopes, emailDomains };
+  return { ...fields, displayName, clientId, scopes, emailDomains, ...access };
+}
+
+/** Domains lower-cased, without a leading `@`, each once; and those that are not domain names. */
+export function checkEmailDomains(domains: readonly string[]): { emailDomains: string[]; badDomains: string[] } {
+  const emailDomains = [...new Set(domains.map((domain) => domain.trim().toLowerCase().replace(/^@/, '')))];
+  return { emailDomains, badDomains: emailDomains.filter((domain) => !DOMAIN_PATTERN.test(domain)) };
 }
 
 /**

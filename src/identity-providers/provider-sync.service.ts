@@ -98,6 +98,7 @@ export class ProviderSyncService implements OnApplicationBootstrap, OnModuleDest
       scopes: row.scopes,
       matchClaim: row.matchClaim,
       emailDomains: row.emailDomains,
+      access: { trustEmail: row.trustEmail, roleSource: row.roleSource, roleRules: row.roleRules, provisioning: row.provisioning },
       source: 'database',
       version: row.version,
       callbackUrl: providerCallbackUrl(this.config.publicUrl, row.id),

@@ -6,9 +6,10 @@ import { launchChromium } from '../support/chromium.js';
 import { freePort } from '../support/ports.js';
 import { ADMIN, startTestService, type TestService } from '../support/service.js';
 import { SECOND, startSecondProvider } from '../support/second-provider.js';
+import { CHROMIUM, lacks } from '../support/system-packages.js';
 
 const DOCS = join(import.meta.dirname, '..', '..', 'docs');
-describe('LifeTime › Authentication in a real browser (headless Chromium)', () => {
+describe.skipIf(lacks(CHROMIUM))('LifeTime › Authentication in a real browser (headless Chromium)', () => {
   let browser: Browser;
   let env: TestService;
   let second: DevIdp;

@@ -7,6 +7,7 @@ import { TestBrowser } from '../support/browser.js';
 import { launchChromium } from '../support/chromium.js';
 import { freePort } from '../support/ports.js';
 import { ADMIN, DEVELOPER, signInThroughDevIdp, startTestService, STRANGER, type TestService } from '../support/service.js';
+import { CHROMIUM, lacks } from '../support/system-packages.js';
 
 // LifeTime's pages are documented with these screenshots; they are kept in the repository.
 const DOCS = join(import.meta.dirname, '..', '..', 'docs');
@@ -18,7 +19,7 @@ async function cli(env: TestService, argv: string[], input = ''): Promise<string
   return out;
 }
 
-describe('LifeTime in a real browser (headless Chromium)', () => {
+describe.skipIf(lacks(CHROMIUM))('LifeTime in a real browser (headless Chromium)', () => {
   let browser: Browser;
   const pageErrors: string[] = [];
 

@@ -25,12 +25,14 @@ interface OAuth2Client {
 }
 
 export interface AuthorizationOptions {
-  state: { returnTo: string; codeVerifier?: string };
+  state: { returnTo: string; codeVerifier?: string; freshRequestedAt?: number };
   codeChallenge?: string;
   /** Sent as `login_hint` (passport-openidconnect's own option). */
   loginHint?: string;
   /** Sent as `prompt` by passport-openidconnect: `login` asks for the account again. */
   prompt?: 'login';
+  /** `0` with `prompt: 'login'` after a revocation: the provider must authenticate the person again, and say when (`auth_time`). */
+  maxAge?: 0;
 }
 
 /**
@@ -62,13 +64,20 @@ export function createOidcStrategy(provider: OidcIdentityProvider, metadata: Oid
       const oauth2 = (this as unknown as { _oauth2: OAuth2Client })._oauth2;
       // Bounded first, measured around it: a call that times out is observed as failed, with its duration.
       boundOAuth2Client(oauth2, provider.httpTimeoutMs);
-      // Authentication first, so the PKCE and metrics wrap below surrounds it.
+      // Outermost, so it sees the real http/https library: token and userinfo connect only to checked addresses.
+      provider.http.guardOAuth2Client(oauth2);
+      // Client authentication of the code exchange; its request goes through _executeRequest, so through the checked agents.
       authenticateTokenRequests(oauth2, provider);
       hardenOAuth2Client(oauth2, store, settings.observeCall);
     }
 
     override authorizationParams(options: Partial<AuthorizationOptions>): object {
-      return options.codeChallenge ? { code_challenge: options.codeChallenge, code_challenge_method: 'S256' } : {};
+      return {
+        ...(options.codeChallenge ? { code_challenge: options.codeChallenge, code_challenge_method: 'S256' } : {}),
+        // The number 0, not the library's own maxAge option: its auth_time check would then compare
+        // against the request's time with second-rounded auth_time; the login flow checks instead.
+        ...(options.maxAge === 0 ? { max_age: 0 } : {}),
+      };
     }
 
     async validate(
