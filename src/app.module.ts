@@ -17,6 +17,7 @@ import { IdentityProvidersModule } from './identity-providers/identity-providers
 import type { OidcConnection } from './identity-providers/oidc-connection.js';
 import { LimitsModule } from './limits/limits.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
+import { ProvisioningModule } from './provisioning/provisioning.module.js';
 import { UsersModule } from './users/users.module.js';
 
 export interface AppRuntime {
@@ -48,6 +49,7 @@ export class AppModule {
         AccessModule,
         AdminModule,
         DeviceAuthorizationModule,
+        ProvisioningModule,
       ],
       providers: [ExpiredRowsPruner],
     };

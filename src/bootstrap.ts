@@ -12,6 +12,9 @@ import { loadConfig, type AppConfig } from './config/app-config.js';
 import { AppExceptionFilter } from './common/exception.filter.js';
 import { securityHeaders } from './common/security-headers.js';
 import { bodyParsers } from './common/body-limits.js';
+import { scimBodyErrors } from './provisioning/scim-error.js';
+import { scimRequestMetrics } from './provisioning/scim-metrics.middleware.js';
+import { MetricsService } from './observability/metrics.service.js';
 import { chain } from './common/middleware-chain.js';
 import { ConfigError } from './config/app-config.js';
 import type { ProviderStatus } from './identity-providers/identity-provider.js';
@@ -83,9 +86,13 @@ export async function startService(env: Record<string, string | undefined>, opti
     // end-session endpoint), the body parsers, so a body they refuse still has all of these, then the
     // console session on the routes that can use one.
     const headers = securityHeaders({ https: config.publicUrl.protocol === 'https:', formTargets: [new URL(resolved.oidc.issuer).origin] });
+    // SCIM requests are counted whatever becomes of them, a body the parsers refuse included.
+    app.use('/scim/v2', scimRequestMetrics(app.get(MetricsService)));
     app.use(exceptProbes(chain(requestContext, jsonLogger.requestLine, headers, bodyParsers(), app.get<RequestHandler>(SESSION_MIDDLEWARE))));
     // A logout token in a body the parsers refuse still gets back-channel logout's own answer (CONTRACT).
     app.use(BACKCHANNEL_LOGOUT_PATH, backchannelBodyErrors);
+    // Likewise a SCIM request's body the parsers refuse gets a SCIM error response.
+    app.use('/scim/v2', scimBodyErrors);
     app.useGlobalFilters(new AppExceptionFilter());
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
     setUpSwagger(app);
@@ -239,6 +246,7 @@ function setUpSwagger(app: INestApplication): void {
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Admin API token (npm run cli -- tokens create --email …)' }, 'admin-token')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Desktop token from POST /api/desktop/handoffs/{id}/token' }, 'desktop-token')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'SCIM token from POST /api/admin/scim-tokens (only under /scim/v2)' }, 'scim-token')
     .addCookieAuth('frontdoor.sid', { type: 'apiKey', in: 'cookie', description: 'Session of a signed-in admin (same origin)' }, 'session')
     .build();
   // A factory: Swagger calls it on the first request and keeps what it returns.

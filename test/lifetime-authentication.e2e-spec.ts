@@ -97,7 +97,14 @@ describe('LifeTime › Authentication', () => {
     const [after] = await env.db.query<{ client_secret_encrypted: string; display_name: string }>('SELECT client_secret_encrypted, display_name FROM identity_providers WHERE id = $1', ['second']);
     expect(after).toEqual({ client_secret_encrypted: before.client_secret_encrypted, display_name: 'Second IdP' });
 
-    const disabled = await admin.submit(saved, {}, '/lifetime/authentication/second/disable');
+    // Disable asks first; the question alone changes nothing.
+    const auditBefore = await env.db.query('SELECT count(*) AS n FROM audit_events');
+    const confirm = await admin.submit(saved, {}, '/lifetime/authentication/second/disable');
+    expect(confirm.status).toBe(200);
+    expect(confirm.body).toContain('Disable the identity provider Second IdP (second)?');
+    expect((await env.db.query('SELECT enabled FROM identity_providers WHERE id = $1', ['second']))[0]).toEqual({ enabled: true });
+    expect(await env.db.query('SELECT count(*) AS n FROM audit_events')).toEqual(auditBefore);
+    const disabled = await admin.submit(confirm, {}, '/lifetime/authentication/second/disable');
     expect(disabled.body).toContain('Disabled Second IdP');
     expect(disabled.body).toContain('<dd id="provider-state">disabled</dd>');
     const enabled = await admin.submit(disabled, {}, '/lifetime/authentication/second/enable');
@@ -178,7 +185,7 @@ describe('LifeTime › Authentication', () => {
       const refused = await admin.submit(confirm, {}, '/lifetime/authentication/second/delete');
       expect(refused.status).toBe(409);
       expect(refused.body).toContain('it is the only enabled identity provider and no admin has a break-glass password');
-      const disable = await post(admin, '/lifetime/authentication/second/disable', { _csrf: token });
+      const disable = await post(admin, '/lifetime/authentication/second/disable', { _csrf: token, confirm: 'yes' });
       expect(disable.status).toBe(409);
       // The admin API refuses alike: the rule lives in the service behind both.
       const api = await admin.open(`${env.url}/api/admin/identity-providers/second`, { method: 'DELETE', headers: { origin: env.url } });

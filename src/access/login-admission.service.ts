@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { IdentityProvider } from '../identity-providers/identity-provider.js';
 import type { Role, User } from '../users/user.entity.js';
-import { UsersService, type IdentityKey } from '../users/users.service.js';
+import { mayLinkThrough, UsersService, type IdentityKey } from '../users/users.service.js';
 import { checkMatchClaim, decideLink, type PendingLink } from './identity-linking.js';
 import { canonical, keptClaims } from './kept-claims.js';
 import { RoleSyncService } from './role-sync.service.js';
@@ -13,6 +13,7 @@ export type AdmissionRefusal =
   | 'email_unverified'
   | 'domain_not_allowed'
   | 'subject_conflict'
+  | 'provisioned_elsewhere'
   | 'no_role'
   | 'groups_overage';
 
@@ -56,6 +57,8 @@ export class LoginAdmission {
     const user = await this.users.findByEmail(match.value);
     if (!user) return provider.access.provisioning === 'jit' ? this.provision(provider, key, claims, kept, match.value) : { ok: false, reason: 'not_registered' };
     if (!user.active) return { ok: false, reason: 'inactive' };
+    // A user a directory created (SCIM) links at first login through that directory's provider only.
+    if (!mayLinkThrough(user, provider.id)) return { ok: false, reason: 'provisioned_elsewhere' };
 
     const decision = decideLink(key, await this.users.identitiesOf(user.id));
     if (decision.kind === 'refuse') return { ok: false, reason: decision.reason };

@@ -36,7 +36,7 @@ export class AdminUsersService {
     if (changes.roles !== undefined) await this.assertRolesEditable(id, changes.roles);
     const user = await this.users.update(id, changes);
     if (changes.roles !== undefined) await this.activeUsers.changed(id);
-    if (changes.active === false) await this.endAccess(user, actor);
+    if (changes.active === false) await this.recordDeactivation(user, actor);
     else await this.audit.record({ type: 'admin.user.updated', actorId: actor.id, userId: user.id, email: user.email, details: describeChanges(changes) });
     return user;
   }
@@ -75,12 +75,22 @@ export class AdminUsersService {
     return this.update(id, { active: false }, actor);
   }
 
-  private async endAccess(user: User, actor: User): Promise<void> {
-    const ended = await this.sessions.endAllForUser(user.id);
+  /**
+   * What deactivating a user ends, once the user row says inactive: every console session and
+   * desktop or device token, on every instance (the database announces each), before this returns.
+   * The one path for every deactivation: an admin's here, a directory's through SCIM.
+   */
+  async endAccess(userId: string): Promise<{ sessions: number; desktopTokens: number }> {
+    const sessions = await this.sessions.endAllForUser(userId);
     // Revoked, not merely refused while inactive: reactivating the user must not revive old Studio tokens.
-    const revoked = await this.desktopTokens.revokeAllForUser(user.id);
-    this.logger.log(`user ${user.id} deactivated by ${actor.id}; ${ended} session(s) ended, ${revoked} desktop token(s) revoked`);
-    await this.audit.record({ type: 'admin.user.deactivated', actorId: actor.id, userId: user.id, email: user.email, details: { sessions: ended, desktopTokens: revoked } });
+    const desktopTokens = await this.desktopTokens.revokeAllForUser(userId);
+    return { sessions, desktopTokens };
+  }
+
+  private async recordDeactivation(user: User, actor: User): Promise<void> {
+    const { sessions, desktopTokens } = await this.endAccess(user.id);
+    this.logger.log(`user ${user.id} deactivated by ${actor.id}; ${sessions} session(s) ended, ${desktopTokens} desktop token(s) revoked`);
+    await this.audit.record({ type: 'admin.user.deactivated', actorId: actor.id, actorEmail: actor.email, userId: user.id, email: user.email, details: { sessions, desktopTokens } });
   }
 }
 

@@ -15,6 +15,7 @@ export class AuditController {
   @ApiOperation({ summary: 'Read the audit trail', description: 'Sign-ins, refusals, handoffs, tokens and admin changes, newest first, one page at a time.' })
   @ApiQuery({ name: 'type', required: false, enum: AUDIT_EVENT_TYPES })
   @ApiQuery({ name: 'userId', required: false, description: 'The user the events are about' })
+  @ApiQuery({ name: 'actor', required: false, description: 'Who acted: an id, an email, or a SCIM token name' })
   @ApiQuery({ name: 'since', required: false, description: 'ISO 8601, inclusive' })
   @ApiQuery({ name: 'until', required: false, description: 'ISO 8601, exclusive' })
   @ApiQuery({ name: 'limit', required: false, description: '1–200, default 50' })
@@ -24,11 +25,12 @@ export class AuditController {
   list(
     @Query('type') type?: string,
     @Query('userId') userId?: string,
+    @Query('actor') actor?: string,
     @Query('since') since?: string,
     @Query('until') until?: string,
     @Query('limit') limit?: string,
     @Query('cursor') cursor?: string,
   ): Promise<{ events: AuditEventView[]; nextCursor: string | null }> {
-    return this.trail.list({ type, userId, since, until, limit, cursor });
+    return this.trail.list({ type, userId, actor, since, until, limit, cursor });
   }
 }

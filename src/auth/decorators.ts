@@ -20,6 +20,8 @@ export interface AccessRule {
   breakGlass?: boolean;
   /** Desktop Studio tokens only; checked by DesktopTokenGuard, which `@DesktopApi()` attaches. */
   desktopToken?: boolean;
+  /** SCIM tokens only; checked by the provisioning module's own guard, which its `@ScimApi()` attaches. */
+  scimToken?: boolean;
 }
 
 /**

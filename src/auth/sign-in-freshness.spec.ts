@@ -17,6 +17,8 @@ describe('signInFreshness', () => {
     ['asked again, authenticated in the second of the revocation', { revokedAt: REVOKED, authTime: SECOND_OF_REVOCATION, askedAgain: true }, 'accept'],
     ['asked again, still the old authentication', { revokedAt: REVOKED, authTime: SECOND_OF_REVOCATION - 60, askedAgain: true }, 'refuse'],
     ['asked again, provider gave no auth_time', { revokedAt: REVOKED, authTime: undefined, askedAgain: true }, 'accept-undated'],
+    ['auth_time 0 (Glewlwyd) in an ordinary login', { revokedAt: REVOKED, authTime: 0, askedAgain: false }, 'ask-again'],
+    ['asked again, auth_time 0 (Glewlwyd)', { revokedAt: REVOKED, authTime: 0, askedAgain: true }, 'accept-undated'],
   ];
   it.each(cases)('%s', (_name, input, expected) => {
     expect(signInFreshness(input)).toBe(expected);

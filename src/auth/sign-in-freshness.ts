@@ -9,8 +9,8 @@
  *   `prompt=login` and `max_age=0`, so the provider asks the person.
  * - `refuse`: the login that already asked for a fresh authentication still reports an older one
  *   (a provider that ignores `prompt=login`): a readable page, not another round.
- * - `accept-undated`: that login's provider did not say when (`auth_time` absent although max_age
- *   was sent); it was asked to authenticate again, which is what the rule can get.
+ * - `accept-undated`: that login's provider did not say when (`auth_time` absent, or 0 as Glewlwyd
+ *   sends it, although max_age was sent); it was asked to authenticate again, which is what the rule can get.
  */
 export type SignInFreshness = 'accept' | 'ask-again' | 'refuse' | 'accept-undated';
 
@@ -19,7 +19,8 @@ export function signInFreshness(input: { revokedAt: Date | null | undefined; aut
   // auth_time is whole seconds: an authentication in the very second of the revocation counts as
   // later, or a person signing in right after a Revoke would be asked twice.
   const revokedAtSecond = Math.floor(input.revokedAt.getTime() / 1000);
-  const authTime = typeof input.authTime === 'number' && Number.isFinite(input.authTime) ? input.authTime : undefined;
+  // Glewlwyd 2.7 sends `auth_time: 0` whatever happened: a time no authentication had, so undated.
+  const authTime = typeof input.authTime === 'number' && Number.isFinite(input.authTime) && input.authTime > 0 ? input.authTime : undefined;
   if (authTime !== undefined && authTime >= revokedAtSecond) return 'accept';
   if (!input.askedAgain) return 'ask-again';
   return authTime === undefined ? 'accept-undated' : 'refuse';

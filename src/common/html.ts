@@ -65,8 +65,17 @@ const STYLE = `
   .tag.off { background: #fdecea; color: #8e1c1c; }
   .tag.warn { background: #fff4e0; color: #7a4a00; }
   form.filters { display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: flex-end; margin-bottom: 1rem; }
-  #audit-events { font-size: .85rem; table-layout: fixed; }
-  #audit-events td { overflow-wrap: anywhere; }
+  main.wide { max-width: 72rem; margin: 1.5rem auto; }
+  td.nowrap, th.nowrap, .nowrap, td button { white-space: nowrap; }
+  td.ua span[title] { text-decoration: underline dotted; cursor: help; }
+  details > summary { cursor: pointer; }
+  details dl { margin: .3rem 0 0; gap: .1rem .6rem; }
+  details dd { margin: 0; overflow-wrap: anywhere; }
+  th a { color: inherit; text-decoration: none; }
+  th a.sorted { color: #1d2433; }
+  .pager { display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: center; }
+  .tag.current { background: #e3f4e6; color: #1f5e24; }
+  #audit-events { font-size: .85rem; }
   .signed-in { margin-top: 1.5rem; border-top: 1px solid #e6e9f0; padding-top: 1rem; display: flex; flex-wrap: wrap; gap: .5rem .75rem; align-items: center; }
   .signed-in p { margin: 0; }
   .signed-in button { background: #e6e9f0; color: #1d2433; }
@@ -78,6 +87,9 @@ const STYLE = `
   #email-routing input[type=email] { min-width: 18rem; }
 `;
 
+/** Linked from every page; served by the service itself (the page CSP's img-src is 'self'). */
+export const FAVICON_PATH = '/favicon.svg';
+
 export interface PageOptions {
   title: string;
   body: Html;
@@ -88,6 +100,8 @@ export interface PageOptions {
   scriptNonce?: string;
   /** A script file of this service to load (it runs only with `scriptNonce`). */
   scriptSrc?: string;
+  /** Tables of many columns (LifeTime): the page takes up to 72rem instead of a reading column. */
+  wide?: boolean;
 }
 
 export function page(options: PageOptions): string {
@@ -97,11 +111,12 @@ export function page(options: PageOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(options.title)}</title>
+<link rel="icon" href="${FAVICON_PATH}" type="image/svg+xml">
 <style>${STYLE}</style>
 </head>
 <body>
 <header><strong>Identity front door</strong>${options.header?.value ?? ''}</header>
-<main>
+<main${options.wide ? ' class="wide"' : ''}>
 ${options.body.value}
 </main>${options.script ? `\n<script${options.scriptNonce ? ` nonce="${escapeHtml(options.scriptNonce)}"` : ''}>${options.script}</script>` : ''}${options.scriptSrc && options.scriptNonce ? `\n<script src="${escapeHtml(options.scriptSrc)}" nonce="${escapeHtml(options.scriptNonce)}"></script>` : ''}
 </body>

@@ -72,6 +72,7 @@ export interface RateLimitSettings {
   loginPerMinute: number;
   handoffsPerMinute: number;
   redeemAttempts: number;
+  scimPerMinute: number;
 }
 
 /** A web app behind a reverse proxy that asks this service who may enter (forward auth). */
@@ -201,6 +202,7 @@ export function loadConfig(env: Env): AppConfig {
       loginPerMinute: integer(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', DEFAULT_LOGIN_PER_MINUTE, problems, { min: 1 }),
       handoffsPerMinute: integer(env, 'RATE_LIMIT_HANDOFFS_PER_MINUTE', DEFAULT_HANDOFFS_PER_MINUTE, problems, { min: 1 }),
       redeemAttempts: integer(env, 'RATE_LIMIT_REDEEM_ATTEMPTS', 5, problems, { min: 1, max: 100 }),
+      scimPerMinute: integer(env, 'RATE_LIMIT_SCIM_PER_MINUTE', 1200, problems, { min: 1 }),
     },
     logLevel: logLevel as AppConfig['logLevel'],
   };

@@ -40,6 +40,7 @@ export function lifetimePage(req: Request, options: { title: string; section: st
   const minutesLeft = req.session.endsAt ? Math.max(0, Math.ceil((req.session.endsAt - Date.now()) / 60_000)) : 0;
   return page({
     title: `${options.title} · LifeTime`,
+    wide: true,
     header: signedInAs(user, options.csrfToken),
     ...(options.copyButtons ? { scriptSrc: COPY_BUTTON_PATH, scriptNonce: req.res?.locals.cspNonce } : {}),
     body: html`${req.principal!.breakGlass

@@ -7,6 +7,11 @@ import { csrfField } from './console-layout.js';
 import { accessSection, type AccessForm, type PreviewResult } from './lifetime-access-views.js';
 
 const BASE = '/lifetime/authentication';
+/**
+ * The Id field's `pattern`, as browsers compile it: with the `v` flag, where a bare `-` inside a
+ * class is a syntax error and Chromium then ignores the whole pattern. The hyphen is escaped.
+ */
+export const ID_PATTERN = String.raw`[a-z0-9\-]{1,40}`;
 const when = (date: Date) => new Date(date).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 
 /** What the add/edit form holds: strings as typed, so a refused form comes back as it was sent. */
@@ -90,7 +95,7 @@ export interface FailedPreflight {
   clientSecret?: string;
 }
 
-export function providerPageBody(input: { provider: ProviderView; csrfToken: string; form?: ProviderForm; discovery?: ProbeResult; preflight?: FailedPreflight; keys?: ClientKeyMaterial; accessForm?: AccessForm; preview?: PreviewResult }): Html {
+export function providerPageBody(input: { provider: ProviderView; csrfToken: string; form?: ProviderForm; discovery?: ProbeResult; preflight?: FailedPreflight; keys?: ClientKeyMaterial; accessForm?: AccessForm; preview?: PreviewResult; provisioning?: Html }): Html {
   const { provider, csrfToken } = input;
   const base = `${BASE}/${provider.id}`;
   const environment = provider.source === 'environment';
@@ -112,6 +117,7 @@ export function providerPageBody(input: { provider: ProviderView; csrfToken: str
     <form method="post" action="${base}/test">${csrfField(csrfToken)}<button type="submit">Run the Test</button></form>
     ${lastTestDetails(provider)}
     ${accessSection({ provider, csrfToken, form: input.accessForm, result: input.preview })}
+    ${input.provisioning ?? ''}
     ${environment
       ? html`<h2>Settings</h2>
           <p id="read-only">This provider comes from the environment (<code>OIDC_ISSUER</code>, <code>OIDC_CLIENT_ID</code>, <code>OIDC_CLIENT_SECRET</code>, <code>OIDC_CLIENT_AUTH</code>), so it is read-only here: change those variables and restart the service to change it. It cannot be disabled or deleted on this page.</p>`
@@ -160,7 +166,7 @@ function providerForm(input: { action: string; form: ProviderForm; csrfToken: st
         <button type="submit" name="action" value="details" class="secondary" formnovalidate>Get details</button></p>
       ${input.discovery ? html`<div id="discovery-result"><p class="muted">Discovery: <strong>${input.discovery.ok ? 'passed' : 'failed'}</strong></p>${stepsTable('discovery-steps', input.discovery.steps)}</div>` : ''}
       ${input.isNew
-        ? html`<p><label>Id (lowercase letters, digits, hyphens; part of the redirect URI)<br><input type="text" name="id" value="${form.id}" size="30" pattern="[a-z0-9-]{1,40}"></label></p>`
+        ? html`<p><label>Id (lowercase letters, digits, hyphens; part of the redirect URI)<br><input type="text" name="id" value="${form.id}" size="30" pattern="${ID_PATTERN}"></label></p>`
         : html`<input type="hidden" name="id" value="${form.id}">`}
       <p><label>Display name<br><input type="text" name="displayName" value="${form.displayName}" size="36"></label></p>
       <p><label>Client id<br><input type="text" name="clientId" value="${form.clientId}" size="36"></label></p>
@@ -224,7 +230,7 @@ function stepsTable(id: string, steps: ProbeStep[]): Html {
 }
 
 /** A read-only field to select, and a Copy button that the external copy script makes work. */
-function copyField(id: string, label: string, value: string): Html {
+export function copyField(id: string, label: string, value: string): Html {
   return html`<p><label for="${id}">${label}</label><br>
     <input type="text" id="${id}" value="${value}" readonly size="60" class="copy-field">
     <button type="button" class="secondary" data-copy="${id}">Copy</button></p>`;

@@ -1,9 +1,10 @@
-import { Body, Controller, Get, Header, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CsrfService } from '../auth/csrf.service.js';
 import { LifeTimePage, Public } from '../auth/decorators.js';
 import { DomainException } from '../common/domain.exception.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { html, type Html } from '../common/html.js';
 import type { MatchClaim } from '../identity-providers/identity-provider.entity.js';
 import { IdentityProvidersService, type ProviderChanges, type ProviderView } from '../identity-providers/identity-providers.service.js';
@@ -11,10 +12,13 @@ import { ClientAssertionKeysService } from '../identity-providers/client-asserti
 import { isClientAuthMethod, usesClientSecret } from '../identity-providers/client-auth.js';
 import type { ProbeResult } from '../identity-providers/provider-probe.js';
 import { checkProviderId } from '../identity-providers/provider-rules.js';
+import { scimBaseUrl } from '../provisioning/scim-api.decorator.js';
+import { ScimTokensService } from '../provisioning/scim-tokens.service.js';
 import { COPY_BUTTON_SCRIPT } from './assets/copy-button.js';
 import { COPY_BUTTON_PATH, lifetimePage, setFlash } from './console-layout.js';
 import { confirmPage } from './lifetime-views.js';
 import { EMPTY_FORM, failedTestNotice, newProviderBody, providerListBody, providerPageBody, type ClientKeyMaterial, type ProviderForm } from './lifetime-authentication-views.js';
+import { provisioningSection } from './lifetime-provisioning-views.js';
 
 type Form = Record<string, unknown>;
 const SECTION = '/lifetime/authentication';
@@ -29,7 +33,9 @@ const SECTION = '/lifetime/authentication';
 @Controller()
 export class LifeTimeAuthenticationController {
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly providers: IdentityProvidersService,
+    private readonly scimTokens: ScimTokensService,
     private readonly csrf: CsrfService,
     private readonly assertionKeys: ClientAssertionKeysService,
   ) {}
@@ -86,7 +92,9 @@ export class LifeTimeAuthenticationController {
   @Get(`${SECTION}/:id`)
   async show(@Param('id') id: string, @Req() req: Request): Promise<string> {
     const provider = await this.providers.get(checkProviderId(id));
-    return this.render(req, provider.displayName, providerPageBody({ provider, csrfToken: this.csrf.token(req), keys: await this.keyMaterial(provider) }));
+    const csrfToken = this.csrf.token(req);
+    const provisioning = provisioningSection({ providerId: provider.id, baseUrl: scimBaseUrl(this.config), tokens: await this.scimTokens.list(provider.id), csrfToken });
+    return this.render(req, provider.displayName, providerPageBody({ provider, csrfToken, provisioning, keys: await this.keyMaterial(provider) }));
   }
 
   /** The certificate of the client assertion key, to upload at providers that take one (Entra ID, Auth0). */
@@ -167,8 +175,14 @@ export class LifeTimeAuthenticationController {
 
   @LifeTimePage()
   @Post(`${SECTION}/:id/disable`)
-  async disable(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async disable(@Param('id') id: string, @Body() body: Form, @Req() req: Request, @Res() res: Response): Promise<void> {
     this.csrf.verify(req);
+    if (body.confirm !== 'yes') {
+      const provider = await this.providers.get(checkProviderId(id));
+      const question = `Disable the identity provider ${provider.displayName} (${provider.id})? Nobody can sign in through it until it is enabled again; sessions already open stay open.`;
+      res.status(HttpStatus.OK).type('html').send(lifetimePage(req, { title: 'Confirm', section: SECTION, csrfToken: this.csrf.token(req), body: confirmPage({ action: `${SECTION}/${provider.id}/disable`, question, button: 'Disable provider', back: `${SECTION}/${provider.id}`, csrfToken: this.csrf.token(req) }) }));
+      return;
+    }
     await this.act(req, res, id, async () => `Disabled ${(await this.providers.update(checkProviderId(id), { enabled: false }, this.actor(req))).displayName}: nobody can sign in with it until it is enabled again.`);
   }
 

@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpStatus, Logger, NotFoundException, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { RoleSyncService } from '../access/role-sync.service.js';
 import { AdminSessionsService } from '../admin/admin-sessions.service.js';
 import { AdminUsersService } from '../admin/admin-users.service.js';
 import { CsrfService } from '../auth/csrf.service.js';
+import { SessionService } from '../auth/session/session.service.js';
 import { LifeTimePage } from '../auth/decorators.js';
 import { DomainException } from '../common/domain.exception.js';
 import { html } from '../common/html.js';
@@ -12,6 +13,7 @@ import { ROLES, type Role } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { lifetimePage, setFlash } from './console-layout.js';
 import { confirmPage, userListBody, userPageBody } from './lifetime-views.js';
+import { DEFAULT_USER_LIST, readUserListQuery, type UserListQuery } from './user-list-query.js';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
 type Form = Record<string, unknown>;
@@ -25,10 +27,13 @@ type Form = Record<string, unknown>;
 @LifeTimePage()
 @Controller('lifetime')
 export class LifeTimeController {
+  private readonly logger = new Logger(LifeTimeController.name);
+
   constructor(
     private readonly users: UsersService,
     private readonly admin: AdminUsersService,
     private readonly adminSessions: AdminSessionsService,
+    private readonly sessions: SessionService,
     private readonly csrf: CsrfService,
     private readonly roles: RoleSyncService,
   ) {}
@@ -52,10 +57,11 @@ export class LifeTimeController {
   }
 
   @Get('users')
-  async list(@Query('q') q: unknown, @Req() req: Request): Promise<string> {
-    const search = typeof q === 'string' ? q : '';
-    const users = await this.users.list({ search });
-    return lifetimePage(req, { title: 'Users', section: '/lifetime/users', csrfToken: this.csrf.token(req), body: userListBody({ users, search, csrfToken: this.csrf.token(req) }) });
+  async list(@Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const read = readUserListQuery(query);
+    if (!read.ok) this.logger.warn(`users page refused its query: ${read.problems.join('; ')}`);
+    const status = read.ok ? HttpStatus.OK : HttpStatus.BAD_REQUEST;
+    res.status(status).type('html').send(await this.renderList(req, read.value, { problems: read.ok ? undefined : read.problems }));
   }
 
   @Post('users')
@@ -68,10 +74,7 @@ export class LifeTimeController {
       res.redirect(303, `/lifetime/users/${user.id}`);
     } catch (error) {
       const refusal = asRefusal(error);
-      const users = await this.users.list();
-      res.status(refusal.status).type('html').send(
-        lifetimePage(req, { title: 'Users', section: '/lifetime/users', csrfToken: this.csrf.token(req), body: html`<div class="flash error" role="alert" id="flash">${refusal.message}</div>${userListBody({ users, search: '', csrfToken: this.csrf.token(req) })}` }),
-      );
+      res.status(refusal.status).type('html').send(await this.renderList(req, DEFAULT_USER_LIST, { refusal: refusal.message }));
     }
   }
 
@@ -174,12 +177,35 @@ export class LifeTimeController {
     }
   }
 
+  /**
+   * One page of users through the users service the admin API lists with. A page past the last
+   * shows the last one: the count it needs comes with the page, so at most one more query.
+   */
+  private async renderList(req: Request, query: UserListQuery, notes: { problems?: string[]; refusal?: string } = {}): Promise<string> {
+    const ask = (page: number) => this.users.page({ search: query.search, sort: query.sort, order: query.order, offset: (page - 1) * query.size, limit: query.size });
+    let found = await ask(query.page);
+    const lastPage = Math.max(1, Math.ceil(found.total / query.size));
+    if (query.page > lastPage) {
+      query = { ...query, page: lastPage };
+      found = await ask(lastPage);
+    }
+    const csrfToken = this.csrf.token(req);
+    const body = userListBody({ users: found.users, total: found.total, query, csrfToken, problems: notes.problems });
+    return lifetimePage(req, { title: 'Users', section: '/lifetime/users', csrfToken, body: notes.refusal ? html`<div class="flash error" role="alert" id="flash">${notes.refusal}</div>${body}` : body });
+  }
+
   private async renderUser(req: Request, id: string): Promise<string> {
     const user = await this.users.get(id);
-    const [identities, access, owner] = await Promise.all([this.users.identitiesOf(id), this.adminSessions.list(id), this.roles.rolesOwner(id)]);
+    const self = req.principal!.user.id === id;
+    const [identities, access, owner, currentSessionId] = await Promise.all([
+      this.users.identitiesOf(id),
+      this.adminSessions.list(id),
+      this.roles.rolesOwner(id),
+      self ? this.sessions.publicIdOf(req) : undefined,
+    ]);
     const csrfToken = this.csrf.token(req);
     const rolesFrom = owner && { id: owner.id, displayName: owner.displayName };
-    return lifetimePage(req, { title: user.email, section: '/lifetime/users', csrfToken, body: userPageBody({ user, identities, access, csrfToken, self: req.principal!.user.id === id, rolesFrom }) });
+    return lifetimePage(req, { title: user.email, section: '/lifetime/users', csrfToken, body: userPageBody({ user, identities, access, csrfToken, self, rolesFrom, currentSessionId }) });
   }
 
   private confirm(req: Request, res: Response, question: { action: string; question: string; button: string; back: string }): void {

@@ -11,6 +11,9 @@ import { DeviceAuthorization } from '../device-authorization/device-authorizatio
 import { SigningKey } from '../signing-keys/signing-key.entity.js';
 import { IdentityProviderRecord } from '../identity-providers/identity-provider.entity.js';
 import { ProviderTestRecord } from '../identity-providers/provider-test-result.entity.js';
+import { ScimGroupMember, ScimGroupRecord } from '../provisioning/scim-group.entity.js';
+import { ScimToken } from '../provisioning/scim-token.entity.js';
+import { ScimUserRecord } from '../provisioning/scim-user.entity.js';
 import { LinkedIdentity } from '../users/linked-identity.entity.js';
 import { User } from '../users/user.entity.js';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema.js';
@@ -31,6 +34,8 @@ import { WhoGetsIn1765400000000 } from './migrations/1765400000000-who-gets-in.j
 import { ClientAuthentication1765600000000 } from './migrations/1765600000000-client-authentication.js';
 import { SessionsRevokedAt1765900000000 } from './migrations/1765900000000-sessions-revoked-at.js';
 import { ProviderTestFingerprint1765900100000 } from './migrations/1765900100000-provider-test-fingerprint.js';
+import { AuditActor1765500000000 } from './migrations/1765500000000-audit-actor.js';
+import { ScimProvisioning1765500000001 } from './migrations/1765500000001-scim-provisioning.js';
 
 export const ENTITIES = [
   User,
@@ -47,6 +52,10 @@ export const ENTITIES = [
   ProviderTestRecord,
   DeviceAuthorization,
   SigningKey,
+  ScimToken,
+  ScimUserRecord,
+  ScimGroupRecord,
+  ScimGroupMember,
 ];
 export const MIGRATIONS = [
   InitialSchema1764230400000,
@@ -64,6 +73,8 @@ export const MIGRATIONS = [
   ProviderTestResults1765100000000,
   BreakGlassAttemptWindows1765300000000,
   WhoGetsIn1765400000000,
+  AuditActor1765500000000,
+  ScimProvisioning1765500000001,
   ClientAuthentication1765600000000,
   SessionsRevokedAt1765900000000,
   ProviderTestFingerprint1765900100000,

@@ -15,7 +15,7 @@ import { TooManyGuessesException, type Guesser } from './user-code-guess.limiter
 const RETYPABLE = new Set(['device_code_unknown', 'device_code_expired', 'device_code_used']);
 
 /** No script on these pages; forms may only post back here, and no other site may frame them (clickjacking on Allow). */
-const PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /**
  * `/device`: the person signs in (single sign-on from a console session, else the identity

@@ -13,7 +13,7 @@ export interface BucketDefinition {
   describes: string;
 }
 
-export type RateLimitBucket = 'login' | 'handoff-create' | 'device-authorize' | 'handoff-redeem';
+export type RateLimitBucket = 'login' | 'handoff-create' | 'device-authorize' | 'handoff-redeem' | 'scim';
 
 /**
  * What the per-address defaults are sized for: an office behind one NAT address at nine o'clock,
@@ -43,5 +43,7 @@ export function bucketDefinitions(settings: RateLimitSettings, handoffTtlSeconds
     'device-authorize': { points: settings.handoffsPerMinute, durationSeconds: 60, describes: 'device sign-ins started from your address' },
     // Wrong codes for one handoff: past them the handoff is denied for good (see DesktopHandoffService).
     'handoff-redeem': { points: settings.redeemAttempts, durationSeconds: handoffTtlSeconds, describes: 'wrong codes for this Studio login' },
+    // SCIM requests per token: a directory's sync cycle, which backs off on 429 and resumes.
+    scim: { points: settings.scimPerMinute, durationSeconds: 60, describes: 'SCIM requests with this token' },
   };
 }

@@ -34,6 +34,10 @@ export class User {
   @Column({ name: 'break_glass_password_hash', type: 'varchar', length: 255, nullable: true, select: false })
   breakGlassPasswordHash?: string | null;
 
+  /** The identity provider whose directory created this user (SCIM): only its identities may link at first login. */
+  @Column({ name: 'provisioned_by', type: 'varchar', length: 64, nullable: true })
+  provisionedBy: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { In, QueryFailedError, Repository, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { DomainException } from '../common/domain.exception.js';
 import { LinkedIdentity } from './linked-identity.entity.js';
@@ -20,12 +20,29 @@ export interface NewUser {
   email: string;
   displayName?: string;
   roles?: Role[];
+  /** The identity provider whose directory (SCIM) creates the user. */
+  provisionedBy?: string;
 }
 
 export interface UserChanges {
+  email?: string;
   displayName?: string;
   roles?: Role[];
   active?: boolean;
+}
+
+export const USER_SORTS = ['name', 'email', 'created'] as const;
+export type UserSort = (typeof USER_SORTS)[number];
+/** The most users one page holds, whatever is asked. */
+export const USER_PAGE_MAX = 100;
+const USER_SORT_COLUMNS: Record<UserSort, string> = { name: 'LOWER(u.display_name)', email: 'u.email', created: 'u.created_at' };
+
+export interface UserPageQuery {
+  search?: string;
+  sort: UserSort;
+  order: 'asc' | 'desc';
+  offset: number;
+  limit: number;
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -118,6 +135,10 @@ export class UsersService {
     return this.users.findOneBy({ id });
   }
 
+  findByIds(ids: string[]): Promise<User[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.users.findBy({ id: In(ids) });
+  }
+
   /** The user with this email and their break-glass password hash, which is otherwise never loaded. */
   findWithBreakGlassHash(email: string): Promise<User | null> {
     return this.users
@@ -148,13 +169,32 @@ export class UsersService {
 
   /** All users, or those whose email or name contains `search` (any case). */
   list(filter: { search?: string } = {}): Promise<User[]> {
-    const query = this.users.createQueryBuilder('u').orderBy('u.created_at', 'ASC');
-    const search = filter.search?.trim().slice(0, 200);
-    if (search) {
-      const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    return this.matching(filter.search).orderBy('u.created_at', 'ASC').getMany();
+  }
+
+  /**
+   * One page of the users matching `search`, in the order asked (ties broken by id, so pages never
+   * overlap), and how many match in all. `limit` is capped at USER_PAGE_MAX.
+   */
+  async page(query: UserPageQuery): Promise<{ users: User[]; total: number }> {
+    const [column, direction] = [USER_SORT_COLUMNS[query.sort], query.order === 'desc' ? 'DESC' : 'ASC'] as const;
+    const [users, total] = await this.matching(query.search)
+      .orderBy(column, direction)
+      .addOrderBy('u.id', direction)
+      .offset(Math.max(0, query.offset))
+      .limit(Math.min(Math.max(1, query.limit), USER_PAGE_MAX))
+      .getManyAndCount();
+    return { users, total };
+  }
+
+  private matching(search?: string): SelectQueryBuilder<User> {
+    const query = this.users.createQueryBuilder('u');
+    const trimmed = search?.trim().slice(0, 200);
+    if (trimmed) {
+      const pattern = `%${trimmed.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       query.where('(u.email ILIKE :pattern OR u.display_name ILIKE :pattern)', { pattern });
     }
-    return query.getMany();
+    return query;
   }
 
   /** Active users who have never signed in through any provider. */
@@ -176,17 +216,20 @@ export class UsersService {
     return user;
   }
 
-  async create(input: NewUser): Promise<User> {
-    const email = input.email.trim().toLowerCase();
-    if (!EMAIL.test(email)) throw new DomainException('invalid_email', HttpStatus.BAD_REQUEST, `"${input.email}" is not an email address`);
-    const user = this.users.create({
+  /** `tx`: the caller's transaction, when the new user is one part of a larger change (SCIM). */
+  async create(input: NewUser, tx?: EntityManager): Promise<User> {
+    const email = checkEmail(input.email);
+    const users = tx ? tx.getRepository(User) : this.users;
+    const user = users.create({
       email,
       displayName: input.displayName?.trim() || email.split('@')[0],
       roles: [...new Set<Role>(input.roles ?? ['developer'])],
       active: true,
+      provisionedBy: input.provisionedBy ?? null,
     });
     try {
-      return await this.users.save(user);
+      // Inside the caller's transaction a refusal aborts it: the caller answers with the refusal.
+      return await users.save(user);
     } catch (error) {
       if (isUniqueViolation(error)) throw new DomainException('user_exists', HttpStatus.CONFLICT, `A user with email ${email} already exists`);
       throw error;
@@ -196,10 +239,12 @@ export class UsersService {
   /**
    * Changes a user. The environment must keep one active admin: a change that would leave none is
    * refused with 409. Changes that touch admins run one at a time (a transaction-scoped advisory
-   * lock), so two admins demoting each other at the same moment cannot both win.
+   * lock), so two admins demoting each other at the same moment cannot both win. `tx`: the caller's
+   * transaction, when this change is one part of a larger one that must apply whole or not at all.
    */
-  async update(id: string, changes: UserChanges): Promise<User> {
-    return this.users.manager.transaction(async (manager) => {
+  async update(id: string, changes: UserChanges, tx?: EntityManager): Promise<User> {
+    const email = changes.email === undefined ? undefined : checkEmail(changes.email);
+    return (tx ?? this.users.manager).transaction(async (manager) => {
       // Bounded: a change waits at most a few seconds for another admin change to finish.
       await manager.query(`SET LOCAL lock_timeout = '5s'`);
       await manager.query('SELECT pg_advisory_xact_lock($1)', [ADMIN_CHANGES_LOCK]);
@@ -207,6 +252,7 @@ export class UsersService {
       const user = await repository.findOneBy({ id });
       if (!user) throw new DomainException('user_not_found', HttpStatus.NOT_FOUND, `No user with id ${id}`);
       const wasActiveAdmin = isActiveAdmin(user);
+      if (email !== undefined) user.email = email;
       if (changes.displayName !== undefined) user.displayName = changes.displayName.trim();
       if (changes.roles !== undefined) user.roles = [...new Set(changes.roles)];
       if (changes.active !== undefined) user.active = changes.active;
@@ -220,9 +266,28 @@ export class UsersService {
           });
         }
       }
-      return repository.save(user);
+      try {
+        return await repository.save(user);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new DomainException('user_exists', HttpStatus.CONFLICT, `A user with email ${email} already exists`);
+        throw error;
+      }
     });
   }
+}
+
+function checkEmail(raw: string): string {
+  const email = raw.trim().toLowerCase();
+  if (!EMAIL.test(email)) throw new DomainException('invalid_email', HttpStatus.BAD_REQUEST, `"${raw}" is not an email address`);
+  return email;
+}
+
+/**
+ * A user whose directory created them (SCIM) links only to an identity of that same provider: the
+ * directory vouches for the person at that provider, not for whoever shows the same email elsewhere.
+ */
+export function mayLinkThrough(user: Pick<User, 'provisionedBy'>, providerId: string): boolean {
+  return !user.provisionedBy || user.provisionedBy === providerId;
 }
 
 /** A linked identity's columns with the claims of its latest login (jsonb). */

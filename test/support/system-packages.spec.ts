@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CADDY, CHROMIUM, collectSkippedPackages, missingPackageLine, missingPackages, NGINX, noteSkipped, SKIPPED_DIR_VARIABLE, systemPackagePath } from './system-packages.js';
+import { CADDY, CHROMIUM, collectSkippedPackages, GLEWLWYD, missingPackageLine, missingPackages, NGINX, noteSkipped, SKIPPED_DIR_VARIABLE, SQLITE3, systemPackagePath } from './system-packages.js';
 
 const installed = (...paths: string[]) => (path: string) => paths.includes(path);
 
@@ -11,6 +11,8 @@ describe('system packages the tests need', () => {
     [NGINX, '/usr/sbin/nginx', 'nginx not found at /usr/sbin/nginx: its tests were skipped. Install it with "apt-get install -y --no-install-recommends nginx-light" (or set NGINX_PATH); with REQUIRE_SYSTEM_PACKAGES=1 this is a failure.'],
     [CADDY, '/opt/caddy', 'caddy not found at /opt/caddy: its tests were skipped. Install it with "apt-get install -y --no-install-recommends caddy" (or set CADDY_PATH); with REQUIRE_SYSTEM_PACKAGES=1 this is a failure.'],
     [CHROMIUM, '/usr/bin/chromium', 'chromium not found at /usr/bin/chromium: its tests were skipped. Install it with "apt-get install -y --no-install-recommends chromium" (or set CHROMIUM_PATH); with REQUIRE_SYSTEM_PACKAGES=1 this is a failure.'],
+    [GLEWLWYD, '/usr/bin/glewlwyd', 'glewlwyd not found at /usr/bin/glewlwyd: its tests were skipped. Install it with "apt-get install -y --no-install-recommends glewlwyd" (or set GLEWLWYD_PATH); with REQUIRE_SYSTEM_PACKAGES=1 this is a failure.'],
+    [SQLITE3, '/usr/bin/sqlite3', 'sqlite3 not found at /usr/bin/sqlite3: its tests were skipped. Install it with "apt-get install -y --no-install-recommends sqlite3" (or set SQLITE3_PATH); with REQUIRE_SYSTEM_PACKAGES=1 this is a failure.'],
   ])('names %s, its Debian package and the command that installs it, in one line', (pkg, path, line) => {
     expect(missingPackageLine(pkg, path)).toBe(line);
     expect(line).not.toContain('\n');

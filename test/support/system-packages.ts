@@ -19,6 +19,9 @@ export interface SystemPackage {
 export const NGINX: SystemPackage = { name: 'nginx', aptPackage: 'nginx-light', pathVariable: 'NGINX_PATH', defaultPath: '/usr/sbin/nginx' };
 export const CADDY: SystemPackage = { name: 'caddy', aptPackage: 'caddy', pathVariable: 'CADDY_PATH', defaultPath: '/usr/bin/caddy' };
 export const CHROMIUM: SystemPackage = { name: 'chromium', aptPackage: 'chromium', pathVariable: 'CHROMIUM_PATH', defaultPath: '/usr/bin/chromium' };
+export const GLEWLWYD: SystemPackage = { name: 'glewlwyd', aptPackage: 'glewlwyd', pathVariable: 'GLEWLWYD_PATH', defaultPath: '/usr/bin/glewlwyd' };
+/** Initialises Glewlwyd's database from the SQL script its package ships. */
+export const SQLITE3: SystemPackage = { name: 'sqlite3', aptPackage: 'sqlite3', pathVariable: 'SQLITE3_PATH', defaultPath: '/usr/bin/sqlite3' };
 
 export const REQUIRE_VARIABLE = 'REQUIRE_SYSTEM_PACKAGES';
 

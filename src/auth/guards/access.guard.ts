@@ -9,6 +9,7 @@ import { CsrfService } from '../csrf.service.js';
 import { switchAccountForm } from '../switch-account.js';
 import { ACCESS_METADATA, type AccessRule } from '../decorators.js';
 import { SessionService } from '../session/session.service.js';
+import { setRequestActor } from '../../observability/request-context.js';
 import { bearerToken } from './bearer-token.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -37,6 +38,8 @@ export class AccessGuard implements CanActivate {
     if (rule.public) return true;
     // The route's own DesktopTokenGuard (attached by the same decorator) does the checking.
     if (rule.desktopToken) return true;
+    // Likewise the SCIM routes' own ScimTokenGuard (the provisioning module's).
+    if (rule.scimToken) return true;
     // A session whose user was read in the last few seconds is decided without waiting for anything.
     const known = this.cachedPrincipal(req, rule);
     if (known) return this.authorize(req, rule, known);
@@ -59,6 +62,7 @@ export class AccessGuard implements CanActivate {
       });
     }
     req.principal = principal;
+    setRequestActor({ id: principal.user.id, email: principal.user.email });
     return true;
   }
 
