@@ -29,7 +29,8 @@ import { DEV_IDP_ACCOUNTS } from './dev-idp/dev-idp-accounts.js';
 import type { DevIdp } from './dev-idp/dev-idp.js';
 import { UsersService } from './users/users.service.js';
 import type { OidcConnection } from './identity-providers/oidc-connection.js';
-import { ENVIRONMENT_PROVIDER_ID, providerBackchannelLogoutUrl, providerCallbackUrl } from './identity-providers/provider-urls.js';
+import { usesClientSecret } from './identity-providers/client-auth.js';
+import { CLIENT_JWKS_PATH, ENVIRONMENT_PROVIDER_ID, providerBackchannelLogoutUrl, providerCallbackUrl } from './identity-providers/provider-urls.js';
 
 export interface RunningService {
   app: INestApplication;
@@ -189,17 +190,20 @@ async function listen(app: INestApplication, port: number, variable: string): Pr
 
 async function resolveIdentityProvider(config: AppConfig): Promise<{ oidc: OidcConnection; devIdp?: DevIdp }> {
   if (config.oidc.issuer) {
-    return { oidc: { issuer: config.oidc.issuer, clientId: config.oidc.clientId, clientSecret: config.oidc.clientSecret } };
+    return { oidc: { issuer: config.oidc.issuer, clientId: config.oidc.clientId, clientSecret: config.oidc.clientSecret, clientAuth: config.oidc.clientAuth } };
   }
   // Loaded only here, so a service with a real provider never loads the development one.
   const { startDevIdp, DEV_JIT_CLIENT } = await import('./dev-idp/dev-idp.js');
-  const clientSecret = randomBytes(24).toString('base64url');
+  // With private_key_jwt the development provider knows the service by its JWKS URL, and no secret exists.
+  const clientSecret = usesClientSecret(config.oidc.clientAuth) ? randomBytes(24).toString('base64url') : '';
   const devIdp = await startDevIdp({
     port: config.oidc.devIdpPort,
     clients: [
       {
         clientId: config.oidc.clientId,
         clientSecret,
+        tokenEndpointAuthMethod: config.oidc.clientAuth,
+        jwksUri: new URL(CLIENT_JWKS_PATH, config.publicUrl).toString(),
         redirectUris: [callbackUrl(config)],
         postLogoutRedirectUris: [new URL('/auth/signed-out', config.publicUrl).toString()],
         backchannelLogoutUri: backchannelLogoutUrl(config),
@@ -217,7 +221,7 @@ async function resolveIdentityProvider(config: AppConfig): Promise<{ oidc: OidcC
       `Port ${config.oidc.devIdpPort} (the development identity provider's, PORT+1 unless set) is already in use: set DEV_IDP_PORT to a free port, or set OIDC_ISSUER to use a real provider.`,
     );
   });
-  return { oidc: { issuer: devIdp.issuer, clientId: config.oidc.clientId, clientSecret }, devIdp };
+  return { oidc: { issuer: devIdp.issuer, clientId: config.oidc.clientId, clientSecret, clientAuth: config.oidc.clientAuth }, devIdp };
 }
 
 /** The redirect URI of the OIDC_* provider, printed at start-up for registration at the provider. */

@@ -1,3 +1,4 @@
+import { connect, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IdentityProvidersService } from '../src/identity-providers/identity-providers.service.js';
 import { UsersService } from '../src/users/users.service.js';
@@ -18,14 +19,30 @@ describe('provider URLs that lead to internal addresses', () => {
   });
 
   /** A provider whose document is tampered with before the service first reads it. */
-  async function start(tamper: (op: RogueOp) => void, env: Record<string, string> = {}): Promise<{ op: RogueOp; env: TestService }> {
+  async function start(tamper: (op: RogueOp) => unknown, env: Record<string, string> = {}): Promise<{ op: RogueOp; env: TestService }> {
     const op = await startRogueOp(ROGUE_CLIENT);
     running.push(op);
-    tamper(op);
+    await tamper(op);
     const service = await startTestService({ OIDC_ISSUER: op.issuer, OIDC_CLIENT_ID: ROGUE_CLIENT.clientId, OIDC_CLIENT_SECRET: ROGUE_CLIENT.clientSecret, OIDC_HTTP_TIMEOUT_MS: '1500', ...env });
     running.push(service);
     await service.service.app.get(UsersService).create({ email: 'rogue@example.com', displayName: 'Rory Rogue' });
     return { op, env: service };
+  }
+
+  /**
+   * The provider also answering on 127.0.0.2 (it listens on 127.0.0.1): a token request that skipped
+   * the address check would reach it there and be counted, instead of failing to connect.
+   */
+  async function relayOn127002(op: RogueOp): Promise<string> {
+    const server = createServer((client) => {
+      const upstream = connect(Number(new URL(op.issuer).port), '127.0.0.1');
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.2', () => resolve()));
+    running.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+    return `http://127.0.0.2:${(server.address() as { port: number }).port}/token`;
   }
 
   async function testSteps(env: TestService): Promise<{ step: string; code: string; message: string }[]> {
@@ -68,8 +85,22 @@ describe('provider URLs that lead to internal addresses', () => {
 
   it('refuses a token endpoint on an address the list does not name: nothing is posted there, the sign-in is a readable 502', async () => {
     const { op, env } = await start(
-      (op) => (op.documentOverrides = { token_endpoint: `http://127.0.0.2:${new URL(op.issuer).port}/token` }),
+      async (op) => void (op.documentOverrides = { token_endpoint: await relayOn127002(op) }),
       { ALLOW_PRIVATE_PROVIDER_ADDRESSES: '127.0.0.1' },
+    );
+    const steps = await testSteps(env);
+    expect(steps[4]).toMatchObject({ step: 'client', code: 'address_not_allowed' });
+    const page = await visitConsole(env);
+    expect(page.status).toBe(502);
+    expect(page.body).toContain('could not be reached for the token request');
+    expect(op.tokenRequests).toBe(0);
+    expect(await signedInSessions(env)).toBe(0);
+  });
+
+  it("refuses that token endpoint to a private_key_jwt client too: its signed code exchange and the Test's client step take the same check", async () => {
+    const { op, env } = await start(
+      async (op) => void (op.documentOverrides = { token_endpoint: await relayOn127002(op) }),
+      { ALLOW_PRIVATE_PROVIDER_ADDRESSES: '127.0.0.1', OIDC_CLIENT_AUTH: 'private_key_jwt', OIDC_CLIENT_SECRET: '' },
     );
     const steps = await testSteps(env);
     expect(steps[4]).toMatchObject({ step: 'client', code: 'address_not_allowed' });

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -9,9 +9,13 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiProduces,
+  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import { DomainException } from '../common/domain.exception.js';
+import { ClientAssertionKeysService } from '../identity-providers/client-assertion-keys.service.js';
 import { AdminApi } from '../auth/decorators.js';
 import { checkProviderId } from '../identity-providers/provider-rules.js';
 import { IdentityProvidersService } from '../identity-providers/identity-providers.service.js';
@@ -25,7 +29,10 @@ const PROVIDER_ID = { name: 'id', example: 'acme-entra', description: 'The provi
 @AdminApi()
 @Controller('api/admin/identity-providers')
 export class AdminIdentityProvidersController {
-  constructor(private readonly providers: IdentityProvidersService) {}
+  constructor(
+    private readonly providers: IdentityProvidersService,
+    private readonly assertionKeys: ClientAssertionKeysService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'List identity providers', description: 'The environment provider (`default`, from OIDC_*) first, then the stored ones. Client secrets are never returned.' })
@@ -94,6 +101,34 @@ export class AdminIdentityProvidersController {
   @ApiConflictResponse({ description: '`provider_read_only`: `default` comes from the environment; `last_sign_in_method`: deleting it would leave no way to sign in.', type: ApiErrorDto })
   async delete(@Param('id') id: string, @Req() req: Request): Promise<void> {
     await this.providers.delete(checkProviderId(id), req.principal!.user.id);
+  }
+
+  @Get(':id/certificate')
+  @ApiOperation({
+    summary: 'The certificate of the client assertion key (PEM)',
+    description:
+      'A self-signed X.509 certificate of the RS256 key that signs this service\'s private_key_jwt client assertions now (their header carries its `x5t#S256`), for providers that take an uploaded certificate (Entra ID, Auth0). `?key=next` gives the key that signs next, published ahead of its switch (its `X-Key-Active-From` header says when), so it can be uploaded before it is used; 404 while none is waiting. The same keys serve every provider.',
+  })
+  @ApiParam(PROVIDER_ID)
+  @ApiQuery({ name: 'key', required: false, enum: ['current', 'next'] })
+  @ApiProduces('application/x-pem-file')
+  @ApiOkResponse({ description: 'PEM, `-----BEGIN CERTIFICATE-----`…', schema: { type: 'string' } })
+  @ApiNotFoundResponse({ type: ApiErrorDto })
+  @ApiBadRequestResponse({ type: ApiErrorDto })
+  async certificate(@Param('id') id: string, @Query('key') key: string | undefined, @Res({ passthrough: true }) res: Response): Promise<string> {
+    const provider = await this.providers.get(checkProviderId(id));
+    if (key !== undefined && key !== 'current' && key !== 'next') throw new DomainException('invalid_key', HttpStatus.BAD_REQUEST, 'key must be "current" or "next".');
+    const which = key === 'next' ? 'next' : 'current';
+    const certificate = await this.assertionKeys.certificate(which);
+    if (!certificate) throw new DomainException('no_next_key', HttpStatus.NOT_FOUND, 'No next client assertion key is waiting yet; the current one keeps signing.');
+    res.set({
+      'Content-Type': 'application/x-pem-file',
+      'Content-Disposition': `attachment; filename="${provider.id}-client-assertion${which === 'next' ? '-next' : ''}.pem"`,
+      'Cache-Control': 'no-store',
+      'X-Key-Active-From': certificate.activeFrom.toISOString(),
+      'X-Certificate-Thumbprint-S256': certificate.thumbprintSha256,
+    });
+    return certificate.pem;
   }
 
   @Post(':id/test')

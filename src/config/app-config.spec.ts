@@ -82,6 +82,26 @@ describe('loadConfig', () => {
     expect(config.session.secureCookie).toBe(true);
   });
 
+  it('reads OIDC_CLIENT_AUTH: client_secret_post by default, and private_key_jwt needs no OIDC_CLIENT_SECRET in production', () => {
+    expect(loadConfig({}).oidc.clientAuth).toBe('client_secret_post');
+    expect(loadConfig({ OIDC_CLIENT_AUTH: 'client_secret_basic' }).oidc.clientAuth).toBe('client_secret_basic');
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u:p@db/frontdoor',
+      OIDC_ISSUER: 'https://login.example.com/realms/corp',
+      OIDC_CLIENT_ID: 'front-door',
+      SESSION_SECRET: 'a-long-enough-session-secret',
+    };
+    expect(loadConfig({ ...production, OIDC_CLIENT_AUTH: 'private_key_jwt' }).oidc).toMatchObject({ clientAuth: 'private_key_jwt', clientSecret: '' });
+    expect(() => loadConfig({ ...production, OIDC_CLIENT_AUTH: 'client_secret_basic' })).toThrow('needs OIDC_CLIENT_SECRET');
+    expect(() => loadConfig({ OIDC_CLIENT_AUTH: 'tls_client_auth' })).toThrow('OIDC_CLIENT_AUTH must be one of client_secret_post, client_secret_basic, private_key_jwt, not "tls_client_auth"');
+  });
+
+  it('rotates client assertion keys every 90 days, each published 14 days ahead; the lead must be shorter than the period', () => {
+    expect(loadConfig({}).clientAssertion).toEqual({ keyRotationSeconds: 90 * 86400, publishAheadSeconds: 14 * 86400 });
+    expect(() => loadConfig({ CLIENT_ASSERTION_KEY_ROTATION_SECONDS: '7200', CLIENT_ASSERTION_KEY_PUBLISH_AHEAD_SECONDS: '7200' })).toThrow('must be shorter than');
+  });
+
   it('reads ALLOW_PRIVATE_PROVIDER_ADDRESSES: loopback by default outside production, nothing in production, replaced when set, a bad value in one line', () => {
     const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', OIDC_ISSUER: 'https://idp.example.com', OIDC_CLIENT_ID: 'x', OIDC_CLIENT_SECRET: 'y', SESSION_SECRET: 'a-long-enough-session-secret' };
     expect(loadConfig({}).oidc.allowedPrivateAddresses).toEqual(['127.0.0.0/8', '::1/128']);

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { checkProviderAccess, type ProviderAccess } from '../access/provider-access.js';
 import { parseAllowedAddresses } from '../common/address-policy.js';
 import { parseEncryptionKey } from '../common/secret-box.js';
+import { CLIENT_AUTH_METHODS, DEFAULT_CLIENT_AUTH, isClientAuthMethod, usesClientSecret, type ClientAuthMethod } from '../identity-providers/client-auth.js';
 import { checkEmailDomains } from '../identity-providers/provider-rules.js';
 import { DEFAULT_HANDOFFS_PER_MINUTE, DEFAULT_LOGIN_PER_MINUTE } from '../limits/rate-limit.buckets.js';
 
@@ -17,6 +18,8 @@ export interface AppConfig {
     issuer?: string;
     clientId: string;
     clientSecret: string;
+    /** How the service authenticates to the environment's provider (OIDC_CLIENT_AUTH). */
+    clientAuth: ClientAuthMethod;
     scopes: string[];
     matchClaim: 'email' | 'preferred_username';
     /** OIDC_EMAIL_DOMAINS: the only domains whose users this provider may link (and send to the chooser). */
@@ -51,6 +54,8 @@ export interface AppConfig {
   metricsToken?: string;
   device: { codeTtlSeconds: number; pollIntervalSeconds: number; guessLimitPerAddress: number; guessLimitPerSession: number };
   forwardAuth: { protectedApps: ProtectedApp[]; cookieDomain?: string; keyRotationSeconds: number };
+  /** The RS256 keys of private_key_jwt client assertions: how long each signs, and how long it is published before. */
+  clientAssertion: { keyRotationSeconds: number; publishAheadSeconds: number };
   /** Express's `trust proxy`: false, true, or the addresses/subnets of the proxies believed. */
   trustProxy: boolean | string[];
   /** Connection and statement bounds of the database pool. */
@@ -92,8 +97,12 @@ export function loadConfig(env: Env): AppConfig {
   const port = integer(env, 'PORT', 3000, problems, { min: 0, max: 65535 });
   const publicUrl = url(env, 'PUBLIC_URL', `http://localhost:${port}`, problems);
 
+  const clientAuth = env.OIDC_CLIENT_AUTH?.trim() || DEFAULT_CLIENT_AUTH;
+  if (!isClientAuthMethod(clientAuth)) problems.push(`OIDC_CLIENT_AUTH must be one of ${CLIENT_AUTH_METHODS.join(', ')}, not "${clientAuth}"`);
   if (production) {
-    const missing = ['DATABASE_URL', 'OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'SESSION_SECRET'].filter(
+    // With private_key_jwt the service signs in with its own key: there is no secret to ask for.
+    const secret = isClientAuthMethod(clientAuth) && !usesClientSecret(clientAuth) ? [] : ['OIDC_CLIENT_SECRET'];
+    const missing = ['DATABASE_URL', 'OIDC_ISSUER', 'OIDC_CLIENT_ID', ...secret, 'SESSION_SECRET'].filter(
       (name) => !env[name]?.trim(),
     );
     if (missing.length > 0) {
@@ -137,6 +146,7 @@ export function loadConfig(env: Env): AppConfig {
       issuer,
       clientId: env.OIDC_CLIENT_ID?.trim() || 'front-door',
       clientSecret: env.OIDC_CLIENT_SECRET ?? '',
+      clientAuth: isClientAuthMethod(clientAuth) ? clientAuth : DEFAULT_CLIENT_AUTH,
       scopes: (env.OIDC_SCOPES?.trim() || 'openid profile email').split(/\s+/),
       matchClaim: matchClaim as AppConfig['oidc']['matchClaim'],
       emailDomains: emailDomains(env.OIDC_EMAIL_DOMAINS, problems),
@@ -180,6 +190,7 @@ export function loadConfig(env: Env): AppConfig {
       cookieDomain: cookieDomain(env.COOKIE_DOMAIN, publicUrl, problems),
       keyRotationSeconds: integer(env, 'ASSERTION_KEY_ROTATION_SECONDS', 7 * 24 * 3600, problems, { min: 3600 }),
     },
+    clientAssertion: clientAssertionKeys(env, problems),
     trustProxy: trustProxy(env.TRUST_PROXY),
     database: {
       connectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 2_000, problems, { min: 100, max: 60_000 }),
@@ -218,6 +229,16 @@ function url(env: Env, name: string, fallback: string, problems: string[]): URL 
     problems.push(`${name} must be an http(s) URL, not "${raw}"`);
     return new URL('http://localhost');
   }
+}
+
+/** A client assertion key signs for a rotation period and is published ahead of it, long enough to upload its certificate. */
+function clientAssertionKeys(env: Env, problems: string[]): AppConfig['clientAssertion'] {
+  const keyRotationSeconds = integer(env, 'CLIENT_ASSERTION_KEY_ROTATION_SECONDS', 90 * 24 * 3600, problems, { min: 3600 });
+  const publishAheadSeconds = integer(env, 'CLIENT_ASSERTION_KEY_PUBLISH_AHEAD_SECONDS', 14 * 24 * 3600, problems, { min: 900 });
+  if (publishAheadSeconds >= keyRotationSeconds) {
+    problems.push('CLIENT_ASSERTION_KEY_PUBLISH_AHEAD_SECONDS must be shorter than CLIENT_ASSERTION_KEY_ROTATION_SECONDS');
+  }
+  return { keyRotationSeconds, publishAheadSeconds };
 }
 
 function emailDomains(raw: string | undefined, problems: string[]): string[] {

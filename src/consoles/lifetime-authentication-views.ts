@@ -1,6 +1,8 @@
 import { html, type Html } from '../common/html.js';
 import type { ProviderView } from '../identity-providers/identity-providers.service.js';
 import type { ProbeResult, ProbeStep } from '../identity-providers/provider-probe.js';
+import type { ClientCertificate } from '../identity-providers/client-assertion-keys.service.js';
+import { CLIENT_AUTH_METHODS, describeClientAuth, usesClientSecret, type ClientAuthMethod } from '../identity-providers/client-auth.js';
 import { csrfField } from './console-layout.js';
 import { accessSection, type AccessForm, type PreviewResult } from './lifetime-access-views.js';
 
@@ -18,10 +20,18 @@ export interface ProviderForm {
   displayName: string;
   issuer: string;
   clientId: string;
+  clientAuth: string;
   scopes: string;
   matchClaim: string;
   emailDomains: string;
   enabled: boolean;
+}
+
+/** What a provider that authenticates with private_key_jwt is registered with: the JWKS URL, or a certificate. */
+export interface ClientKeyMaterial {
+  current?: ClientCertificate;
+  /** The key that signs next, while it waits: its certificate is to be uploaded before its switch. */
+  next?: ClientCertificate;
 }
 
 export function formOf(view: ProviderView): ProviderForm {
@@ -30,6 +40,7 @@ export function formOf(view: ProviderView): ProviderForm {
     displayName: view.displayName,
     issuer: view.issuer,
     clientId: view.clientId,
+    clientAuth: view.clientAuth,
     scopes: view.scopes.join(' '),
     matchClaim: view.matchClaim,
     emailDomains: view.emailDomains.join(' '),
@@ -37,7 +48,7 @@ export function formOf(view: ProviderView): ProviderForm {
   };
 }
 
-export const EMPTY_FORM: ProviderForm = { id: '', displayName: '', issuer: '', clientId: '', scopes: 'openid profile email', matchClaim: 'email', emailDomains: '', enabled: true };
+export const EMPTY_FORM: ProviderForm = { id: '', displayName: '', issuer: '', clientId: '', clientAuth: 'client_secret_post', scopes: 'openid profile email', matchClaim: 'email', emailDomains: '', enabled: true };
 
 export function providerListBody(input: { providers: ProviderView[] }): Html {
   return html`<h1>Authentication</h1>
@@ -84,7 +95,7 @@ export interface FailedPreflight {
   clientSecret?: string;
 }
 
-export function providerPageBody(input: { provider: ProviderView; csrfToken: string; form?: ProviderForm; discovery?: ProbeResult; preflight?: FailedPreflight; accessForm?: AccessForm; preview?: PreviewResult; provisioning?: Html }): Html {
+export function providerPageBody(input: { provider: ProviderView; csrfToken: string; form?: ProviderForm; discovery?: ProbeResult; preflight?: FailedPreflight; keys?: ClientKeyMaterial; accessForm?: AccessForm; preview?: PreviewResult; provisioning?: Html }): Html {
   const { provider, csrfToken } = input;
   const base = `${BASE}/${provider.id}`;
   const environment = provider.source === 'environment';
@@ -95,11 +106,13 @@ export function providerPageBody(input: { provider: ProviderView; csrfToken: str
       <dt>State</dt><dd id="provider-state">${provider.enabled ? 'enabled' : 'disabled'}</dd>
       <dt>Source</dt><dd>${provider.source}</dd>
       <dt>Issuer</dt><dd><code>${provider.issuer}</code></dd>
-      <dt>Client secret</dt><dd>${provider.hasClientSecret ? 'stored (never shown)' : 'none'}</dd>
+      <dt>Client authentication</dt><dd id="client-auth">${describeClientAuth(provider.clientAuth)}</dd>
+      ${usesClientSecret(provider.clientAuth) ? html`<dt>Client secret</dt><dd>${provider.hasClientSecret ? 'stored (never shown)' : 'none'}</dd>` : ''}
     </dl>
     <h2>Register at the provider</h2>
     ${copyField('redirect-uri', 'Redirect URI', provider.redirectUri)}
     ${copyField('backchannel-logout-uri', 'Back-channel logout URI', provider.backchannelLogoutUri)}
+    ${provider.clientAuth === 'private_key_jwt' ? clientKeysSection(base, provider, input.keys ?? {}) : ''}
     <h2 id="test">Test</h2>
     <form method="post" action="${base}/test">${csrfField(csrfToken)}<button type="submit">Run the Test</button></form>
     ${lastTestDetails(provider)}
@@ -107,12 +120,12 @@ export function providerPageBody(input: { provider: ProviderView; csrfToken: str
     ${input.provisioning ?? ''}
     ${environment
       ? html`<h2>Settings</h2>
-          <p id="read-only">This provider comes from the environment (<code>OIDC_ISSUER</code>, <code>OIDC_CLIENT_ID</code>, <code>OIDC_CLIENT_SECRET</code>), so it is read-only here: change those variables and restart the service to change it. It cannot be disabled or deleted on this page.</p>`
+          <p id="read-only">This provider comes from the environment (<code>OIDC_ISSUER</code>, <code>OIDC_CLIENT_ID</code>, <code>OIDC_CLIENT_SECRET</code>, <code>OIDC_CLIENT_AUTH</code>), so it is read-only here: change those variables and restart the service to change it. It cannot be disabled or deleted on this page.</p>`
       : html`<h2>State</h2>
           <form method="post" action="${base}/${provider.enabled ? 'disable' : 'enable'}">${csrfField(csrfToken)}
             <button type="submit" class="${provider.enabled ? 'secondary' : ''}">${provider.enabled ? 'Disable' : 'Enable'}</button></form>
           <h2 id="settings">Settings</h2>
-          ${providerForm({ action: `${base}/settings#settings`, form: input.form ?? formOf(provider), csrfToken, isNew: false, hasClientSecret: provider.hasClientSecret, discovery: input.discovery, preflight: input.preflight })}
+          ${providerForm({ action: `${base}/settings#settings`, form: input.form ?? formOf(provider), csrfToken, isNew: false, hasClientSecret: provider.hasClientSecret && usesClientSecret(provider.clientAuth), discovery: input.discovery, preflight: input.preflight })}
           <h2>Delete</h2>
           <form method="post" action="${base}/delete">${csrfField(csrfToken)}<button type="submit" class="danger">Delete this provider</button></form>`}`;
 }
@@ -157,7 +170,10 @@ function providerForm(input: { action: string; form: ProviderForm; csrfToken: st
         : html`<input type="hidden" name="id" value="${form.id}">`}
       <p><label>Display name<br><input type="text" name="displayName" value="${form.displayName}" size="36"></label></p>
       <p><label>Client id<br><input type="text" name="clientId" value="${form.clientId}" size="36"></label></p>
-      <p><label>Client secret ${input.hasClientSecret ? '(stored; leave empty to keep it, unless the issuer changes)' : ''}<br><input type="password" name="clientSecret" value="${preflight?.clientSecret ?? ''}" size="36" autocomplete="new-password"></label></p>
+      <p><label>Client authentication<br><select name="clientAuth" id="client-auth-method">
+        ${CLIENT_AUTH_METHODS.map((method) => html`<option value="${method}"${form.clientAuth === method ? html` selected` : ''}>${method}</option>`)}
+      </select></label><br><span class="muted">private_key_jwt needs no secret: the provider checks a signature by this service's key (its JWKS URL or certificate is shown on the provider's page once saved).</span></p>
+      <p id="client-secret-field" data-client-secret${usesClientSecret(clientAuthOf(form)) ? '' : html` hidden`}><label>Client secret ${input.hasClientSecret ? '(stored; leave empty to keep it, unless the issuer changes)' : ''}<br><input type="password" name="clientSecret" value="${preflight?.clientSecret ?? ''}" size="36" autocomplete="new-password"></label></p>
       <p><label>Scopes (separated by spaces)<br><input type="text" name="scopes" value="${form.scopes}" size="36"></label></p>
       <p><label>Match claim<br><select name="matchClaim">
         <option value="email"${form.matchClaim === 'email' ? html` selected` : ''}>email</option>
@@ -168,6 +184,29 @@ function providerForm(input: { action: string; form: ProviderForm; csrfToken: st
       <p><button type="submit" name="action" value="save">${save}</button>
         ${preflight ? html`<button type="submit" name="confirm" value="anyway" class="danger" id="save-anyway">${input.isNew ? 'Add anyway' : 'Save anyway'}</button>` : ''}</p>
     </form>`;
+}
+
+function clientAuthOf(form: ProviderForm): ClientAuthMethod {
+  return (CLIENT_AUTH_METHODS as readonly string[]).includes(form.clientAuth) ? (form.clientAuth as ClientAuthMethod) : 'client_secret_post';
+}
+
+/** The JWKS URL for providers that fetch it, the certificate for those that take an upload, and the next one ahead of its switch. */
+function clientKeysSection(base: string, provider: ProviderView, keys: ClientKeyMaterial): Html {
+  return html`<div id="client-keys">
+    <p class="muted">This service signs in with a key of its own (private_key_jwt). Providers that fetch keys (Keycloak, Okta) take the JWKS URL; those that take an upload (Entra ID, Auth0) take the certificate.</p>
+    ${copyField('client-jwks-uri', 'JWKS URL', provider.clientJwksUri)}
+    ${keys.current ? certificateField('current', 'Certificate of the current key', `${base}/certificate.pem`, keys.current) : ''}
+    ${keys.next
+      ? html`<p id="next-key-notice"><strong>A new key signs from ${when(keys.next.activeFrom)}.</strong> Providers that fetch the JWKS URL know it already; where the certificate was uploaded, upload this one too before then (keep the current one until that time has passed).</p>
+          ${certificateField('next', 'Certificate of the next key', `${base}/certificate.pem?key=next`, keys.next)}`
+      : ''}
+  </div>`;
+}
+
+function certificateField(id: string, label: string, download: string, certificate: ClientCertificate): Html {
+  return html`<p><label for="certificate-${id}">${label}</label> <span class="muted">(SHA-256 thumbprint <code>${certificate.thumbprintSha256}</code>)</span><br>
+    <textarea id="certificate-${id}" readonly rows="6" cols="66" class="copy-field">${certificate.pem}</textarea><br>
+    <button type="button" class="secondary" data-copy="certificate-${id}">Copy</button> <a class="button secondary" href="${download}" download>Download .pem</a></p>`;
 }
 
 /** A warning is a step the Test could not read either way: passed, but worth a look. */

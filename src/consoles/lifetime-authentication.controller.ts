@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, HttpStatus, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CsrfService } from '../auth/csrf.service.js';
@@ -7,7 +7,9 @@ import { DomainException } from '../common/domain.exception.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { html, type Html } from '../common/html.js';
 import type { MatchClaim } from '../identity-providers/identity-provider.entity.js';
-import { IdentityProvidersService, type ProviderChanges } from '../identity-providers/identity-providers.service.js';
+import { IdentityProvidersService, type ProviderChanges, type ProviderView } from '../identity-providers/identity-providers.service.js';
+import { ClientAssertionKeysService } from '../identity-providers/client-assertion-keys.service.js';
+import { isClientAuthMethod, usesClientSecret } from '../identity-providers/client-auth.js';
 import type { ProbeResult } from '../identity-providers/provider-probe.js';
 import { checkProviderId } from '../identity-providers/provider-rules.js';
 import { scimBaseUrl } from '../provisioning/scim-api.decorator.js';
@@ -15,7 +17,7 @@ import { ScimTokensService } from '../provisioning/scim-tokens.service.js';
 import { COPY_BUTTON_SCRIPT } from './assets/copy-button.js';
 import { COPY_BUTTON_PATH, lifetimePage, setFlash } from './console-layout.js';
 import { confirmPage } from './lifetime-views.js';
-import { EMPTY_FORM, failedTestNotice, newProviderBody, providerListBody, providerPageBody, type ProviderForm } from './lifetime-authentication-views.js';
+import { EMPTY_FORM, failedTestNotice, newProviderBody, providerListBody, providerPageBody, type ClientKeyMaterial, type ProviderForm } from './lifetime-authentication-views.js';
 import { provisioningSection } from './lifetime-provisioning-views.js';
 
 type Form = Record<string, unknown>;
@@ -35,6 +37,7 @@ export class LifeTimeAuthenticationController {
     private readonly providers: IdentityProvidersService,
     private readonly scimTokens: ScimTokensService,
     private readonly csrf: CsrfService,
+    private readonly assertionKeys: ClientAssertionKeysService,
   ) {}
 
   @Public({ breakGlass: true })
@@ -91,7 +94,21 @@ export class LifeTimeAuthenticationController {
     const provider = await this.providers.get(checkProviderId(id));
     const csrfToken = this.csrf.token(req);
     const provisioning = provisioningSection({ providerId: provider.id, baseUrl: scimBaseUrl(this.config), tokens: await this.scimTokens.list(provider.id), csrfToken });
-    return this.render(req, provider.displayName, providerPageBody({ provider, csrfToken, provisioning }));
+    return this.render(req, provider.displayName, providerPageBody({ provider, csrfToken, provisioning, keys: await this.keyMaterial(provider) }));
+  }
+
+  /** The certificate of the client assertion key, to upload at providers that take one (Entra ID, Auth0). */
+  @LifeTimePage()
+  @Get(`${SECTION}/:id/certificate.pem`)
+  async certificate(@Param('id') id: string, @Query('key') key: string | undefined, @Res() res: Response): Promise<void> {
+    const provider = await this.providers.get(checkProviderId(id));
+    const next = key === 'next';
+    const certificate = await this.assertionKeys.certificate(next ? 'next' : 'current');
+    if (!certificate) throw new DomainException('no_next_key', HttpStatus.NOT_FOUND, 'No next client assertion key is waiting yet; the current one keeps signing.', { title: 'No next key yet' });
+    res
+      .status(HttpStatus.OK)
+      .set({ 'Content-Type': 'application/x-pem-file', 'Content-Disposition': `attachment; filename="${provider.id}-client-assertion${next ? '-next' : ''}.pem"`, 'Cache-Control': 'no-store' })
+      .send(certificate.pem);
   }
 
   @LifeTimePage()
@@ -102,7 +119,7 @@ export class LifeTimeAuthenticationController {
     const form = { ...readForm(body), id: provider.id, enabled: provider.enabled };
     if (body.action === 'details') {
       const { form: filled, discovery } = await this.details(form);
-      res.status(HttpStatus.OK).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider, form: filled, discovery, csrfToken: this.csrf.token(req) })));
+      res.status(HttpStatus.OK).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider, form: filled, discovery, csrfToken: this.csrf.token(req), keys: await this.keyMaterial(provider) })));
       return;
     }
     try {
@@ -112,7 +129,7 @@ export class LifeTimeAuthenticationController {
       const preflight = provider.enabled && body.confirm !== 'anyway' ? await this.providers.testBeforeSave(draft, this.actor(req)) : undefined;
       if (preflight && !preflight.result.ok) {
         const typed = { result: preflight.result, clientSecret: changes.clientSecret };
-        res.status(HttpStatus.OK).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider, form, csrfToken: this.csrf.token(req), preflight: typed })));
+        res.status(HttpStatus.OK).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider, form, csrfToken: this.csrf.token(req), preflight: typed, keys: await this.keyMaterial(provider) })));
         return;
       }
       const updated = await this.providers.update(provider.id, changes, this.actor(req));
@@ -122,7 +139,7 @@ export class LifeTimeAuthenticationController {
       res.redirect(303, `${SECTION}/${provider.id}`);
     } catch (error) {
       const refusal = asRefusal(error);
-      res.status(refusal.status).type('html').send(this.render(req, provider.displayName, html`${errorFlash(refusal)}${providerPageBody({ provider, form, csrfToken: this.csrf.token(req) })}`));
+      res.status(refusal.status).type('html').send(this.render(req, provider.displayName, html`${errorFlash(refusal)}${providerPageBody({ provider, form, csrfToken: this.csrf.token(req), keys: await this.keyMaterial(provider) })}`));
     }
   }
 
@@ -216,8 +233,13 @@ export class LifeTimeAuthenticationController {
       const refusal = asRefusal(error);
       await setFlash(req, 'error', refusal.message);
       const provider = await this.providers.get(checkProviderId(id));
-      res.status(refusal.status).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider, csrfToken: this.csrf.token(req) })));
+      res.status(refusal.status).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider, csrfToken: this.csrf.token(req), keys: await this.keyMaterial(provider) })));
     }
+  }
+
+  private async keyMaterial(provider: ProviderView): Promise<ClientKeyMaterial | undefined> {
+    if (provider.clientAuth !== 'private_key_jwt') return undefined;
+    return { current: await this.assertionKeys.certificate('current'), next: await this.assertionKeys.certificate('next') };
   }
 
   private render(req: Request, title: string, body: Html): string {
@@ -244,6 +266,7 @@ function readForm(body: Form): ProviderForm {
     displayName: text(body.displayName),
     issuer: text(body.issuer),
     clientId: text(body.clientId),
+    clientAuth: text(body.clientAuth) || 'client_secret_post',
     scopes: text(body.scopes),
     matchClaim: text(body.matchClaim) || 'email',
     emailDomains: text(body.emailDomains),
@@ -251,13 +274,20 @@ function readForm(body: Form): ProviderForm {
   };
 }
 
-/** The form as service changes; an empty secret field keeps the stored secret (it is write-only). */
+/**
+ * The form as service changes; an empty secret field keeps the stored secret (it is write-only),
+ * and a secret left in the hidden field when private_key_jwt was chosen is not sent.
+ */
 function changesOf(form: ProviderForm, body: Form): ProviderChanges {
-  const secret = typeof body.clientSecret === 'string' && body.clientSecret.length > 0 ? body.clientSecret : undefined;
+  const clientAuth = isClientAuthMethod(form.clientAuth) ? form.clientAuth : undefined;
+  const wantsSecret = !clientAuth || usesClientSecret(clientAuth);
+  const secret = wantsSecret && typeof body.clientSecret === 'string' && body.clientSecret.length > 0 ? body.clientSecret : undefined;
   return {
     displayName: form.displayName,
     issuer: form.issuer,
     clientId: form.clientId,
+    // An unknown method goes to the service as typed, so its rules refuse it with their message.
+    clientAuth: (clientAuth ?? form.clientAuth) as ProviderChanges['clientAuth'],
     scopes: words(form.scopes),
     matchClaim: form.matchClaim as MatchClaim,
     emailDomains: words(form.emailDomains),

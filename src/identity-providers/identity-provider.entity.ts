@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { Provisioning, RoleRule, RoleSource } from '../access/role-rules.js';
+import type { ClientAuthMethod } from './client-auth.js';
 
 export type MatchClaim = 'email' | 'preferred_username';
 
@@ -21,6 +22,10 @@ export class IdentityProviderRecord {
   /** AES-256-GCM sealed with ENCRYPTION_KEY (see secret-box.ts); never the secret in clear. */
   @Column({ name: 'client_secret_encrypted', type: 'text', nullable: true })
   clientSecretEncrypted: string | null;
+
+  /** How the service authenticates at the token endpoint (client-auth.ts); private_key_jwt keeps no secret. */
+  @Column({ name: 'client_auth', type: 'varchar', length: 32 })
+  clientAuth: ClientAuthMethod;
 
   @Column({ type: 'text', array: true })
   scopes: string[];

@@ -32,6 +32,7 @@ describe('IdentityProviderRegistry', () => {
     issuer,
     clientId: 'front-door',
     clientSecret: 'secret-one',
+    clientAuth: 'client_secret_post',
     scopes: ['openid'],
     matchClaim: 'email',
     emailDomains: [],

@@ -17,6 +17,9 @@ import { ProviderTestRecord } from './provider-test-result.entity.js';
 import { SignInFallback } from './sign-in-fallback.js';
 import { ENVIRONMENT_PROVIDER_ID, providerCallbackUrl } from './provider-urls.js';
 import { atRestKey } from '../common/secret-box.js';
+import { SigningKeysModule } from '../signing-keys/signing-keys.module.js';
+import { ClientAssertionKeysService } from './client-assertion-keys.service.js';
+import { ClientJwksController } from './client-jwks.controller.js';
 import { AddressPolicy } from '../common/address-policy.js';
 import { ProviderHttp } from './provider-http.js';
 
@@ -30,8 +33,10 @@ export class IdentityProvidersModule {
   static forRoot(connection: OidcConnection): DynamicModule {
     return {
       module: IdentityProvidersModule,
-      imports: [TypeOrmModule.forFeature([IdentityProviderRecord, ProviderTestRecord]), UsersModule],
+      imports: [TypeOrmModule.forFeature([IdentityProviderRecord, ProviderTestRecord]), UsersModule, SigningKeysModule],
+      controllers: [ClientJwksController],
       providers: [
+        ClientAssertionKeysService,
         {
           provide: ProviderHttp,
           inject: [APP_CONFIG],
@@ -44,12 +49,13 @@ export class IdentityProvidersModule {
         },
         {
           provide: IdentityProviderRegistry,
-          inject: [APP_CONFIG, MetricsService, LoginStateCookie, ProviderHttp],
-          useFactory: (config: AppConfig, metrics: MetricsService, loginState: LoginStateCookie, http: ProviderHttp) =>
+          inject: [APP_CONFIG, MetricsService, LoginStateCookie, ProviderHttp, ClientAssertionKeysService],
+          useFactory: (config: AppConfig, metrics: MetricsService, loginState: LoginStateCookie, http: ProviderHttp, assertionKeys: ClientAssertionKeysService) =>
             new IdentityProviderRegistry([environmentProvider(config, connection)], {
               observeCall: (providerId, endpoint, seconds, ok) => metrics.observeIdpCall(providerId, endpoint, seconds, ok),
               loginState,
               http,
+              assertionSigner: assertionKeys,
             }),
         },
         {
@@ -63,7 +69,7 @@ export class IdentityProvidersModule {
         SignInFallback,
         IdentityProvidersService,
       ],
-      exports: [IdentityProviderRegistry, ProviderHealthService, IdentityProvidersService, LoginStateCookie],
+      exports: [IdentityProviderRegistry, ProviderHealthService, IdentityProvidersService, LoginStateCookie, ClientAssertionKeysService],
     };
   }
 }
@@ -75,6 +81,7 @@ function environmentProvider(config: AppConfig, connection: OidcConnection): Oid
     issuer: connection.issuer,
     clientId: connection.clientId,
     clientSecret: connection.clientSecret,
+    clientAuth: connection.clientAuth,
     scopes: config.oidc.scopes,
     matchClaim: config.oidc.matchClaim,
     emailDomains: config.oidc.emailDomains,

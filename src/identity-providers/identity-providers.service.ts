@@ -10,13 +10,14 @@ import { IdentityProvidersRepository, type ProviderRowChanges } from './identity
 import { ProviderHealthService } from './provider-health.service.js';
 import { providerFingerprint } from './provider-fingerprint.js';
 import { discoverProvider, probeProvider, type DiscoveredDetails, type ProbeResult, type ProbeStep, type ProbeTarget } from './provider-probe.js';
-import { checkProviderFields, checkProviderId, type ProviderFields } from './provider-rules.js';
+import { checkClientSecret, checkProviderFields, checkProviderId, type ProviderFields } from './provider-rules.js';
+import { DEFAULT_CLIENT_AUTH, usesClientSecret, type ClientAuthMethod } from './client-auth.js';
 import { ProviderSecrets } from './provider-secrets.js';
 import { fieldsNeedingSecretAgain } from './secret-destination.js';
 import { ProviderSyncService } from './provider-sync.service.js';
 import type { ProviderTestRecord } from './provider-test-result.entity.js';
 import { SignInFallback } from './sign-in-fallback.js';
-import { ENVIRONMENT_PROVIDER_ID, providerBackchannelLogoutUrl, providerCallbackUrl } from './provider-urls.js';
+import { clientJwksUrl, ENVIRONMENT_PROVIDER_ID, providerBackchannelLogoutUrl, providerCallbackUrl } from './provider-urls.js';
 
 /** A provider as administrators see it; never its client secret. */
 export interface ProviderView extends ProviderAccess {
@@ -30,6 +31,9 @@ export interface ProviderView extends ProviderAccess {
   enabled: boolean;
   source: ProviderSource;
   hasClientSecret: boolean;
+  clientAuth: ClientAuthMethod;
+  /** Where providers fetch this service's client assertion keys (private_key_jwt). */
+  clientJwksUri: string;
   redirectUri: string;
   backchannelLogoutUri: string;
   createdAt?: Date;
@@ -96,20 +100,22 @@ export class IdentityProvidersService {
    * document tells (exact issuer, scopes, match claim). Nothing is saved.
    */
   async discover(issuer: string): Promise<ProbeResult & { details: DiscoveredDetails }> {
-    const fields = checkProviderFields({ displayName: 'Draft', clientId: 'draft', issuer, scopes: ['openid'], matchClaim: 'email', emailDomains: [], enabled: true });
+    const fields = checkProviderFields({ displayName: 'Draft', clientId: 'draft', issuer, clientAuth: DEFAULT_CLIENT_AUTH, scopes: ['openid'], matchClaim: 'email', emailDomains: [], enabled: true });
     return discoverProvider(fields.issuer, { timeoutMs: this.config.oidc.httpTimeoutMs, http: this.registry.http });
   }
 
   async create(input: NewProvider, actorId?: string): Promise<ProviderView> {
     const id = checkProviderId(input.id);
     if (id === ENVIRONMENT_PROVIDER_ID) throw this.environmentReadOnly();
-    const fields = checkProviderFields({ scopes: ['openid', 'profile', 'email'], matchClaim: 'email', emailDomains: [], enabled: true, ...defined(input) } as ProviderFields);
+    const fields = checkProviderFields({ clientAuth: DEFAULT_CLIENT_AUTH, scopes: ['openid', 'profile', 'email'], matchClaim: 'email', emailDomains: [], enabled: true, ...defined(input) } as ProviderFields);
+    checkClientSecret(fields.clientAuth, { given: Boolean(fields.clientSecret), stored: false });
     const inserted = await this.repository.insert({
       id,
       displayName: fields.displayName,
       issuer: fields.issuer,
       clientId: fields.clientId,
       clientSecretEncrypted: fields.clientSecret ? this.secrets.seal(fields.clientSecret, id) : null,
+      clientAuth: fields.clientAuth,
       scopes: fields.scopes,
       matchClaim: fields.matchClaim,
       emailDomains: fields.emailDomains,
@@ -119,7 +125,7 @@ export class IdentityProvidersService {
     if (!inserted) throw new DomainException('provider_exists', HttpStatus.CONFLICT, `An identity provider with id "${id}" exists already; choose another id or change that one.`);
     // The notification reaches every instance; this one applies it now so the answer is already true here.
     await this.sync.reload(id);
-    await this.audit.record({ type: 'admin.provider.created', actorId, providerId: id, details: { enabled: fields.enabled, hasClientSecret: Boolean(fields.clientSecret) } });
+    await this.audit.record({ type: 'admin.provider.created', actorId, providerId: id, details: { enabled: fields.enabled, hasClientSecret: Boolean(fields.clientSecret), clientAuth: fields.clientAuth } });
     this.logger.log(`identity provider ${id} created${actorId ? ` by ${actorId}` : ''}`);
     return this.get(id);
   }
@@ -128,19 +134,21 @@ export class IdentityProvidersService {
     if (id === ENVIRONMENT_PROVIDER_ID) throw this.environmentReadOnly();
     const current = await this.row(id);
     const fields = checkProviderFields({ ...this.fieldsOf(current), ...defined(changes) });
+    checkClientSecret(fields.clientAuth, { given: changes.clientSecret !== undefined, stored: current.clientSecretEncrypted !== null });
     this.assertSecretStaysWithIssuer(current, changes);
     if (current.enabled && !fields.enabled) await this.fallback.assertAnotherWayIn(id, 'disable');
     const update: ProviderRowChanges = {
       displayName: fields.displayName,
       issuer: fields.issuer,
       clientId: fields.clientId,
+      clientAuth: fields.clientAuth,
       scopes: fields.scopes,
       matchClaim: fields.matchClaim,
       emailDomains: fields.emailDomains,
       enabled: fields.enabled,
       ...accessOf(fields),
     };
-    if (changes.clientSecret !== undefined) update.clientSecretEncrypted = this.secrets.seal(fields.clientSecret!, id);
+    update.clientSecretEncrypted = this.storedSecret(fields, changes, current);
     if (!(await this.repository.update(id, update))) throw this.notFound(id);
     await this.sync.reload(id);
     const changed = Object.keys(changes).filter((key) => (changes as Record<string, unknown>)[key] !== undefined);
@@ -199,12 +207,23 @@ export class IdentityProvidersService {
 
   private async runDraft(draft: ProviderDraft, actorId: string | undefined, keepStoredSecret: boolean): Promise<TestedDraft> {
     const id = draft.id === undefined ? undefined : checkProviderId(draft.id);
-    const fields = checkProviderFields({ scopes: ['openid'], matchClaim: 'email', emailDomains: [], enabled: true, ...defined(draft), displayName: draft.displayName || 'Draft' } as ProviderFields);
-    const stored = keepStoredSecret && !fields.clientSecret && id ? await this.repository.find(id) : null;
+    const fields = checkProviderFields({ clientAuth: DEFAULT_CLIENT_AUTH, scopes: ['openid'], matchClaim: 'email', emailDomains: [], enabled: true, ...defined(draft), displayName: draft.displayName || 'Draft' } as ProviderFields);
+    const row = keepStoredSecret && id ? await this.repository.find(id) : null;
+    const stored = row && row.clientSecretEncrypted !== null && usesClientSecret(fields.clientAuth) && !fields.clientSecret ? row : null;
+    // A draft's missing secret is the Test's finding (client_no_secret), not a refusal; a secret beside
+    // private_key_jwt is. A save is refused as its update would be: a secret method needs one typed or stored.
+    checkClientSecret(fields.clientAuth, { given: Boolean(fields.clientSecret), stored: keepStoredSecret ? stored !== null : usesClientSecret(fields.clientAuth) });
     // The stored secret is tried only where it may be sent: never at a new issuer's token endpoint.
     if (stored) this.assertSecretStaysWithIssuer(stored, draft);
     const clientSecret = fields.clientSecret ?? (stored ? this.targetOf(stored).clientSecret : undefined);
-    const target: ProbeTarget = { issuer: fields.issuer, clientId: fields.clientId, clientSecret, callbackUrl: id ? providerCallbackUrl(this.config.publicUrl, id) : undefined, scopes: fields.scopes };
+    const target = this.registry.probeTargetOf({
+      issuer: fields.issuer,
+      clientId: fields.clientId,
+      clientSecret,
+      clientAuth: fields.clientAuth,
+      callbackUrl: id ? providerCallbackUrl(this.config.publicUrl, id) : undefined,
+      scopes: fields.scopes,
+    });
     const result = await probeProvider(target, { timeoutMs: this.config.oidc.httpTimeoutMs, http: this.registry.http });
     await this.recordTest(draft.id, result, actorId, true);
     return { result, fingerprint: providerFingerprint(target) };
@@ -224,7 +243,8 @@ export class IdentityProvidersService {
 
   /** A change that moves where the stored secret would be sent must carry the secret again (secret-destination.ts). */
   private assertSecretStaysWithIssuer(current: IdentityProviderRecord, changes: ProviderDraft | ProviderChanges): void {
-    const needSecret = fieldsNeedingSecretAgain({ issuer: current.issuer, authenticatesWithSecret: current.clientSecretEncrypted !== null }, defined(changes));
+    const holder = { issuer: current.issuer, authenticatesWithSecret: current.clientSecretEncrypted !== null && usesClientSecret(current.clientAuth) };
+    const needSecret = fieldsNeedingSecretAgain(holder, defined(changes));
     if (needSecret.length > 0) {
       throw new DomainException(
         'client_secret_required',
@@ -251,7 +271,7 @@ export class IdentityProvidersService {
       if (!options.forDisplay) throw error;
       clientSecret = `unreadable:${row.clientSecretEncrypted}`;
     }
-    return { issuer: row.issuer, clientId: row.clientId, clientSecret, callbackUrl: providerCallbackUrl(this.config.publicUrl, row.id), scopes: row.scopes };
+    return this.registry.probeTargetOf({ issuer: row.issuer, clientId: row.clientId, clientSecret, clientAuth: row.clientAuth, callbackUrl: providerCallbackUrl(this.config.publicUrl, row.id), scopes: row.scopes });
   }
 
   /** The fingerprint of a provider's configuration as it is set now (the environment's, or a stored row's). */
@@ -266,6 +286,7 @@ export class IdentityProvidersService {
       displayName: row.displayName,
       issuer: row.issuer,
       clientId: row.clientId,
+      clientAuth: row.clientAuth,
       scopes: row.scopes,
       matchClaim: row.matchClaim,
       emailDomains: row.emailDomains,
@@ -274,12 +295,19 @@ export class IdentityProvidersService {
     };
   }
 
+  /** The sealed secret a change leaves: a new one when given, none once the method needs none, else the stored one. */
+  private storedSecret(fields: ProviderFields, changes: ProviderChanges, current: IdentityProviderRecord): string | null {
+    if (!usesClientSecret(fields.clientAuth)) return null;
+    return changes.clientSecret !== undefined ? this.secrets.seal(fields.clientSecret!, current.id) : current.clientSecretEncrypted;
+  }
+
   private view(row: IdentityProviderRecord): ProviderView {
     return {
       ...this.fieldsOf(row),
       id: row.id,
       source: 'database',
       hasClientSecret: row.clientSecretEncrypted !== null,
+      clientJwksUri: clientJwksUrl(this.config.publicUrl),
       redirectUri: providerCallbackUrl(this.config.publicUrl, row.id),
       backchannelLogoutUri: providerBackchannelLogoutUrl(this.config.publicUrl, row.id),
       createdAt: row.createdAt,
@@ -304,6 +332,8 @@ export class IdentityProvidersService {
       ...accessOf(provider.access),
       source: 'environment',
       hasClientSecret: Boolean(target.clientSecret),
+      clientAuth: target.clientAuth,
+      clientJwksUri: clientJwksUrl(this.config.publicUrl),
       redirectUri: provider.callbackUrl,
       backchannelLogoutUri: providerBackchannelLogoutUrl(this.config.publicUrl, provider.id),
     };

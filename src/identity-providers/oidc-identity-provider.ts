@@ -6,6 +6,7 @@ import { asProviderCallError, DEFAULT_OUTGOING_TIMEOUT_MS } from '../common/http
 import type { IdentityProvider, JwtCheck, LogoutTokenClaims, ProviderCallEndpoint, ProviderSource, ProviderStatus } from './identity-provider.js';
 import type { ProviderAccess } from '../access/provider-access.js';
 import type { MatchClaim } from './identity-provider.entity.js';
+import { tokenRequestAuth, type ClientAssertionSigner, type ClientAuthMethod, type TokenRequestAuth } from './client-auth.js';
 import { addressRefusalOf, CrossOriginRedirectError, ProviderHttp } from './provider-http.js';
 
 export interface OidcProviderSettings {
@@ -14,6 +15,9 @@ export interface OidcProviderSettings {
   issuer: string;
   clientId: string;
   clientSecret: string;
+  clientAuth: ClientAuthMethod;
+  /** Signs private_key_jwt client assertions; set by the registry for every provider it builds. */
+  assertionSigner?: ClientAssertionSigner;
   scopes: string[];
   matchClaim: MatchClaim;
   emailDomains: string[];
@@ -177,6 +181,15 @@ export class OidcIdentityProvider implements IdentityProvider {
 
   get httpTimeoutMs(): number {
     return this.settings.httpTimeoutMs ?? DEFAULT_OUTGOING_TIMEOUT_MS;
+  }
+
+  /**
+   * The client authentication of one request to this provider's token endpoint, by its configured
+   * method: every authenticated call (the code exchange included) takes it from here.
+   */
+  async tokenRequestAuth(tokenEndpoint: string): Promise<TokenRequestAuth> {
+    const { clientAuth, clientId, clientSecret, assertionSigner } = this.settings;
+    return tokenRequestAuth({ method: clientAuth, clientId, clientSecret, tokenEndpoint, signer: assertionSigner });
   }
 
   get supportsPkce(): boolean {

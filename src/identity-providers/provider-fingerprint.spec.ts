@@ -17,6 +17,8 @@ describe('providerFingerprint', () => {
     ['no secret', { clientSecret: undefined }],
     ['another redirect URI', { callbackUrl: 'https://front.example.com/auth/callback/other' }],
     ['other scopes', { scopes: ['openid'] }],
+    ['another client authentication', { clientAuth: 'client_secret_basic' }],
+    ['private_key_jwt in place of the secret', { clientAuth: 'private_key_jwt', clientSecret: undefined }],
   ];
   it.each(changed)('changes with %s', (_name, change) => {
     expect(providerFingerprint({ ...BASE, ...change })).not.toBe(providerFingerprint(BASE));
@@ -24,6 +26,10 @@ describe('providerFingerprint', () => {
 
   it('is the same for the same configuration, whatever the order of the scopes', () => {
     expect(providerFingerprint({ ...BASE, scopes: ['email', 'openid', 'profile'] })).toBe(providerFingerprint(BASE));
+  });
+
+  it('is the same for client_secret_post named or not (results from before clientAuth still count)', () => {
+    expect(providerFingerprint({ ...BASE, clientAuth: 'client_secret_post' })).toBe(providerFingerprint(BASE));
   });
 
   it('never contains the secret', () => {

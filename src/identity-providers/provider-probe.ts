@@ -1,6 +1,11 @@
 import { ALGORITHMS } from './oidc-identity-provider.js';
-import { addressRefusalOf, type ProviderHttp } from './provider-http.js';
-import { classifyTokenAnswer } from './token-answer.js';
+import type { ClientAssertionSigner, ClientAuthMethod } from './client-auth.js';
+import { call, readJson, StepFailure, type CheckResult, type ProbeContext } from './probe-calls.js';
+import { client } from './probe-client-step.js';
+import type { ProviderHttp } from './provider-http.js';
+
+export { PROBE_CODE } from './probe-client-step.js';
+export { PROBE_USER_AGENT } from './probe-calls.js';
 
 export type ProbeStepName = 'discovery' | 'issuer' | 'endpoints' | 'jwks' | 'client';
 
@@ -28,48 +33,24 @@ export interface ProbeTarget {
   issuer: string;
   clientId: string;
   clientSecret?: string;
+  /** How the client step authenticates: the provider's configured method. */
+  clientAuth: ClientAuthMethod;
+  assertionSigner?: ClientAssertionSigner;
   /** The redirect URI sent with the dummy code; a draft without an id has none, and none is sent. */
   callbackUrl?: string;
   /** Not probed, but part of what a result is a result of (provider-fingerprint.ts). */
   scopes?: readonly string[];
 }
 
-/**
- * The dummy authorization code the client step sends. No provider has issued it, so a provider that
- * accepts the client's credentials refuses the code (`invalid_grant`, or its own word for it), and
- * one that does not answers `invalid_client` (see token-answer.ts).
- */
-export const PROBE_CODE = 'frontdoor-test-probe-not-a-real-code';
-
-/** Names the Test's requests in the provider's logs, apart from sign-ins. */
-export const PROBE_USER_AGENT = 'identity-front-door-provider-test';
-
 const STEPS: ProbeStepName[] = ['discovery', 'issuer', 'endpoints', 'jwks', 'client'];
 const ACCEPTED = new Set(ALGORITHMS);
 
-class StepFailure extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-type CheckResult = { code: string; message: string; warning?: true };
 type Check = (context: ProbeContext) => Promise<CheckResult>;
 
 export interface ProbeOptions {
   timeoutMs: number;
   /** The outgoing calls, with the address check every provider call has. */
   http: ProviderHttp;
-}
-
-interface ProbeContext {
-  target: ProbeTarget;
-  timeoutMs: number;
-  http: ProviderHttp;
-  metadata?: Record<string, unknown>;
 }
 
 /**
@@ -97,7 +78,7 @@ export interface DiscoveredDetails {
  * into a form: no client is needed, and the document's values are returned to fill the form.
  */
 export async function discoverProvider(issuerUrl: string, options: ProbeOptions): Promise<ProbeResult & { details: DiscoveredDetails }> {
-  const context: ProbeContext = { target: { issuer: issuerUrl, clientId: '' }, ...options };
+  const context: ProbeContext = { target: { issuer: issuerUrl, clientId: '', clientAuth: 'client_secret_post' }, ...options };
   const result = await runSteps(context, STEPS.filter((step) => step !== 'client'));
   const metadata = context.metadata;
   if (!metadata) return { ...result, details: {} };
@@ -201,69 +182,6 @@ async function jwks(context: ProbeContext): Promise<{ code: string; message: str
     throw new StepFailure('jwks_no_usable_key', `The JWKS at ${url} holds ${keys.length} key(s), none for an accepted signing algorithm (${[...ACCEPTED].join(', ')}). Configure the provider to sign ID tokens with RS256 or ES256.`);
   }
   return { code: 'jwks_ok', message: `The JWKS at ${url} holds ${usable.length} usable signing key(s).` };
-}
-
-async function client(context: ProbeContext): Promise<CheckResult> {
-  const { clientId, clientSecret, callbackUrl } = context.target;
-  if (!clientSecret) {
-    throw new StepFailure('client_no_secret', 'No client secret is configured; this service signs in as a confidential client. Set the client secret from the provider\'s app registration.');
-  }
-  const url = String(context.metadata!.token_endpoint);
-  const body = new URLSearchParams({ grant_type: 'authorization_code', code: PROBE_CODE, ...(callbackUrl ? { redirect_uri: callbackUrl } : {}), client_id: clientId, client_secret: clientSecret });
-  const response = await call(context, url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body }, 'client');
-  const answer = classifyTokenAnswer(response.status, await readJson(response));
-  const sent = callbackUrl
-    ? `The Test sent the redirect URI ${callbackUrl}.`
-    : 'The Test sent no redirect URI: the draft has no id, and the redirect URI is <PUBLIC_URL>/auth/callback/<id>.';
-  switch (answer.verdict) {
-    case 'accepted':
-      return { code: 'client_ok', message: `The token endpoint accepted client "${clientId}" and its secret: it refused only the Test's dummy code (${answer.error}, HTTP ${response.status}), as expected. ${sent}` };
-    case 'rejected':
-      throw new StepFailure('client_rejected', `The token endpoint refused client "${clientId}" (${answer.error ?? `HTTP ${response.status}`}): the client id or the secret is wrong, or the secret has expired. Copy both again from the provider's app registration.`);
-    case 'not_allowed':
-      throw new StepFailure(
-        'client_not_allowed',
-        `The token endpoint answered unauthorized_client for client "${clientId}". Providers use it for three different problems: a wrong client secret, a redirect URI not registered for the client, or a client not allowed the authorization code grant. Check all three: copy the secret again, register ${callbackUrl ?? 'the redirect URI <PUBLIC_URL>/auth/callback/<id>'}, and enable "authorization code" / "standard flow" for the client. ${sent}`,
-      );
-    case 'grant_refused':
-      throw new StepFailure('client_not_allowed', `Client "${clientId}" is not allowed the authorization code grant (unsupported_grant_type). Enable "authorization code" / "standard flow" for the client at the provider.`);
-    case 'invalid_request':
-      throw new StepFailure(
-        'client_invalid_request',
-        `The token endpoint refused the request (invalid_request${answer.description ? `: ${answer.description}` : ''}). ${callbackUrl ? `Check that ${callbackUrl} is a registered redirect URI` : 'Give the draft the id it will have, so that the Test sends the redirect URI the provider will see,'} and that the client accepts client_secret_post. ${sent}`,
-      );
-    case 'unclassified':
-      // Sign-in may well work: this answer just proves nothing. Readiness does not depend on it.
-      return {
-        code: 'client_unexpected_response',
-        warning: true,
-        message: `The token endpoint ${url} answered HTTP ${response.status}${answer.error ? ` with ${answer.error}` : ' without an OAuth error'}, which neither confirms nor refutes client "${clientId}" and its secret. Sign in once to be sure; if it fails, check the token endpoint and the credentials. ${sent}`,
-      };
-  }
-}
-
-async function call(context: ProbeContext, url: string, init: { method?: string; headers: Record<string, string>; body?: URLSearchParams }, step: ProbeStepName): Promise<Response> {
-  const { timeoutMs, http } = context;
-  try {
-    // Redirects are not followed: a 3xx is the answer.
-    return await http.fetch(url, { ...init, headers: { ...init.headers, 'user-agent': PROBE_USER_AGENT }, signal: AbortSignal.timeout(timeoutMs) });
-  } catch (error) {
-    const refused = addressRefusalOf(error);
-    if (refused) {
-      throw new StepFailure('address_not_allowed', `${url} was not called: ${refused.message}. Provider URLs may not lead to this service's own network; if the provider really runs there, list its address or range in ALLOW_PRIVATE_PROVIDER_ADDRESSES.`);
-    }
-    const name = (error as Error).name;
-    if (name === 'TimeoutError' || name === 'AbortError') {
-      throw new StepFailure(`${step}_timeout`, `${url} did not answer within ${timeoutMs} ms (OIDC_HTTP_TIMEOUT_MS). Check that this service can reach the provider (proxy, firewall, DNS).`);
-    }
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new StepFailure(`${step}_unreachable`, `${url} could not be reached (${cause?.code ?? cause?.message ?? (error as Error).message}). Check the URL and that this service can reach the provider (proxy, firewall, DNS).`);
-  }
-}
-
-async function readJson(response: Response): Promise<Record<string, unknown> | undefined> {
-  const parsed: unknown = await response.json().catch(() => undefined);
-  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
 }
 
 function isHttpUrl(value: unknown): boolean {

@@ -2,6 +2,7 @@ import { HttpStatus } from '@nestjs/common';
 import { DomainException } from '../common/domain.exception.js';
 import { checkProviderAccess, type ProviderAccess } from '../access/provider-access.js';
 import type { MatchClaim } from './identity-provider.entity.js';
+import { CLIENT_AUTH_METHODS, clientSecretProblem, isClientAuthMethod, type ClientAuthMethod } from './client-auth.js';
 
 export const PROVIDER_ID_PATTERN = /^[a-z0-9-]{1,40}$/;
 const DOMAIN_PATTERN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -13,6 +14,7 @@ export interface ProviderFields {
   issuer: string;
   clientId: string;
   clientSecret?: string;
+  clientAuth: ClientAuthMethod;
   scopes: string[];
   matchClaim: MatchClaim;
   emailDomains: string[];
@@ -38,6 +40,7 @@ export function checkProviderFields(fields: ProviderFields): CheckedProviderFiel
   const clientId = fields.clientId?.trim() ?? '';
   if (!clientId || clientId.length > 512) problems.push('clientId must be 1 to 512 characters');
   if (fields.clientSecret !== undefined && (fields.clientSecret.length === 0 || fields.clientSecret.length > 4096)) problems.push('clientSecret must be 1 to 4096 characters');
+  if (!isClientAuthMethod(fields.clientAuth)) problems.push(`clientAuth must be one of ${CLIENT_AUTH_METHODS.join(', ')}`);
   const scopes = [...new Set(fields.scopes ?? [])];
   if (!scopes.includes('openid')) problems.push('scopes must include openid');
   if (scopes.some((scope) => !SCOPE_PATTERN.test(scope))) problems.push('scopes must be scope tokens without spaces or quotes');
@@ -54,6 +57,15 @@ export function checkProviderFields(fields: ProviderFields): CheckedProviderFiel
 export function checkEmailDomains(domains: readonly string[]): { emailDomains: string[]; badDomains: string[] } {
   const emailDomains = [...new Set(domains.map((domain) => domain.trim().toLowerCase().replace(/^@/, '')))];
   return { emailDomains, badDomains: emailDomains.filter((domain) => !DOMAIN_PATTERN.test(domain)) };
+}
+
+/**
+ * The client secret a provider's method needs: one (given now or already stored) for
+ * client_secret_post and client_secret_basic, none for private_key_jwt.
+ */
+export function checkClientSecret(clientAuth: ClientAuthMethod, secret: { given: boolean; stored: boolean }): void {
+  const problem = clientSecretProblem(clientAuth, secret);
+  if (problem) throw invalid([problem]);
 }
 
 export function checkProviderId(id: unknown): string {

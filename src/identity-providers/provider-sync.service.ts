@@ -94,6 +94,7 @@ export class ProviderSyncService implements OnApplicationBootstrap, OnModuleDest
       issuer: row.issuer,
       clientId: row.clientId,
       clientSecret,
+      clientAuth: row.clientAuth,
       scopes: row.scopes,
       matchClaim: row.matchClaim,
       emailDomains: row.emailDomains,

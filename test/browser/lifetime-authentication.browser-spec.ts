@@ -87,4 +87,40 @@ describe.skipIf(lacks(CHROMIUM))('LifeTime › Authentication in a real browser 
     await screenshot(page, 'lifetime-audit');
     await context.close();
   });
+
+  it('shows the client secret field only while a client authentication that sends a secret is chosen', async () => {
+    const context = await browser.newContext({ viewport: SCREENSHOT_VIEWPORT });
+    const page: Page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (error) => problems.push(`${page.url()}: ${error.message}`));
+    // Straight to the environment's provider: with a second one enabled, /lifetime would offer a choice.
+    await page.goto(`${env.url}/auth/login/default?returnTo=%2Flifetime%2Fauthentication%2Fnew`);
+    await page.waitForURL((url) => url.origin === env.service.issuer && url.pathname.startsWith('/interaction/'));
+    await page.fill('input[name=email]', ADMIN.email);
+    await page.fill('input[name=password]', ADMIN.password);
+    await page.click('form button[type=submit]');
+    await page.waitForURL(`${env.url}/lifetime/authentication/new`);
+    const secret = page.locator('input[name=clientSecret]');
+    expect(await secret.isVisible()).toBe(true);
+    await page.selectOption('select[name=clientAuth]', 'private_key_jwt');
+    await expect.poll(() => secret.isVisible()).toBe(false);
+    await page.selectOption('select[name=clientAuth]', 'client_secret_basic');
+    await expect.poll(() => secret.isVisible()).toBe(true);
+
+    // Saved with private_key_jwt, its page offers the JWKS URL and the certificate instead of a secret.
+    await page.fill('input[name=issuer]', second.issuer);
+    await page.fill('input[name=id]', 'signed');
+    await page.fill('input[name=displayName]', 'Signed Provider');
+    await page.fill('input[name=clientId]', SECOND.clientId);
+    await page.selectOption('select[name=clientAuth]', 'private_key_jwt');
+    await page.click('button:has-text("Add provider")');
+    // The second provider knows this client by its secret only: the Test run before adding fails, so it is added anyway.
+    await page.click('#save-anyway');
+    await page.waitForURL(`${env.url}/lifetime/authentication/signed`);
+    expect(await page.inputValue('#client-jwks-uri')).toBe(`${env.url}/auth/client-jwks.json`);
+    expect(await page.inputValue('#certificate-current')).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(await page.locator('#client-secret-field').isVisible()).toBe(false);
+    await screenshot(page, 'lifetime-authentication-private-key-jwt');
+    await context.close();
+  });
 });

@@ -5,6 +5,7 @@ import { MAX_ROLE_RULES, PROVISIONING_MODES, ROLE_SOURCES, type Provisioning, ty
 import { ROLES, type Role } from '../../users/user.entity.js';
 import type { ProbeResult, ProbeStep, ProbeStepName } from '../../identity-providers/provider-probe.js';
 import type { ProviderView } from '../../identity-providers/identity-providers.service.js';
+import { CLIENT_AUTH_METHODS, type ClientAuthMethod } from '../../identity-providers/client-auth.js';
 
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false, require_valid_protocol: true };
 
@@ -49,7 +50,17 @@ export class CreateIdentityProviderDto {
   @MaxLength(512)
   clientId: string;
 
-  @ApiPropertyOptional({ example: 'a-client-secret', writeOnly: true, description: 'Write-only: stored encrypted (AES-256-GCM), never returned; `hasClientSecret` says whether one is set.' })
+  @ApiPropertyOptional({
+    enum: CLIENT_AUTH_METHODS,
+    example: 'private_key_jwt',
+    description:
+      'How the service authenticates at the token endpoint. Default: client_secret_post. client_secret_post and client_secret_basic need clientSecret; private_key_jwt takes none (the service signs a client assertion with its own key: register `clientJwksUri` or upload the certificate from GET /api/admin/identity-providers/{id}/certificate). Switching to private_key_jwt deletes a stored secret.',
+  })
+  @IsOptional()
+  @IsIn(CLIENT_AUTH_METHODS, { message: `clientAuth must be one of ${CLIENT_AUTH_METHODS.join(', ')}` })
+  clientAuth?: ClientAuthMethod;
+
+  @ApiPropertyOptional({ example: 'a-client-secret', writeOnly: true, description: 'Write-only: stored encrypted (AES-256-GCM), never returned; `hasClientSecret` says whether one is set. Needed by client_secret_post and client_secret_basic, refused with private_key_jwt.' })
   @IsOptional()
   @IsString()
   @MinLength(1)
@@ -131,7 +142,7 @@ export class ProbeStepDto implements ProbeStep {
   @ApiProperty({
     example: 'client_rejected',
     description:
-      'Stable code: discovery_ok|discovery_unreachable|discovery_timeout|discovery_redirect|discovery_http_error|discovery_not_json, issuer_ok|issuer_mismatch, endpoints_ok|endpoints_missing, jwks_ok|jwks_unreachable|jwks_timeout|jwks_http_error|jwks_not_json|jwks_no_usable_key, client_ok|client_no_secret|client_rejected|client_not_allowed|client_invalid_request|client_unexpected_response (a warning)|client_unreachable|client_timeout, address_not_allowed (any step that calls out), skipped.',
+      'Stable code: discovery_ok|discovery_unreachable|discovery_timeout|discovery_redirect|discovery_http_error|discovery_not_json, issuer_ok|issuer_mismatch, endpoints_ok|endpoints_missing, jwks_ok|jwks_unreachable|jwks_timeout|jwks_http_error|jwks_not_json|jwks_no_usable_key, client_ok|client_next_key_unknown (ok: the next client assertion key is not accepted yet)|client_no_secret|client_no_credentials|client_rejected|client_not_allowed|client_invalid_request|client_unexpected_response (a warning)|client_unreachable|client_timeout, address_not_allowed (any step that calls out), skipped.',
   })
   code: string;
   @ApiProperty({ example: 'The token endpoint refused client "front-door" (invalid_client): the client id or the secret is wrong, or the secret has expired. Copy both again from the provider\'s app registration.' })
@@ -174,6 +185,8 @@ export class IdentityProviderDto {
   @ApiProperty({ enum: ['environment', 'database'], example: 'database', description: '`environment`: configured by OIDC_* (read-only here).' })
   source: 'environment' | 'database';
   @ApiProperty({ example: true, description: 'Whether a client secret is stored. The secret itself is never returned.' }) hasClientSecret: boolean;
+  @ApiProperty({ enum: CLIENT_AUTH_METHODS, example: 'client_secret_post', description: 'How the service authenticates at the token endpoint.' }) clientAuth: ClientAuthMethod;
+  @ApiProperty({ example: 'https://identity.example.com/auth/client-jwks.json', description: 'For private_key_jwt: the JWKS URL to register at providers that fetch one (Keycloak, Okta).' }) clientJwksUri: string;
   @ApiProperty({ example: 'https://identity.example.com/auth/callback/acme-entra', description: 'Register this redirect URI at the provider.' }) redirectUri: string;
   @ApiProperty({ example: 'https://identity.example.com/auth/backchannel-logout/acme-entra' }) backchannelLogoutUri: string;
   @ApiPropertyOptional() createdAt?: Date;
@@ -198,6 +211,8 @@ export class IdentityProviderDto {
       provisioning: view.provisioning,
       source: view.source,
       hasClientSecret: view.hasClientSecret,
+      clientAuth: view.clientAuth,
+      clientJwksUri: view.clientJwksUri,
       redirectUri: view.redirectUri,
       backchannelLogoutUri: view.backchannelLogoutUri,
       ...(view.createdAt ? { createdAt: view.createdAt } : {}),
