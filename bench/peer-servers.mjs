@@ -3,6 +3,9 @@
 //   node bench/peer-servers.mjs peer   express-openid-connect 3.4 (encrypted-cookie sessions) protecting the page
 //   node bench/peer-servers.mjs bare   a bare NestJS route serving the same page, no authentication at all
 //                                      (and bare twins of /healthz and /api/desktop/me's JSON)
+//   node bench/peer-servers.mjs rows   a bare NestJS app whose routes insert (POST /rows) or read
+//                                      (GET /rows/:name) one row through TypeORM, on DATABASE_URL:
+//                                      the floor for a request that writes or reads one row
 // Both render the page with the service's own HTML helpers, so every server sends the same bytes of work.
 // Prints "listening <port>" on stdout once it answers.
 import 'reflect-metadata';
@@ -83,7 +86,45 @@ if (mode === 'peer') {
   app.getHttpAdapter().getInstance().disable('x-powered-by');
   await app.listen(port, '127.0.0.1');
   console.log(`listening ${port}`);
+} else if (mode === 'rows') {
+  const { Body, Controller, Get, HttpCode, Module, NotFoundException, Param, Post } = await import('@nestjs/common');
+  const { NestFactory } = await import('@nestjs/core');
+  const { DataSource, EntitySchema } = await import('typeorm');
+  const Row = new EntitySchema({
+    name: 'BenchRow',
+    tableName: 'bench_rows',
+    columns: {
+      id: { type: 'uuid', primary: true, generated: 'uuid' },
+      name: { type: 'varchar', length: 320, unique: true },
+      createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
+    },
+  });
+  // The service's own pool size, so both sides may keep as many statements in flight.
+  const dataSource = new DataSource({ type: 'postgres', url: process.env.DATABASE_URL, entities: [Row], synchronize: true, extra: { max: 20 } });
+  await dataSource.initialize();
+  const rows = dataSource.getRepository(Row);
+  class RowsController {
+    async create(body) {
+      return rows.save(rows.create({ name: String(body.name) }));
+    }
+    async read(name) {
+      const row = await rows.findOneBy({ name });
+      if (!row) throw new NotFoundException();
+      return row;
+    }
+  }
+  const decorate = (decorators, method) => Reflect.decorate(decorators, RowsController.prototype, method, Object.getOwnPropertyDescriptor(RowsController.prototype, method));
+  decorate([Post('rows'), HttpCode(201)], 'create');
+  decorate([Get('rows/:name')], 'read');
+  Body()(RowsController.prototype, 'create', 0);
+  Param('name')(RowsController.prototype, 'read', 0);
+  const BareRowsController = Reflect.decorate([Controller()], RowsController);
+  class RowsModule {}
+  const App = Reflect.decorate([Module({ controllers: [BareRowsController] })], RowsModule);
+  const app = await NestFactory.create(App, { logger: ['error'] });
+  await app.listen(port, '127.0.0.1');
+  console.log(`listening ${port}`);
 } else {
-  console.error('usage: node bench/peer-servers.mjs peer|bare');
+  console.error('usage: node bench/peer-servers.mjs peer|bare|rows');
   process.exit(2);
 }

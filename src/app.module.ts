@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccessModule } from './access/access.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -16,6 +17,7 @@ import { IdentityProvidersModule } from './identity-providers/identity-providers
 import type { OidcConnection } from './identity-providers/oidc-connection.js';
 import { LimitsModule } from './limits/limits.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
+import { ProvisioningModule } from './provisioning/provisioning.module.js';
 import { UsersModule } from './users/users.module.js';
 
 export interface AppRuntime {
@@ -45,8 +47,10 @@ export class AppModule {
         IdentityProvidersModule.forRoot(runtime.oidc),
         UsersModule,
         AuthModule,
+        AccessModule,
         AdminModule,
         DeviceAuthorizationModule,
+        ProvisioningModule,
       ],
       providers: [ExpiredRowsPruner],
     };

@@ -12,6 +12,9 @@ import { loadConfig, type AppConfig } from './config/app-config.js';
 import { AppExceptionFilter } from './common/exception.filter.js';
 import { securityHeaders } from './common/security-headers.js';
 import { bodyParsers } from './common/body-limits.js';
+import { scimBodyErrors } from './provisioning/scim-error.js';
+import { scimRequestMetrics } from './provisioning/scim-metrics.middleware.js';
+import { MetricsService } from './observability/metrics.service.js';
 import { chain } from './common/middleware-chain.js';
 import { ConfigError } from './config/app-config.js';
 import type { ProviderStatus } from './identity-providers/identity-provider.js';
@@ -19,13 +22,15 @@ import { IdentityProviderRegistry } from './identity-providers/identity-provider
 import { JsonLogger } from './observability/json-logger.js';
 import { requestContext } from './observability/request-context.js';
 import { exceptProbes } from './health/probe-paths.js';
+import { portHolder, portTakenMessage } from './health/port-holder.js';
 import { SESSION_MIDDLEWARE } from './auth/session/session.constants.js';
 import { openDatabase } from './database/embedded-postgres.js';
 import { DEV_IDP_ACCOUNTS } from './dev-idp/dev-idp-accounts.js';
 import type { DevIdp } from './dev-idp/dev-idp.js';
 import { UsersService } from './users/users.service.js';
 import type { OidcConnection } from './identity-providers/oidc-connection.js';
-import { ENVIRONMENT_PROVIDER_ID, providerBackchannelLogoutUrl, providerCallbackUrl } from './identity-providers/provider-urls.js';
+import { usesClientSecret } from './identity-providers/client-auth.js';
+import { CLIENT_JWKS_PATH, ENVIRONMENT_PROVIDER_ID, providerBackchannelLogoutUrl, providerCallbackUrl } from './identity-providers/provider-urls.js';
 
 export interface RunningService {
   app: INestApplication;
@@ -49,6 +54,11 @@ export interface StartOptions {
 /** Resolves the database, then the identity provider, then starts the HTTP service. */
 export async function startService(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<RunningService> {
   const config = loadConfig(env);
+  // Before the database and the development provider: a second start names the first one.
+  if (config.port !== 0) {
+    const holder = await portHolder(config.port);
+    if (holder.kind !== 'free') throw new ConfigError(portTakenMessage(holder, config.port));
+  }
   const logger = new Logger('Bootstrap');
   const jsonLogger = new JsonLogger(config.logLevel, options.logDestination);
   Logger.overrideLogger(jsonLogger);
@@ -76,9 +86,13 @@ export async function startService(env: Record<string, string | undefined>, opti
     // end-session endpoint), the body parsers, so a body they refuse still has all of these, then the
     // console session on the routes that can use one.
     const headers = securityHeaders({ https: config.publicUrl.protocol === 'https:', formTargets: [new URL(resolved.oidc.issuer).origin] });
+    // SCIM requests are counted whatever becomes of them, a body the parsers refuse included.
+    app.use('/scim/v2', scimRequestMetrics(app.get(MetricsService)));
     app.use(exceptProbes(chain(requestContext, jsonLogger.requestLine, headers, bodyParsers(), app.get<RequestHandler>(SESSION_MIDDLEWARE))));
     // A logout token in a body the parsers refuse still gets back-channel logout's own answer (CONTRACT).
     app.use(BACKCHANNEL_LOGOUT_PATH, backchannelBodyErrors);
+    // Likewise a SCIM request's body the parsers refuse gets a SCIM error response.
+    app.use('/scim/v2', scimBodyErrors);
     app.useGlobalFilters(new AppExceptionFilter());
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
     setUpSwagger(app);
@@ -176,20 +190,29 @@ async function listen(app: INestApplication, port: number, variable: string): Pr
 
 async function resolveIdentityProvider(config: AppConfig): Promise<{ oidc: OidcConnection; devIdp?: DevIdp }> {
   if (config.oidc.issuer) {
-    return { oidc: { issuer: config.oidc.issuer, clientId: config.oidc.clientId, clientSecret: config.oidc.clientSecret } };
+    return { oidc: { issuer: config.oidc.issuer, clientId: config.oidc.clientId, clientSecret: config.oidc.clientSecret, clientAuth: config.oidc.clientAuth } };
   }
   // Loaded only here, so a service with a real provider never loads the development one.
-  const { startDevIdp } = await import('./dev-idp/dev-idp.js');
-  const clientSecret = randomBytes(24).toString('base64url');
+  const { startDevIdp, DEV_JIT_CLIENT } = await import('./dev-idp/dev-idp.js');
+  // With private_key_jwt the development provider knows the service by its JWKS URL, and no secret exists.
+  const clientSecret = usesClientSecret(config.oidc.clientAuth) ? randomBytes(24).toString('base64url') : '';
   const devIdp = await startDevIdp({
     port: config.oidc.devIdpPort,
     clients: [
       {
         clientId: config.oidc.clientId,
         clientSecret,
+        tokenEndpointAuthMethod: config.oidc.clientAuth,
+        jwksUri: new URL(CLIENT_JWKS_PATH, config.publicUrl).toString(),
         redirectUris: [callbackUrl(config)],
         postLogoutRedirectUris: [new URL('/auth/signed-out', config.publicUrl).toString()],
         backchannelLogoutUri: backchannelLogoutUrl(config),
+      },
+      {
+        clientId: DEV_JIT_CLIENT.clientId,
+        clientSecret: DEV_JIT_CLIENT.clientSecret,
+        redirectUris: [new URL(`/auth/callback/${DEV_JIT_CLIENT.providerId}`, config.publicUrl).toString()],
+        postLogoutRedirectUris: [new URL('/auth/signed-out', config.publicUrl).toString()],
       },
     ],
   }).catch((error: unknown) => {
@@ -198,7 +221,7 @@ async function resolveIdentityProvider(config: AppConfig): Promise<{ oidc: OidcC
       `Port ${config.oidc.devIdpPort} (the development identity provider's, PORT+1 unless set) is already in use: set DEV_IDP_PORT to a free port, or set OIDC_ISSUER to use a real provider.`,
     );
   });
-  return { oidc: { issuer: devIdp.issuer, clientId: config.oidc.clientId, clientSecret }, devIdp };
+  return { oidc: { issuer: devIdp.issuer, clientId: config.oidc.clientId, clientSecret, clientAuth: config.oidc.clientAuth }, devIdp };
 }
 
 /** The redirect URI of the OIDC_* provider, printed at start-up for registration at the provider. */
@@ -223,6 +246,7 @@ function setUpSwagger(app: INestApplication): void {
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Admin API token (npm run cli -- tokens create --email …)' }, 'admin-token')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Desktop token from POST /api/desktop/handoffs/{id}/token' }, 'desktop-token')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'SCIM token from POST /api/admin/scim-tokens (only under /scim/v2)' }, 'scim-token')
     .addCookieAuth('frontdoor.sid', { type: 'apiKey', in: 'cookie', description: 'Session of a signed-in admin (same origin)' }, 'session')
     .build();
   // A factory: Swagger calls it on the first request and keeps what it returns.

@@ -98,7 +98,7 @@ describe('audit trail', () => {
     // Logout here (and, through the provider, its back-channel call back to us).
     const home = await developer.open(`${env.url}/servicecenter`);
     const loggedOut = await confirmProviderLogout(developer, await developer.submit(home, {}, '/auth/logout'));
-    expect(loggedOut.url).toBe(`${env.url}/auth/signed-out`);
+    expect(loggedOut.url).toMatch(new RegExp(`^${env.url}/auth/signed-out\\?state=[\\w-]+$`));
 
     const rows = await env.db.query<{ type: string; outcome: string; reason: string | null }>('SELECT type, outcome, reason FROM audit_events ORDER BY id');
     const seen = new Set(rows.map((row) => `${row.type}:${row.outcome}${row.reason ? `:${row.reason}` : ''}`));

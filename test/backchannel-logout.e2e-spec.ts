@@ -116,6 +116,13 @@ describe('back-channel logout', () => {
     expect(await sessionsWithSid(rotated.sid)).toBe(0);
   });
 
+  // Keycloak and Glewlwyd sign logout tokens with typ JWT; §2.4 only recommends logout+jwt, and typ may be absent.
+  it.each([['JWT'], ['application/jwt'], ['application/logout+jwt'], [null]])('accepts a logout token with typ %s', async (typ) => {
+    const { sid } = await signIn();
+    expect((await post(await rig.op.signLogoutToken(claims({ sid, sub: 'rogue-sub-1' }), { typ }))).status).toBe(200);
+    expect(await sessionsWithSid(sid)).toBe(0);
+  });
+
   const now = () => Math.floor(Date.now() / 1000);
   const refusals: [string, string, (sid: string) => Promise<string | undefined>][] = [
     ['no logout_token', 'missing_logout_token', async () => undefined],
@@ -124,7 +131,9 @@ describe('back-channel logout', () => {
     ['HS256 with the client secret', 'bad_alg', async (sid) => rig.op.signLogoutToken(claims({ sid }), { forge: 'hs256' })],
     ['a forged RS256 signature', 'bad_signature', async (sid) => rig.op.signLogoutToken(claims({ sid }), { forge: 'impostor' })],
     ['a forged ES256 signature', 'bad_signature', async (sid) => rig.op.signLogoutToken(claims({ sid }), { forge: 'impostor', alg: 'ES256' })],
-    ['typ other than logout+jwt', 'bad_typ', async (sid) => rig.op.signLogoutToken(claims({ sid }), { typ: 'JWT' })],
+    ['a typ that is neither logout+jwt nor JWT', 'bad_typ', async (sid) => rig.op.signLogoutToken(claims({ sid }), { typ: 'at+jwt' })],
+    ['an ID token (typ JWT, a nonce, no events)', 'bad_events', async (sid) => rig.op.signLogoutToken(claims({ sid, sub: 'rogue-sub-1', nonce: 'n-0S6_WzA2Mj', exp: now() + 300, events: undefined }), { typ: 'JWT' })],
+    ['a typ JWT token with a nonce', 'nonce_present', async (sid) => rig.op.signLogoutToken(claims({ sid, nonce: 'n-0S6_WzA2Mj' }), { typ: 'JWT' })],
     ['another issuer', 'bad_iss', async (sid) => rig.op.signLogoutToken(claims({ sid, iss: 'https://rogue-issuer.invalid' }))],
     ['another audience', 'bad_aud', async (sid) => rig.op.signLogoutToken(claims({ sid, aud: 'other-client' }))],
     ['several audiences and no azp', 'bad_azp', async (sid) => rig.op.signLogoutToken(claims({ sid, aud: [ROGUE_CLIENT.clientId, 'other-client'] }))],

@@ -152,7 +152,8 @@ describe('console sign-in through the development identity provider', () => {
 
     const confirmation = await browser.open(endSession.toString());
     const signedOut = await confirmProviderLogout(browser, confirmation);
-    expect(signedOut.url).toBe(`${env.url}/auth/signed-out`);
+    expect(endSession.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{22,}$/);
+    expect(signedOut.url).toBe(`${env.url}/auth/signed-out?state=${endSession.searchParams.get('state')}`);
     expect(signedOut.body).toContain('You are signed out');
 
     const stale = await fetch(`${env.url}/servicecenter`, { headers: { cookie: `frontdoor.sid=${sid}` }, redirect: 'manual' });

@@ -290,6 +290,30 @@ describe('desktop handoff (Service Studio, Integration Studio)', () => {
       expect(await snapshot()).toBe(before);
     });
 
+    it("refuses Open sent by another site even with the page's valid token, minting nothing; the same-origin click works", async () => {
+      const browser = await signedInBrowser(DEVELOPER);
+      const { handoff } = await startHandoff();
+      const page = await browser.open(handoff.browserUrl);
+      const button = openButton(page.body);
+      const open = (headers: Record<string, string>) =>
+        browser.request(new URL(button.action, page.url).toString(), {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+          body: new URLSearchParams({ _csrf: button.csrf }),
+        });
+      const before = await snapshot();
+      for (const headers of <Record<string, string>[]>[{ origin: 'https://evil.example' }, { origin: 'null', 'sec-fetch-site': 'cross-site' }]) {
+        const forged = await open(headers);
+        expect(forged.status, JSON.stringify(headers)).toBe(403);
+        expect(forged.headers.get('location')).toBeNull();
+      }
+      expect(await snapshot()).toBe(before);
+      expect((await ticket(handoff.id)).status).toBe('pending');
+      const clicked = await open({ origin: env.url, 'sec-fetch-site': 'same-origin' });
+      expect(clicked.status).toBe(303);
+      expect(new URL(clicked.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+    });
+
     it('gives up cleanly when the handoff expires while it waits, with progress meanwhile', async () => {
       const lines: string[] = [];
       const login = studioLogin({
@@ -703,18 +727,20 @@ describe('desktop handoff (Service Studio, Integration Studio)', () => {
       await misconfigured?.close();
     });
 
-    it('says not ready, with the reason, and the client stops with it', async () => {
+    it('says not ready, with a reason code and a sentence naming no URL, and the client stops with it', async () => {
       broken = await startTestService({ OIDC_ISSUER: 'http://127.0.0.1:9/unreachable', OIDC_CLIENT_ID: 'front-door', OIDC_CLIENT_SECRET: 'secret-0123456789' });
       const body = await (await fetch(`${broken.url}/api/desktop/environment`)).json();
       expect(body.authentication).toMatchObject({ mode: 'external-idp', ready: false, provider: { id: 'default', displayName: '127.0.0.1' } });
-      expect(body.authentication.reason).toMatch(/^identity provider default: discovery discovery_unreachable: .*could not be reached/);
-      await expect(studioLogin({ environment: broken.url, onBrowserUrl: () => undefined })).rejects.toThrow(/cannot log you in right now: identity provider default: discovery discovery_unreachable/);
+      expect(body.authentication).toMatchObject({ reason: 'discovery_unreachable', reasonMessage: expect.stringMatching(/^The identity provider could not be reached\. An administrator can see the details in LifeTime\.$/) });
+      expect(body.authentication.providers).toEqual([{ id: 'default', displayName: '127.0.0.1', ready: false, reason: 'discovery_unreachable', reasonMessage: body.authentication.reasonMessage }]);
+      expect(JSON.stringify(body)).not.toMatch(/127\.0\.0\.1:9|\/unreachable|front-door/);
+      await expect(studioLogin({ environment: broken.url, onBrowserUrl: () => undefined })).rejects.toThrow(/cannot log you in right now: The identity provider could not be reached/);
     });
 
     it('says not ready when this service has no client secret at the provider', async () => {
       misconfigured = await startTestService({ OIDC_ISSUER: env.service.issuer, OIDC_CLIENT_ID: 'front-door' });
       const body = await (await fetch(`${misconfigured.url}/api/desktop/environment`)).json();
-      expect(body.authentication).toMatchObject({ ready: false, reason: expect.stringMatching(/client client_no_secret: No client secret is configured/) });
+      expect(body.authentication).toMatchObject({ ready: false, reason: 'client_no_secret', reasonMessage: expect.stringContaining('does not accept the client settings') });
     });
   });
 });

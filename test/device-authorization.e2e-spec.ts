@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStudio } from '../src/studio-client/studio-cli.js';
 import { TestBrowser, type Page } from './support/browser.js';
 import { desktopMe, refresh } from './support/desktop-login.js';
+import { csrfForm } from './support/forms.js';
 import { discover, pollOnce, pollUntilDone, requestDeviceCode, type DeviceCodeResponse, type ServerMetadata, type TokenOutcome } from './support/device-flow-client.js';
 import { ADMIN, DEVELOPER, signInThroughDevIdp, startTestService, STRANGER, type TestService } from './support/service.js';
 
@@ -248,6 +249,29 @@ describe('device authorization (RFC 8628)', () => {
     expect((await row(code.device_code)).status).toBe('pending');
   });
 
+  it("refuses Allow sent by another site even with the page's valid token (Origin, Sec-Fetch-Site), and takes the same-origin one", async () => {
+    const code = await requestDeviceCode(metadata, 'cli');
+    const browser = await signedIn(DEVELOPER);
+    const confirm = await browser.open(code.verification_uri_complete!);
+    const form = csrfForm(confirm.body, { user_code: code.user_code });
+    const allow = (headers: Record<string, string>) => browser.open(`${env.url}/device/allow`, { method: 'POST', headers: { ...form.headers, ...headers }, body: form.body });
+    const before = await snapshot();
+    const audited = await auditTypes();
+    for (const headers of <Record<string, string>[]>[{ origin: 'https://evil.example' }, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, { origin: 'null', 'sec-fetch-site': 'cross-site' }]) {
+      const forged = await allow(headers);
+      expect(forged.status, JSON.stringify(headers)).toBe(403);
+      expect(forged.body).toContain('did not come from this site');
+    }
+    expect(await snapshot()).toBe(before);
+    expect(await auditTypes()).toEqual(audited);
+    expect((await row(code.device_code)).status).toBe('pending');
+
+    // Chromium's own same-origin post under no-referrer: Origin null, Sec-Fetch-Site same-origin.
+    const allowed = await allow({ origin: 'null', 'sec-fetch-site': 'same-origin' });
+    expect(allowed.status).toBe(200);
+    expect((await row(code.device_code)).status).toBe('authorized');
+  });
+
   it('limits user-code guessing per session and per address, and counts nothing for the right code', async () => {
     await env.db.query('DELETE FROM rate_limit_device_codes');
     const code = await requestDeviceCode(metadata, 'cli');
@@ -278,6 +302,21 @@ describe('device authorization (RFC 8628)', () => {
     const limits = await env.db.query<{ key: string }>('SELECT key FROM rate_limit_device_codes ORDER BY key');
     expect(limits.map((limit) => limit.key.split(':')[0]).sort()).toEqual(['ip', 'session', 'session']);
     // This machine's address is used up; the tests after this one start from a clean count.
+    await env.db.query('DELETE FROM rate_limit_device_codes');
+  });
+
+  it('checks at most the limit of 25 guesses sent at once: each is counted before its code is looked at', async () => {
+    await env.db.query('DELETE FROM rate_limit_device_codes');
+    const sessions = await Promise.all(Array.from({ length: 5 }, () => signedIn(DEVELOPER)));
+    const guesses = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => sessions[i % sessions.length].open(`${env.url}/device?user_code=${encodeURIComponent(`QQQQ-${'BCDFGHJKLMNPQRSTVWXZ'[i % 20]}QQQ`)}`)),
+    );
+    // 400 "no pending sign-in" is a code that was looked up; 429 one refused before it was.
+    const checked = guesses.filter((page) => page.status === 400);
+    expect(checked.every((page) => page.body.includes('There is no pending sign-in with this code'))).toBe(true);
+    expect(checked.length).toBeLessThanOrEqual(GUESSES_PER_ADDRESS);
+    expect(guesses.filter((page) => page.status === 429).length).toBeGreaterThanOrEqual(25 - GUESSES_PER_ADDRESS);
+    expect(guesses.every((page) => page.status === 400 || page.status === 429)).toBe(true);
     await env.db.query('DELETE FROM rate_limit_device_codes');
   });
 

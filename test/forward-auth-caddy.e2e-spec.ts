@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBrowser, type Page } from './support/browser.js';
-import { CADDY_FORWARD_AUTH_SNIPPET, caddyNotInstalled, startCaddy, type RunningCaddy } from './support/caddy.js';
+import { CADDY_FORWARD_AUTH_SNIPPET, startCaddy, type RunningCaddy } from './support/caddy.js';
 import { desktopLogin } from './support/desktop-login.js';
 import { csrfForm } from './support/forms.js';
 import { FORWARD_AUTH_SNIPPET } from './support/nginx.js';
 import { startProtectedApps, type Echo, type ProtectedApps } from './support/protected-apps.js';
 import { ADMIN, DEVELOPER, heardByService, signInThroughDevIdp, type TestService } from './support/service.js';
+import { CADDY, lacks } from './support/system-packages.js';
 
 /** fetch() will not send a Host header of its choosing; a raw request will, as any client can. */
 function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; body: string; location?: string }> {
@@ -29,11 +30,9 @@ function rawGet(url: string, headers: Record<string, string>): Promise<{ status:
  * Caddy's forward_auth sends no X-Original-URL: the service reads X-Forwarded-Proto, -Host and -Uri,
  * the path Traefik takes too.
  */
-describe('forward auth behind a real Caddy', () => {
+describe.skipIf(lacks(CADDY))('forward auth behind a real Caddy', () => {
   let env: TestService;
-  let caddy: RunningCaddy | undefined;
-  // Without caddy every test fails with the reason (vitest would report them skipped after a failed beforeAll).
-  let caddyMissing: Error | undefined;
+  let caddy: RunningCaddy;
   let apps: ProtectedApps;
   let wiki: string;
   let reports: string;
@@ -44,14 +43,9 @@ describe('forward auth behind a real Caddy', () => {
   }
 
   beforeAll(async () => {
-    caddyMissing = caddyNotInstalled();
-    if (caddyMissing) return;
     apps = await startProtectedApps({ COOKIE_DOMAIN: 'localhost' });
     ({ env, wiki, reports } = apps);
     caddy = await startCaddy({ sites: apps.sites, frontdoorAddress: apps.frontdoorAddress });
-  });
-  beforeEach(() => {
-    if (caddyMissing) throw caddyMissing;
   });
   afterAll(async () => {
     await caddy?.close();

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/admin/admin-cli.js';
 import { startService, type RunningService } from '../src/bootstrap.js';
 import { startDevIdp, type DevIdp } from '../src/dev-idp/dev-idp.js';
+import { ProviderHealthService } from '../src/identity-providers/provider-health.service.js';
 import { UsersService } from '../src/users/users.service.js';
 import { TestBrowser } from './support/browser.js';
 import { desktopLogin, refresh } from './support/desktop-login.js';
@@ -60,7 +61,8 @@ describe('identity providers managed at runtime', () => {
     issuer: second.issuer,
     clientId: SECOND.clientId,
     clientSecret: SECOND.clientSecret,
-    emailDomains: ['second.example'],
+    // Also the domain of the development provider's demo accounts, which sign in through it below.
+    emailDomains: ['second.example', 'example.com'],
   });
 
   beforeAll(async () => {
@@ -184,6 +186,20 @@ describe('identity providers managed at runtime', () => {
       expect(await rows()).toEqual(before);
     });
 
+    it('refuses a change of issuer without the client secret (it would go to the new issuer\'s token endpoint): 400 naming the field, nothing written', async () => {
+      const before = await rows();
+      const updated = await auditCount('admin.provider.updated');
+      const refused = await admin('/second', { method: 'PATCH', json: { issuer: rogue.issuer } });
+      expect(refused.status).toBe(400);
+      const body = await refused.json();
+      expect(body).toMatchObject({ error: 'client_secret_required', details: ['clientSecret is required when issuer changes'] });
+      expect(body.message).toContain('Changing issuer');
+      expect(await rows()).toEqual(before);
+      expect(await auditCount('admin.provider.updated')).toBe(updated);
+      // The same issuer again, as a form sends it with every other field, needs no secret.
+      expect((await admin('/second', { method: 'PATCH', json: { issuer: second.issuer, displayName: 'Second Provider' } })).status).toBe(200);
+    });
+
     it('answers 401 without an admin token', async () => {
       const response = await fetch(`${a.url}/api/admin/identity-providers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...secondProvider(), id: 'x' }) });
       expect(response.status).toBe(401);
@@ -269,6 +285,64 @@ describe('identity providers managed at runtime', () => {
       expect((await codes(await admin('/default/test', { method: 'POST' }))).ok).toBe(true);
       expect((await admin('/nobody/test', { method: 'POST' })).status).toBe(404);
       expect(await auditCount('admin.provider.tested')).toBe(tested + 2);
+    });
+
+    describe('reading the token endpoint by what its answer proves', () => {
+      const rogueDraft = (changes: Record<string, unknown> = {}) =>
+        admin('/test', { method: 'POST', json: { id: 'acme-rogue', issuer: rogue.issuer, clientId: ROGUE.clientId, clientSecret: ROGUE.first, ...changes } });
+      const clientStep = async (response: Response) => {
+        expect(response.status).toBe(200);
+        const body = await response.json();
+        return { ok: body.ok as boolean, step: body.steps[4] as { code: string; ok: boolean; message: string; warning?: boolean } };
+      };
+      afterAll(() => {
+        rogue.probeAnswer = undefined;
+      });
+
+      it("reads Glewlwyd's 403 invalid_code as accepted credentials (client_ok)", async () => {
+        rogue.probeAnswer = { status: 403, body: { error: 'invalid_code' } };
+        const { ok, step } = await clientStep(await rogueDraft());
+        expect(ok).toBe(true);
+        expect(step).toMatchObject({ code: 'client_ok', ok: true });
+        expect(step.message).toContain('invalid_code');
+        expect(step.warning).toBeUndefined();
+      });
+
+      it('names the three causes of unauthorized_client: a wrong secret, an unregistered redirect URI, a disallowed grant', async () => {
+        rogue.probeAnswer = { status: 400, body: { error: 'unauthorized_client' } };
+        const { ok, step } = await clientStep(await rogueDraft());
+        expect(ok).toBe(false);
+        expect(step.code).toBe('client_not_allowed');
+        expect(step.message).toMatch(/secret/);
+        expect(step.message).toContain(`register ${a.url}/auth/callback/acme-rogue`);
+        expect(step.message).toMatch(/authorization code/);
+      });
+
+      it('keeps invalid_client (and a bare 401) as rejected credentials', async () => {
+        rogue.probeAnswer = undefined;
+        expect((await clientStep(await rogueDraft({ clientSecret: 'not-the-secret' }))).step.code).toBe('client_rejected');
+        rogue.probeAnswer = { status: 401, body: 'Unauthorized' };
+        expect((await clientStep(await rogueDraft())).step.code).toBe('client_rejected');
+      });
+
+      it('passes an answer it cannot read with a warning, not a failure', async () => {
+        rogue.probeAnswer = { status: 502, body: 'Bad gateway' };
+        const { ok, step } = await clientStep(await rogueDraft());
+        expect(ok).toBe(true);
+        expect(step).toMatchObject({ code: 'client_unexpected_response', ok: true, warning: true });
+        expect(step.message).toContain('HTTP 502');
+      });
+
+      it("sends the redirect URI the provider will see, <PUBLIC_URL>/auth/callback/<the draft's id>, and says so", async () => {
+        rogue.probeAnswer = undefined;
+        const { step } = await clientStep(await rogueDraft({ id: 'acme-later' }));
+        expect(rogue.lastProbeRequest!.get('redirect_uri')).toBe(`${a.url}/auth/callback/acme-later`);
+        expect(step.message).toContain(`redirect URI ${a.url}/auth/callback/acme-later`);
+        const unnamed = await clientStep(await rogueDraft({ id: undefined }));
+        expect(rogue.lastProbeRequest!.has('redirect_uri')).toBe(false);
+        expect(unnamed.step.code).toBe('client_ok');
+        expect(unnamed.step.message).toContain('sent no redirect URI: the draft has no id');
+      });
     });
 
     it('refuses an invalid draft with 400', async () => {
@@ -476,8 +550,35 @@ describe('readiness from the Test', () => {
     const ready = await fetch(`${env.url}/readyz`);
     expect(ready.status).toBe(503);
     expect((await ready.json()).reason).toMatch(/identity provider default: client client_rejected/);
+    // The Test's own message names the token endpoint and the client; anonymous callers get neither.
+    expect((await env.service.app.get(ProviderHealthService).readiness()).reason).toContain(`refused client "${SECOND.clientId}"`);
     const environment = await (await fetch(`${env.url}/api/desktop/environment`)).json();
-    expect(environment.authentication).toMatchObject({ ready: false, reason: expect.stringContaining('client_rejected') });
+    expect(environment.authentication).toMatchObject({
+      ready: false,
+      reason: 'client_rejected',
+      reasonMessage: 'The identity provider does not accept the client settings of this environment. An administrator can see the details in LifeTime.',
+      providers: [{ id: 'default', ready: false, reason: 'client_rejected' }],
+    });
+    const text = JSON.stringify(environment);
+    for (const secretish of [SECOND.clientId, idp.issuer, new URL(idp.issuer).host, '/token']) expect(text).not.toContain(secretish);
+  });
+});
+
+describe('readiness with a token endpoint answer the Test cannot read', () => {
+  it('stays ready: the warning is for LifeTime, not a reason to stop serving', async () => {
+    const op = await startRogueOp({ clientId: ROGUE.clientId, clientSecret: ROGUE.first });
+    op.probeAnswer = { status: 403, body: { error: 'server_error' } };
+    const env = await startTestService({ OIDC_ISSUER: op.issuer, OIDC_CLIENT_ID: ROGUE.clientId, OIDC_CLIENT_SECRET: ROGUE.first });
+    try {
+      const ready = await fetch(`${env.url}/readyz`);
+      expect(ready.status).toBe(200);
+      const environment = await (await fetch(`${env.url}/api/desktop/environment`)).json();
+      expect(environment.authentication.ready).toBe(true);
+      expect(op.lastProbeRequest).toBeDefined();
+    } finally {
+      await env.close();
+      await op.close();
+    }
   });
 });
 

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DevIdp } from '../src/dev-idp/dev-idp.js';
 import { IdentityProviderRegistry } from '../src/identity-providers/identity-provider.registry.js';
 import { TestBrowser, findForm, type Page } from './support/browser.js';
+import { IdentityProvidersService } from '../src/identity-providers/identity-providers.service.js';
 import { freePort } from './support/ports.js';
+import { startRogueOp } from './support/rogue-op.js';
 import { ADMIN, DEVELOPER, signInThroughDevIdp, startTestService, type TestService } from './support/service.js';
 import { SECOND, startSecondProvider } from './support/second-provider.js';
 
@@ -95,7 +97,14 @@ describe('LifeTime › Authentication', () => {
     const [after] = await env.db.query<{ client_secret_encrypted: string; display_name: string }>('SELECT client_secret_encrypted, display_name FROM identity_providers WHERE id = $1', ['second']);
     expect(after).toEqual({ client_secret_encrypted: before.client_secret_encrypted, display_name: 'Second IdP' });
 
-    const disabled = await admin.submit(saved, {}, '/lifetime/authentication/second/disable');
+    // Disable asks first; the question alone changes nothing.
+    const auditBefore = await env.db.query('SELECT count(*) AS n FROM audit_events');
+    const confirm = await admin.submit(saved, {}, '/lifetime/authentication/second/disable');
+    expect(confirm.status).toBe(200);
+    expect(confirm.body).toContain('Disable the identity provider Second IdP (second)?');
+    expect((await env.db.query('SELECT enabled FROM identity_providers WHERE id = $1', ['second']))[0]).toEqual({ enabled: true });
+    expect(await env.db.query('SELECT count(*) AS n FROM audit_events')).toEqual(auditBefore);
+    const disabled = await admin.submit(confirm, {}, '/lifetime/authentication/second/disable');
     expect(disabled.body).toContain('Disabled Second IdP');
     expect(disabled.body).toContain('<dd id="provider-state">disabled</dd>');
     const enabled = await admin.submit(disabled, {}, '/lifetime/authentication/second/enable');
@@ -104,6 +113,16 @@ describe('LifeTime › Authentication', () => {
     const invalid = await admin.submit(enabled, { scopes: 'profile', action: 'save' }, '/lifetime/authentication/second/settings');
     expect(invalid.status).toBe(400);
     expect(invalid.body).toContain('scopes must include openid');
+  });
+
+  it('refuses to save a new issuer with the secret field empty: 400 naming the field, nothing written', async () => {
+    const page = await admin.open(`${env.url}/lifetime/authentication/second`);
+    const before = await writes();
+    const refused = await admin.submit(page, { issuer: 'https://elsewhere.example', action: 'save' }, '/lifetime/authentication/second/settings');
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('clientSecret is required when issuer changes');
+    expect(findForm(refused.body, '/lifetime/authentication/second/settings').fields.issuer).toBe('https://elsewhere.example');
+    expect(await writes()).toEqual(before);
   });
 
   it('refuses a developer every Authentication page and form: 403, nothing written', async () => {
@@ -136,6 +155,25 @@ describe('LifeTime › Authentication', () => {
     expect(await writes()).toEqual(before);
   });
 
+  it('shows a token endpoint answer the Test cannot read as a warning: flash, step and list', async () => {
+    const op = await startRogueOp({ clientId: 'front-door-warned', clientSecret: 'warned-secret-0123456789' });
+    const providers = env.service.app.get(IdentityProvidersService);
+    try {
+      op.probeAnswer = { status: 502, body: 'Bad gateway' };
+      await providers.create({ id: 'warned', displayName: 'Warned', issuer: op.issuer, clientId: 'front-door-warned', clientSecret: 'warned-secret-0123456789', enabled: false });
+      const tested = await post(admin, '/lifetime/authentication/warned/test', { _csrf: token });
+      expect(tested.body).toContain('class="flash warning"');
+      expect(tested.body).toContain('Test passed with a warning at the client step');
+      expect(tested.body).toContain('<strong>passed with a warning</strong>');
+      expect(tested.body).toMatch(/data-step="client"[\s\S]*?tag warn">warning: client_unexpected_response/);
+      const list = await admin.open(`${env.url}/lifetime/authentication`);
+      expect(list.body).toMatch(/data-provider="warned"[\s\S]*?passed, warning at client/);
+    } finally {
+      await providers.delete('warned').catch(() => undefined);
+      await op.close();
+    }
+  });
+
   it('refuses to delete or disable the last way to sign in (no other enabled provider, no break-glass admin): 409 with the reason, nothing written', async () => {
     const registry = env.service.app.get(IdentityProviderRegistry);
     // As if OIDC_* configured nothing: "second" is the only enabled provider.
@@ -147,7 +185,7 @@ describe('LifeTime › Authentication', () => {
       const refused = await admin.submit(confirm, {}, '/lifetime/authentication/second/delete');
       expect(refused.status).toBe(409);
       expect(refused.body).toContain('it is the only enabled identity provider and no admin has a break-glass password');
-      const disable = await post(admin, '/lifetime/authentication/second/disable', { _csrf: token });
+      const disable = await post(admin, '/lifetime/authentication/second/disable', { _csrf: token, confirm: 'yes' });
       expect(disable.status).toBe(409);
       // The admin API refuses alike: the rule lives in the service behind both.
       const api = await admin.open(`${env.url}/api/admin/identity-providers/second`, { method: 'DELETE', headers: { origin: env.url } });

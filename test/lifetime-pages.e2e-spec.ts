@@ -34,7 +34,8 @@ describe('LifeTime pages, Use another account and the start page', () => {
     expect(all.body).toContain(DEVELOPER.email);
     const found = await admin.open(`${env.url}/lifetime/users?q=ELOPER`);
     expect(found.body).toContain(DEVELOPER.email);
-    expect(found.body).not.toContain(`<td>${ADMIN.email}</td>`);
+    expect(found.body).not.toContain(`<td class="nowrap">${ADMIN.email}</td>`);
+    expect(all.body).toContain(`<td class="nowrap">${ADMIN.email}</td>`);
   });
 
   it('adds a user with the form, then shows their page with a flash message once', async () => {
@@ -70,6 +71,30 @@ describe('LifeTime pages, Use another account and the start page', () => {
       expect(page.body).toContain('did not come from this site');
     }
     expect(await writes()).toEqual(before);
+  });
+
+  it("refuses LifeTime's forms sent by another site even with the valid token (Origin, Sec-Fetch-Site): 403, nothing written", async () => {
+    const list = await admin.open(`${env.url}/lifetime/users`);
+    const token = findForm(list.body, '/auth/logout').fields._csrf;
+    const before = await writes();
+    const providers = await env.db.query('SELECT id, version FROM identity_providers ORDER BY id');
+    for (const headers of <Record<string, string>[]>[{ origin: 'https://evil.example' }, { origin: env.url, 'sec-fetch-site': 'cross-site' }, { origin: 'null', 'sec-fetch-site': 'cross-site' }]) {
+      for (const [path, fields] of [
+        ['/lifetime/users', { email: 'cross-site@example.com', role_admin: 'on' }],
+        [`/lifetime/users/${developerId}/roles`, { role_admin: 'on', role_developer: 'on' }],
+        ['/lifetime/authentication/new', { id: 'cross-site', displayName: 'Cross site', issuer: 'https://idp.evil.example', clientId: 'x', clientSecret: 'y' }],
+      ] as const) {
+        const page = await admin.open(`${env.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+          body: new URLSearchParams({ _csrf: token, ...fields }),
+        });
+        expect(page.status, `${path} ${JSON.stringify(headers)}`).toBe(403);
+        expect(page.body).toContain('did not come from this site');
+      }
+    }
+    expect(await writes()).toEqual(before);
+    expect(await env.db.query('SELECT id, version FROM identity_providers ORDER BY id')).toEqual(providers);
   });
 
   it('refuses a developer every LifeTime page and form (403, nothing written), offering Use another account', async () => {
@@ -128,6 +153,7 @@ describe('LifeTime pages, Use another account and the start page', () => {
     expect(userPage.body).toContain('id="console-sessions"');
     const confirm = await admin.submit(userPage, {}, '/sessions/');
     expect(confirm.body).toContain('Revoke this console session?');
+    expect(confirm.body).toContain(`the next sign-in of ${DEVELOPER.email} must be a fresh one`);
     expect((await env.db.query('SELECT 1 FROM sessions WHERE user_id = $1', [developerId])).length).toBe(1);
     const done = await admin.submit(confirm, {}, '/sessions/');
     expect(done.body).toContain('Console session revoked.');

@@ -26,11 +26,17 @@ describe('login rule: linked identity first, then the matching claim', () => {
     rig.op.email = 'casey@example.COM';
     expect((await visitConsole(rig.env)).status).toBe(200);
     expect(await identityRows(rig)).toEqual([{ user_id: user.id, subject: 'casey-sub' }]);
+    const keptAt = async () => (await rig.env.db.query<{ claims: { email: string }; claims_at: Date }>("SELECT claims, claims_at FROM linked_identities WHERE subject = 'casey-sub'"))[0];
+    const first = await keptAt();
+    // The same claims again (a new nonce, iat and sid only): nothing to write.
+    expect((await visitConsole(rig.env)).status).toBe(200);
+    expect((await keptAt()).claims_at).toEqual(first.claims_at);
 
     rig.op.email = 'casey.renamed@example.com';
     const page = await visitConsole(rig.env);
     expect(page.status).toBe(200);
     expect(page.body).toContain('Casey');
+    expect((await keptAt()).claims.email).toBe('casey.renamed@example.com');
   });
 
   it('does not let another subject showing the same email take a linked user over', async () => {
@@ -54,8 +60,10 @@ describe('login rule: linked identity first, then the matching claim', () => {
     expect(page.body).toContain('unverified@example.com');
     expect((await identityRows(rig)).some((row) => row.subject === 'unverified-sub')).toBe(false);
 
+    // Saying nothing is not saying yes: without trustEmail an email must be verified.
     rig.op.emailVerified = undefined;
-    expect((await visitConsole(rig.env)).status).toBe(200);
+    expect((await visitConsole(rig.env)).status).toBe(403);
+    expect((await identityRows(rig)).some((row) => row.subject === 'unverified-sub')).toBe(false);
   });
 
   it('refuses a deactivated user, linked or not', async () => {
@@ -76,7 +84,7 @@ describe('login rule with OIDC_MATCH_CLAIM=preferred_username (as set up for Ent
   let rig: RogueEnvironment;
 
   beforeAll(async () => {
-    rig = await startRogueEnvironment({}, { OIDC_MATCH_CLAIM: 'preferred_username' });
+    rig = await startRogueEnvironment({}, { OIDC_MATCH_CLAIM: 'preferred_username', OIDC_TRUST_EMAIL: 'true' });
   });
   afterAll(async () => {
     await rig?.close();

@@ -212,6 +212,31 @@ describe('OIDC discovery', () => {
     }
   });
 
+  it('sends a random state to end_session (Glewlwyd returns the browser only then), and the signed-out page takes it back', async () => {
+    const rig = await startRogueEnvironment();
+    try {
+      await rig.users.create({ email: 'rogue@example.com' });
+      const browser = new TestBrowser();
+      const states: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const signedIn = await visitConsole(rig.env, browser);
+        expect(signedIn.status).toBe(200);
+        const logout = await browser.request(`${rig.env.url}/auth/logout`, { method: 'POST', ...csrfForm(signedIn.body) });
+        expect(logout.status).toBe(303);
+        const signedOut = await browser.open(new URL(logout.headers.get('location')!, rig.env.url).toString());
+        const state = rig.op.lastLogoutRequest!.get('state')!;
+        expect(state).toMatch(/^[A-Za-z0-9_-]{22,}$/);
+        states.push(state);
+        expect(signedOut.url).toBe(`${rig.env.url}/auth/signed-out?state=${state}`);
+        expect(signedOut.status).toBe(200);
+        expect(signedOut.body).toContain('You are signed out');
+      }
+      expect(states[0]).not.toBe(states[1]);
+    } finally {
+      await rig.close();
+    }
+  });
+
   it('works with a provider that advertises neither PKCE nor an end_session_endpoint', async () => {
     const rig = await startRogueEnvironment({ pkce: false, endSession: false });
     try {

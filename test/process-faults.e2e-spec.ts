@@ -1,9 +1,10 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../src/bootstrap.js';
 import { UsersService } from '../src/users/users.service.js';
 import { TestBrowser } from './support/browser.js';
+import { buildService, spawnBuiltService } from './support/built-service.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { startOnFragileDatabase } from './support/fragile-database.js';
 import { freePort } from './support/ports.js';
@@ -202,9 +203,7 @@ describe('SIGTERM to a service process with a sign-in stuck on the provider', ()
 
   beforeAll(async () => {
     // From a fresh clone there is no dist/ yet; an incremental build is quick when there is.
-    await new Promise<void>((resolve, reject) => {
-      execFile('npm', ['run', 'build', '--silent'], { timeout: 50_000 }, (error, _stdout, stderr) => (error ? reject(new Error(`build failed: ${stderr || error.message}`)) : resolve()));
-    });
+    await buildService();
     expect(existsSync('dist/main.js')).toBe(true);
     rogue = await startRogueOp(ROGUE_CLIENT);
     db = await createTestDatabase();
@@ -220,9 +219,8 @@ describe('SIGTERM to a service process with a sign-in stuck on the provider', ()
   async function spawnService(nodeArgs: string[], env: Record<string, string> = {}) {
     const port = await freePort();
     const url = `http://localhost:${port}`;
-    const started = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
-      env: {
-        PATH: process.env.PATH,
+    const { child: started, exited, output } = spawnBuiltService(
+      {
         PORT: String(port),
         PUBLIC_URL: url,
         DATABASE_URL: db.url,
@@ -233,16 +231,10 @@ describe('SIGTERM to a service process with a sign-in stuck on the provider', ()
         LOG_LEVEL: 'error',
         ...env,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = started;
-    let output = '';
-    started.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    started.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: string | null; at: number }>((resolve) =>
-      started.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
+      nodeArgs,
     );
-    return { started, url, exited, output: () => output };
+    child = started;
+    return { started, url, exited, output };
   }
 
   it('runs from the bundle the build makes: NestJS, Swagger, es-toolkit, jose and our modules in one file', async () => {

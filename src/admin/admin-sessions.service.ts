@@ -45,6 +45,8 @@ export class AdminSessionsService {
 
   async endAll(userId: string, actor: User): Promise<void> {
     const user = await this.users.get(userId);
+    // Noted first: a sign-in finishing meanwhile already needs a fresh authentication.
+    await this.users.markSessionsRevoked(userId);
     const sessions = await this.sessions.endAllForUser(userId);
     const tokens = await this.desktopTokens.revokeAllForUser(userId);
     this.logger.log(`all sessions of user ${userId} ended by ${actor.id}: ${sessions} session(s), ${tokens} desktop token(s)`);
@@ -55,6 +57,8 @@ export class AdminSessionsService {
   async endSession(id: string, actor: User, ownerId?: string): Promise<void> {
     const ended = await this.sessions.endById(id, ownerId);
     if (!ended) throw new DomainException('session_not_found', HttpStatus.NOT_FOUND, `No session with id ${id}`);
+    // The provider's own session would sign the person straight back in: the next sign-in must be a fresh one.
+    if (ended.userId) await this.users.markSessionsRevoked(ended.userId);
     await this.audit.record({ type: 'admin.session.revoked', actorId: actor.id, userId: ended.userId ?? undefined, details: { scope: 'console-session', sessionId: id } });
   }
 

@@ -25,6 +25,10 @@ export class AuditEvent {
   @Column({ name: 'actor_id', type: 'uuid', nullable: true })
   actorId: string | null;
 
+  /** The actor's email when the event was written (a SCIM token: its name). */
+  @Column({ name: 'actor_email', type: 'varchar', length: 320, nullable: true })
+  actorEmail: string | null;
+
   @Index('audit_events_user_id_idx')
   @Column({ name: 'user_id', type: 'uuid', nullable: true })
   userId: string | null;

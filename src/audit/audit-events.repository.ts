@@ -6,6 +6,8 @@ import type { AuditDetails, AuditEventType, AuditOutcome } from './audit.types.j
 export interface AuditFilter {
   type?: AuditEventType;
   userId?: string;
+  /** Who acted: an id (an admin, a user, a SCIM token) or an email or SCIM token name, any case. */
+  actor?: { id: string } | { email: string };
   since?: Date;
   until?: Date;
   /** Where the previous page ended: the exact timestamp text and id of its last event. */
@@ -22,6 +24,7 @@ export interface AuditRow {
   outcome: AuditOutcome;
   reason: string | null;
   actor_id: string | null;
+  actor_email: string | null;
   user_id: string | null;
   email: string | null;
   provider_id: string | null;
@@ -46,6 +49,8 @@ export class AuditEventsRepository {
     };
     if (filter.type) add((n) => `type = $${n}`, filter.type);
     if (filter.userId) add((n) => `user_id = $${n}`, filter.userId);
+    if (filter.actor && 'id' in filter.actor) add((n) => `actor_id = $${n}`, filter.actor.id);
+    if (filter.actor && 'email' in filter.actor) add((n) => `lower(actor_email) = $${n}`, filter.actor.email.toLowerCase());
     if (filter.since) add((n) => `at >= $${n}`, filter.since);
     if (filter.until) add((n) => `at < $${n}`, filter.until);
     if (filter.after) {
@@ -54,7 +59,7 @@ export class AuditEventsRepository {
     }
     params.push(filter.limit);
     return this.dataSource.query(
-      `SELECT id::text AS id, at::text AS at_text, at, type, outcome, reason, actor_id, user_id, email, provider_id, ip, user_agent, request_id, details
+      `SELECT id::text AS id, at::text AS at_text, at, type, outcome, reason, actor_id, actor_email, user_id, email, provider_id, ip, user_agent, request_id, details
          FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY at DESC, id DESC LIMIT $${params.length}`,
       params,

@@ -7,6 +7,7 @@ import { AUDIT_EVENT_TYPES, type AuditEventType } from './audit.types.js';
 export interface AuditQuery {
   type?: string;
   userId?: string;
+  actor?: string;
   since?: string;
   until?: string;
   limit?: string;
@@ -20,6 +21,7 @@ export interface AuditEventView {
   outcome: string;
   reason?: string;
   actorId?: string;
+  actorEmail?: string;
   userId?: string;
   email?: string;
   providerId?: string;
@@ -82,6 +84,7 @@ export class AuditTrailService implements OnApplicationBootstrap, OnApplicationS
     if (type !== undefined && !(AUDIT_EVENT_TYPES as readonly string[]).includes(type)) problems.push(`type must be one of ${AUDIT_EVENT_TYPES.join(', ')}`);
     const userId = query.userId || undefined;
     if (userId !== undefined && !UUID.test(userId)) problems.push('userId must be a UUID');
+    const actor = parseActor(query.actor, problems);
     const since = parseTime(query.since, 'since', problems);
     const until = parseTime(query.until, 'until', problems);
     const limit = query.limit === undefined || query.limit === '' ? DEFAULT_LIMIT : Number(query.limit);
@@ -90,11 +93,22 @@ export class AuditTrailService implements OnApplicationBootstrap, OnApplicationS
     if (query.cursor && !after) problems.push('cursor is not one this service gave out');
     if (problems.length > 0) throw new DomainException('invalid_query', HttpStatus.BAD_REQUEST, problems.join('; '));
 
-    const rows = await this.events.page({ type: type as AuditEventType | undefined, userId, since, until, after, limit: limit + 1 });
+    const rows = await this.events.page({ type: type as AuditEventType | undefined, userId, actor, since, until, after, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return { events: page.map(toView), nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
   }
+}
+
+/** `actor=`: a UUID names the actor's id; anything else their email (or a SCIM token's name). */
+function parseActor(value: string | undefined, problems: string[]): { id: string } | { email: string } | undefined {
+  const actor = value?.trim();
+  if (!actor) return undefined;
+  if (actor.length > 320) {
+    problems.push('actor must be at most 320 characters');
+    return undefined;
+  }
+  return UUID.test(actor) ? { id: actor.toLowerCase() } : { email: actor };
 }
 
 function parseTime(value: string | undefined, name: string, problems: string[]): Date | undefined {
@@ -138,6 +152,7 @@ function toView(row: AuditRow): AuditEventView {
     outcome: row.outcome,
     ...(row.reason ? { reason: row.reason } : {}),
     ...(row.actor_id ? { actorId: row.actor_id } : {}),
+    ...(row.actor_email ? { actorEmail: row.actor_email } : {}),
     ...(row.user_id ? { userId: row.user_id } : {}),
     ...(row.email ? { email: row.email } : {}),
     ...(row.provider_id ? { providerId: row.provider_id } : {}),

@@ -6,6 +6,7 @@ import { parameter, type ChainedWrite } from '../database/chained-write.js';
 import { currentRequest } from '../observability/request-context.js';
 import { AuditEvent } from './audit-event.entity.js';
 import type { AuditRecord } from './audit.types.js';
+import type { RequestActor } from '../observability/request-context.js';
 
 /** Events written by one INSERT at most; more wait for the next one. */
 const MAX_BATCH = 200;
@@ -61,8 +62,9 @@ export class AuditService {
         `${value(JSON.stringify(row.details))}::jsonb`,
       );
       return `audit_${params.length} AS (
-        INSERT INTO audit_events (type, outcome, reason, actor_id, user_id, email, provider_id, ip, user_agent, request_id, details)
-        SELECT ${value(row.type)}::varchar, ${value(row.outcome)}::varchar, ${value(row.reason)}::varchar, ${value(row.actorId)}::uuid,
+        INSERT INTO audit_events (type, outcome, reason, actor_id, actor_email, user_id, email, provider_id, ip, user_agent, request_id, details)
+        SELECT ${value(row.type)}::varchar, ${value(row.outcome)}::varchar, ${value(row.reason)}::varchar,
+               ${column(row.actorId ? undefined : fromRow.userId, row.actorId, 'uuid')}, ${column(row.actorEmail ? undefined : fromRow.email, row.actorEmail, 'varchar')},
                ${column(fromRow.userId, row.userId, 'uuid')}, ${column(fromRow.email, row.email, 'varchar')}, ${value(row.providerId)}::varchar,
                ${value(row.ip)}::varchar, ${value(row.userAgent)}::varchar, ${value(row.requestId)}::varchar, ${details}
           FROM ${source})`;
@@ -72,11 +74,13 @@ export class AuditService {
   /** The row of an event; address, user agent and request id from the request's async context. */
   private rowOf(event: AuditRecord): QueryDeepPartialEntity<AuditEvent> {
     const request = currentRequest();
+    const actor = actorOf(event, request?.actor);
     return {
       type: event.type,
       outcome: event.outcome ?? (event.reason ? 'failure' : 'success'),
       reason: event.reason ?? null,
-      actorId: event.actorId ?? null,
+      actorId: actor.id ?? null,
+      actorEmail: actor.email ?? null,
       userId: event.userId ?? null,
       email: event.email ?? null,
       providerId: event.providerId ?? null,
@@ -109,4 +113,17 @@ export class AuditService {
       this.logger.error(`could not write audit event ${String(row.type)}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+}
+
+/**
+ * Who acted: the event's own actor, else whoever the request acts for, else the user the event is
+ * about (a sign-in, a Studio login). An email is named only when it belongs to that actor.
+ */
+export function actorOf(event: Pick<AuditRecord, 'actorId' | 'actorEmail' | 'userId' | 'email' | 'type'>, requestActor?: RequestActor): { id?: string; email?: string } {
+  if (event.actorId) return { id: event.actorId, email: event.actorEmail ?? (requestActor?.id === event.actorId ? requestActor.email : event.actorId === event.userId ? event.email : undefined) };
+  if (event.actorEmail) return { email: event.actorEmail };
+  if (requestActor) return requestActor;
+  // A provider's back-channel logout is the provider's doing, not the user's.
+  if (event.type === 'logout.backchannel') return {};
+  return { id: event.userId, email: event.userId ? event.email : undefined };
 }

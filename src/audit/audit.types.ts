@@ -23,6 +23,19 @@ export const AUDIT_EVENT_TYPES = [
   'device.authorized',
   'device.denied',
   'device.redeemed',
+  'identity.linked',
+  'admin.identity.unlinked',
+  'user.provisioned',
+  'user.roles_synced',
+  'admin.scim_token.created',
+  'admin.scim_token.revoked',
+  'scim.user.created',
+  'scim.user.updated',
+  'scim.user.deactivated',
+  'scim.user.deleted',
+  'scim.group.created',
+  'scim.group.updated',
+  'scim.group.deleted',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
@@ -40,8 +53,13 @@ export interface AuditRecord {
   outcome?: AuditOutcome;
   /** A stable code for every refusal, e.g. `unknown_user`, `state_mismatch`, `bad_signature`. */
   reason?: string;
-  /** Who did it, when that is not the user it is about (an admin changing a user). */
+  /**
+   * Who did it: an admin, a SCIM token (its id), or the user. Left out, it is whoever the request
+   * acts for (see setRequestActor), else the user the event is about.
+   */
   actorId?: string;
+  /** The actor's email (a SCIM token: its name); left out, it is found the same way as actorId. */
+  actorEmail?: string;
   userId?: string;
   email?: string;
   providerId?: string;

@@ -6,6 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { UsersModule } from '../users/users.module.js';
 import { ApiToken } from './api-token.entity.js';
 import { ApiTokensService } from './api-tokens.service.js';
+import { AdmissionGate } from './admission-gate.js';
 import { AuthController } from './auth.controller.js';
 import { BreakGlassAttemptsRepository } from './break-glass/break-glass-attempts.repository.js';
 import { BreakGlassController } from './break-glass/break-glass.controller.js';
@@ -18,6 +19,7 @@ import { CsrfService } from './csrf.service.js';
 import { AccessGuard } from './guards/access.guard.js';
 import { LoginEvents } from './login-events.js';
 import { LoginService } from './login.service.js';
+import { FreshSignIn } from './fresh-sign-in.js';
 import { LoginOutcomes } from './login-outcomes.js';
 import { LoginRefusals } from './login-refusals.js';
 import { ActiveUsersService } from './session/active-users.service.js';
@@ -59,8 +61,10 @@ import { SessionStore } from './session/session.store.js';
     CsrfService,
     ApiTokensService,
     LoginService,
+    AdmissionGate,
     LoginRefusals,
     LoginOutcomes,
+    FreshSignIn,
     LogoutTokenJtisRepository,
     BackchannelLogoutService,
     LoginEvents,

@@ -22,4 +22,6 @@ export interface PendingAuthorization {
   codeVerifier?: string;
   returnTo: string;
   createdAt: number;
+  /** Set when the request asked for a fresh authentication (`prompt=login`, `max_age=0`): when it was sent. */
+  freshRequestedAt?: number;
 }

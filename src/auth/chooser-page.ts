@@ -1,7 +1,8 @@
 import { html, page } from '../common/html.js';
 
 export interface ChooserPageOptions {
-  providers: { id: string; displayName: string }[];
+  /** `unavailable`: a sentence saying the provider cannot be used now; it is shown, but not offered as a link. */
+  providers: { id: string; displayName: string; unavailable?: string }[];
   returnTo: string;
   notice?: string;
   /** Show the email box only when at least one provider lists email domains. */
@@ -30,8 +31,11 @@ export function chooserPage(options: ChooserPageOptions): string {
           <p class="muted">Or choose how to sign in:</p>`
         : html`<p class="muted">Choose how to sign in:</p>`}
       <ul class="providers">
-        ${options.providers.map(
-          (provider) => html`<li><a class="button provider" data-provider="${provider.id}" href="/auth/login/${encodeURIComponent(provider.id)}?returnTo=${returnTo}${prompt}">Sign in with ${provider.displayName}</a></li>`,
+        ${options.providers.map((provider) =>
+          provider.unavailable
+            ? html`<li class="unavailable" data-provider="${provider.id}"><span class="button provider secondary" aria-disabled="true">Sign in with ${provider.displayName}</span>
+                <span class="muted">${provider.unavailable}</span></li>`
+            : html`<li><a class="button provider" data-provider="${provider.id}" href="/auth/login/${encodeURIComponent(provider.id)}?returnTo=${returnTo}${prompt}">Sign in with ${provider.displayName}</a></li>`,
         )}
       </ul>`,
   });

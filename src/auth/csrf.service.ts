@@ -3,6 +3,7 @@ import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { DomainException } from '../common/domain.exception.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { crossSiteReason } from './cross-site.js';
 
 const MAX_REMEMBERED_TOKENS = 10_000;
 
@@ -10,8 +11,9 @@ const MAX_REMEMBERED_TOKENS = 10_000;
 export const CSRF_FIELD = '_csrf';
 
 /**
- * Per-session CSRF tokens for state-changing forms. The `Origin` check alone is not enough: with
- * `Referrer-Policy: no-referrer` Chromium sends `Origin: null` on form posts. The token is an HMAC
+ * Per-session CSRF tokens for state-changing forms, with the same-site check every such form makes
+ * first. The `Origin` check alone is not enough: with `Referrer-Policy: no-referrer` Chromium sends
+ * `Origin: null` on form posts, which names no site. The token is an HMAC
  * of the session id, so it needs no storage, changes when the id is regenerated at login, and is
  * worthless without the session cookie it belongs to.
  */
@@ -37,14 +39,34 @@ export class CsrfService {
     return token;
   }
 
-  /** Throws 403 unless the request carries this session's token. */
+  /**
+   * The one rule of every state-changing form: sent by this site's own page (see `verifySameSite`)
+   * and carrying this session's token. Throws 403 otherwise.
+   */
   verify(req: Request): void {
+    this.verifySameSite(req);
     const body = req.body as Record<string, unknown> | undefined;
     const given = typeof body?.[CSRF_FIELD] === 'string' ? (body[CSRF_FIELD] as string) : req.header('x-csrf-token');
     if (!req.session?.stored || !given || !sameToken(given, this.token(req))) {
       throw new DomainException('csrf_failed', HttpStatus.FORBIDDEN, 'This form has expired or did not come from this site.', {
         title: 'The form could not be accepted',
         detail: 'Go back, reload the page and try again.',
+      });
+    }
+  }
+
+  /**
+   * Throws 403 for a request another site's page sent (a named `Origin` other than this one, or
+   * `Sec-Fetch-Site: cross-site`), even with a valid token. Forms without a session to bind a token
+   * to (break-glass sign-in) use this alone.
+   */
+  verifySameSite(req: Request): void {
+    const reason = crossSiteReason({ origin: req.header('origin'), secFetchSite: req.header('sec-fetch-site') }, this.config.publicUrl.origin);
+    if (reason) {
+      throw new DomainException('cross_origin', HttpStatus.FORBIDDEN, 'This form did not come from this site, so nothing was changed.', {
+        title: 'The form could not be accepted',
+        detail: "Use the page of this site itself: open it from the address bar or a bookmark and try again.",
+        logDetail: `cross-site form post (${reason})`,
       });
     }
   }

@@ -5,7 +5,7 @@ import { html } from '../common/html.js';
 import { asProviderCallError, ProviderCallError, providerFailure } from '../common/http-timeout.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { IdentityProvider } from '../identity-providers/identity-provider.js';
-import type { LoginResolution } from '../users/users.service.js';
+import type { AdmissionRefusal } from '../access/login-admission.service.js';
 import { CsrfService } from './csrf.service.js';
 import type { VerifiedOidcLogin } from './strategies/oidc.strategy.js';
 import type { LoginAppState } from './strategies/oidc-state.store.js';
@@ -75,17 +75,63 @@ export class LoginRefusals {
   }
 
   /** A verified identity with no active user here: says so, and offers to sign in with another account. */
-  notRegistered(req: Request, account: string, resolution: Exclude<LoginResolution, { ok: true }>, returnTo: string): DomainException {
-    this.logger.warn(`req=${req.id} login refused (${resolution.reason})`);
-    const refusal = new DomainException('not_registered', HttpStatus.FORBIDDEN, `The account ${account} is not registered in this environment.`, {
+  notRegistered(req: Request, account: string, reason: Exclude<AdmissionRefusal, 'no_role' | 'groups_overage'>, returnTo: string): DomainException {
+    return this.named(req, account, new DomainException('not_registered', HttpStatus.FORBIDDEN, `The account ${account} is not registered in this environment.`, {
       title: 'Not registered in this environment',
       detail: 'Ask a platform administrator to add you as a user of this environment, then sign in again, or sign in with another account.',
-      logDetail: resolution.reason,
+      logDetail: reason,
       // Without a stored session there is nothing local to end: straight to a login that asks again.
-      actions: req.session?.userId ? switchAccountForm(this.csrf.token(req), returnTo) : anotherAccountLink(returnTo),
-    });
+      actions: this.anotherAccount(req, returnTo),
+    }));
+  }
+
+  /**
+   * The confirm-by-signing-in page: the account already signs in through `through`, so linking
+   * this provider's identity takes one sign-in there as the same person. The button starts that
+   * login, asking the provider for the account again (`prompt=login`) with the account named.
+   */
+  linkConfirmation(req: Request, account: string, provider: IdentityProvider, through: IdentityProvider | undefined, returnTo: string): DomainException {
+    const detail = through
+      ? `To use ${provider.displayName} for this account from now on, confirm it is you by signing in once through ${through.displayName}. Only do so if you have just tried to sign in with ${provider.displayName} yourself.`
+      : `None of the providers this account signs in through is enabled now. Ask a platform administrator to unlink the old sign-in from your user, then sign in through ${provider.displayName} again.`;
+    const start = through && `/auth/login/${encodeURIComponent(through.id)}?prompt=login&login_hint=${encodeURIComponent(account)}&returnTo=${encodeURIComponent(returnTo)}`;
+    return this.named(req, account, new DomainException('link_confirmation_required', HttpStatus.FORBIDDEN, `The account ${account} signs in to this environment through ${through?.displayName ?? 'another identity provider'}.`, {
+      title: 'Confirm it is you',
+      detail,
+      logDetail: `signs in through ${through?.id ?? 'no enabled provider'}`,
+      actions: start
+        ? html`<p><a class="button" id="confirm-link" href="${start}">Sign in with ${through!.displayName}</a></p>
+            <p class="muted">Not ${account}? ${this.anotherAccount(req, returnTo)}</p>`
+        : this.anotherAccount(req, returnTo),
+    }));
+  }
+
+  /** The provider owns roles here and grants this account none. */
+  noRole(req: Request, account: string, provider: IdentityProvider, returnTo: string): DomainException {
+    return this.named(req, account, new DomainException('no_role', HttpStatus.FORBIDDEN, `${provider.displayName} signed you in as ${account}, but gives this account no role in this environment.`, {
+      title: 'No access to this environment',
+      detail: `Roles here come from ${provider.displayName}. Ask your administrator at ${provider.displayName} for the group or role that gives access to this environment (as admin or developer), then sign in again.`,
+      actions: this.anotherAccount(req, returnTo),
+    }));
+  }
+
+  /** Entra ID left the groups out of the token (too many): the rules cannot be applied. */
+  groupsOverage(req: Request, account: string, provider: IdentityProvider, returnTo: string): DomainException {
+    return this.named(req, account, new DomainException('groups_overage', HttpStatus.FORBIDDEN, `${provider.displayName} sent no group list for ${account}: the account belongs to more groups than fit in a sign-in token.`, {
+      title: 'Roles could not be read',
+      detail: `Ask a platform administrator to map ${provider.displayName}'s app roles (the "roles" claim) to roles here instead of groups; app roles are always sent in full.`,
+      actions: this.anotherAccount(req, returnTo),
+    }));
+  }
+
+  private named(req: Request, account: string, refusal: DomainException): DomainException {
+    this.logger.warn(`req=${req.id} login refused (${refusalReason(refusal)})`);
     this.accounts.set(refusal, account);
     return refusal;
+  }
+
+  private anotherAccount(req: Request, returnTo: string) {
+    return req.session?.userId ? switchAccountForm(this.csrf.token(req), returnTo) : anotherAccountLink(returnTo);
   }
 
   /** The account a refusal named, when it named one. */
@@ -93,12 +139,20 @@ export class LoginRefusals {
     return this.accounts.get(refusal);
   }
 
-  /** "Sign-in is unavailable" points admins to the break-glass page, where it is turned on. */
-  withBreakGlassLink(error: unknown): unknown {
-    if (!(error instanceof DomainException) || error.code !== 'provider_unavailable' || !this.config.breakGlass.enabled) return error;
+  /**
+   * "Sign-in is unavailable" leads back to the chooser when there are other ways to sign in
+   * (`chooserReturnTo`), and points admins to the break-glass page, where it is turned on.
+   */
+  withBreakGlassLink(error: unknown, chooserReturnTo?: string): unknown {
+    if (!(error instanceof DomainException) || error.code !== 'provider_unavailable') return error;
+    if (!this.config.breakGlass.enabled && chooserReturnTo === undefined) return error;
     return new DomainException(error.code, error.status, error.message, {
       ...error.options,
-      actions: html`<p class="muted">Platform administrators can still reach LifeTime to repair sign-in: <a href="/auth/break-glass">break-glass sign-in</a>.</p>`,
+      actions: html`${chooserReturnTo !== undefined
+        ? html`<p><a class="button" id="back-to-chooser" href="/auth/login?choose=1&amp;returnTo=${encodeURIComponent(chooserReturnTo)}">Choose another way to sign in</a></p>`
+        : ''}${this.config.breakGlass.enabled
+        ? html`<p class="muted">Platform administrators can still reach LifeTime to repair sign-in: <a href="/auth/break-glass">break-glass sign-in</a>.</p>`
+        : ''}`,
     });
   }
 }

@@ -9,7 +9,8 @@ import type { IdentityProvider } from '../identity-providers/identity-provider.j
 import { IdentityProviderRegistry } from '../identity-providers/identity-provider.registry.js';
 import { ProviderHealthService } from '../identity-providers/provider-health.service.js';
 import type { User } from '../users/user.entity.js';
-import { UsersService } from '../users/users.service.js';
+import { AdmissionGate } from './admission-gate.js';
+import { FreshSignIn } from './fresh-sign-in.js';
 import { LoginOutcomes } from './login-outcomes.js';
 import { LoginRefusals, type PassportOutcome } from './login-refusals.js';
 import { chooseProvider, type ChooserDecision } from './provider-chooser.js';
@@ -26,10 +27,11 @@ export class LoginService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly registry: IdentityProviderRegistry,
     private readonly health: ProviderHealthService,
-    private readonly users: UsersService,
     private readonly sessions: SessionService,
     private readonly refusals: LoginRefusals,
     private readonly outcomes: LoginOutcomes,
+    private readonly gate: AdmissionGate,
+    private readonly freshSignIn: FreshSignIn,
   ) {}
 
   /** The enabled providers, in the order the chooser shows them. */
@@ -38,18 +40,21 @@ export class LoginService {
   }
 
   /** Where `/auth/login` sends a browser: straight to one provider, or to the chooser. */
-  decide(input: { email?: string; lastProviderId?: string; forceChooser?: boolean }): ChooserDecision {
+  decide(input: { email?: string; lastProviderId?: string; forceChooser?: boolean; unavailableIds?: ReadonlySet<string> }): ChooserDecision {
     return chooseProvider(this.registry.all(), input);
   }
 
   /**
    * Redirects the browser to the provider's authorization endpoint. `prompt: 'login'` makes the
-   * provider ask for the account again even when it has a session (switching accounts).
+   * provider ask for the account again even when it has a session (switching accounts); with
+   * `maxAge: 0` as well, it must authenticate the person afresh (after a revocation).
    */
-  async start(providerId: string, rawReturnTo: unknown, req: Request, res: Response, extra: { loginHint?: string; prompt?: 'login' } = {}): Promise<void> {
+  async start(providerId: string, rawReturnTo: unknown, req: Request, res: Response, extra: { loginHint?: string; prompt?: 'login'; maxAge?: 0 } = {}): Promise<void> {
     const provider = this.registry.get(providerId);
+    // With other providers enabled, the refusal leads back to the chooser.
+    const chooser = this.registry.all().length > 1 ? this.returnTarget(rawReturnTo) : undefined;
     const strategy = await this.registry.strategy(provider).catch((error: unknown) => {
-      throw this.refusals.withBreakGlassLink(error);
+      throw this.refusals.withBreakGlassLink(error, chooser);
     });
     // The browser would otherwise be sent on to a provider that cannot answer it, and wait there.
     const answering = await this.health.answering(provider);
@@ -58,7 +63,7 @@ export class LoginService {
         title: 'Sign-in is unavailable',
         detail: 'Try again in a moment. If it keeps happening, tell the platform team.',
         logDetail: answering.reason,
-      }));
+      }), chooser);
     }
     const returnTo = this.returnTarget(rawReturnTo);
     const options: AuthorizationOptions = {
@@ -66,6 +71,7 @@ export class LoginService {
       ...(extra.loginHint ? { loginHint: extra.loginHint } : {}),
       ...(extra.prompt ? { prompt: extra.prompt } : {}),
     };
+    if (extra.maxAge === 0) Object.assign(options, { prompt: 'login', maxAge: 0, state: { ...options.state, freshRequestedAt: Date.now() } });
     if (provider.supportsPkce) {
       // RFC 7636: 32 random bytes give a 43-character verifier; only its S256 hash travels.
       const codeVerifier = randomBytes(32).toString('base64url');
@@ -84,11 +90,11 @@ export class LoginService {
    * Handles the provider's redirect back: on success a fresh session, otherwise a readable refusal.
    * Either way one audit event and one metric say what happened, with a stable reason code.
    */
-  async finish(providerId: string, req: Request): Promise<{ returnTo: string; providerId: string }> {
+  async finish(providerId: string, req: Request): Promise<{ returnTo: string; providerId: string; user: User }> {
     try {
       const { returnTo, user } = await this.complete(providerId, req);
       await this.outcomes.succeeded(providerId, user);
-      return { returnTo, providerId };
+      return { returnTo, providerId, user };
     } catch (error) {
       await this.outcomes.failed(providerId, error);
       throw error;
@@ -121,27 +127,16 @@ export class LoginService {
     }
 
     const claims = outcome.login.claims;
-    const resolution = await this.users.resolveLogin({
-      providerId: provider.id,
-      issuer: String(claims.iss),
-      subject: String(claims.sub),
-      matchValue: stringClaim(claims[provider.matchClaim]),
-      unverifiedEmail: provider.matchClaim === 'email' && (claims.email_verified === false || claims.email_verified === 'false'),
-    });
-    const account = stringClaim(claims.email) ?? stringClaim(claims.preferred_username) ?? String(claims.sub);
-    if (!resolution.ok) {
-      await this.outcomes.refusedOnTheWay({ returnTo: safeReturnTo(returnTo), reason: 'not_registered' });
-      throw this.refusals.notRegistered(req, account, resolution, safeReturnTo(returnTo));
-    }
-
+    const admission = await this.gate.admit(req, provider, claims, safeReturnTo(returnTo));
+    await this.freshSignIn.check({ providerId: provider.id, user: admission.user, claims, state: outcome.info?.state, returnTo: this.returnTarget(returnTo) });
     await this.sessions.establish(req, {
-      user: resolution.user,
+      user: admission.user,
       providerId: provider.id,
       idToken: outcome.login.idToken,
       providerSid: stringClaim(claims.sid),
     });
-    this.logger.log(`req=${req.id} user ${resolution.user.id} signed in through ${provider.id}${resolution.linked ? ' (identity linked)' : ''}`);
-    return { returnTo: this.returnTarget(returnTo), user: resolution.user };
+    this.logger.log(`req=${req.id} user ${admission.user.id} signed in through ${provider.id}${admission.linked ? ' (identity linked)' : ''}`);
+    return { returnTo: this.returnTarget(returnTo), user: admission.user };
   }
 
   /** A local path, or a page of a protected app (forward auth): nowhere else may a login lead. */

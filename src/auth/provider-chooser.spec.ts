@@ -26,6 +26,12 @@ describe('chooseProvider', () => {
     expect(chooseProvider([CORP, ACME], { lastProviderId: 'removed' })).toEqual({ kind: 'choose' });
   });
 
+  it('shows the chooser instead of the provider used last when its last check failed', () => {
+    expect(chooseProvider([CORP, ACME], { lastProviderId: 'acme', unavailableIds: new Set(['acme']) })).toEqual({ kind: 'choose' });
+    expect(chooseProvider([CORP, ACME], { lastProviderId: 'acme', unavailableIds: new Set(['default']) })).toEqual({ kind: 'start', providerId: 'acme' });
+    expect(chooseProvider([CORP, ACME], { email: 'jo@acme.com', unavailableIds: new Set(['acme']) })).toMatchObject({ kind: 'choose', notice: expect.stringContaining('Acme, which signs in acme.com, is unavailable') });
+  });
+
   it('says so when no provider is enabled', () => {
     expect(chooseProvider([], {})).toEqual({ kind: 'none' });
   });

@@ -3,6 +3,16 @@ import express, { type RequestHandler } from 'express';
 
 /** Bodies are small here (a handoff, a user, a form); anything larger is refused with 413. */
 export const BODY_SIZE_LIMIT = '100kb';
+/**
+ * SCIM bodies may be larger: a directory pushes a whole group, members and all, in one PUT or
+ * PATCH (about 60 bytes a member, so some 15,000 members). Announced in ServiceProviderConfig.
+ */
+export const SCIM_BODY_SIZE_LIMIT = '1mb';
+export const SCIM_BODY_SIZE_BYTES = 1024 * 1024;
+const SCIM_PATH = '/scim/v2/';
+/** JSON bodies: `application/json` and SCIM's `application/scim+json` (RFC 7644 §3.1). */
+const JSON_TYPES = ['application/json', 'application/scim+json'];
+
 /** Deeper nesting than any request of this API needs; past it the body is refused before parsing. */
 export const MAX_JSON_DEPTH = 32;
 
@@ -57,7 +67,8 @@ export function refuseDeepJson(_req: IncomingMessage, _res: unknown, body: Buffe
  * the JSON parser, then the form parser, exactly as two separate middlewares would.
  */
 export function bodyParsers(): RequestHandler {
-  const json = express.json({ limit: BODY_SIZE_LIMIT, verify: refuseDeepJson });
+  const json = express.json({ type: JSON_TYPES, limit: BODY_SIZE_LIMIT, verify: refuseDeepJson });
+  const scimJson = express.json({ type: JSON_TYPES, limit: SCIM_BODY_SIZE_LIMIT, verify: refuseDeepJson });
   const form = express.urlencoded({ limit: BODY_SIZE_LIMIT, extended: true });
   return (req, res, next) => {
     // type-is's hasBody, as the parsers themselves decide it.
@@ -65,6 +76,6 @@ export function bodyParsers(): RequestHandler {
       if (!('body' in req)) (req as { body?: unknown }).body = undefined;
       return next();
     }
-    json(req, res, (error?: unknown) => (error ? next(error) : form(req, res, next)));
+    (req.url.startsWith(SCIM_PATH) ? scimJson : json)(req, res, (error?: unknown) => (error ? next(error) : form(req, res, next)));
   };
 }

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Request, Response } from 'express';
 import { databaseFailure } from '../database/database-errors.js';
 import { DomainException, LoginRequiredException } from './domain.exception.js';
-import { html, page } from './html.js';
+import { html, page, type Html } from './html.js';
 
 /** The one error shape under /api (CONTRACT.md, "Errors and limits"). `statusCode` is an extra kept for older clients. */
 export interface ErrorBody {
@@ -78,7 +78,8 @@ export class AppExceptionFilter implements ExceptionFilter {
             <div class="error"><p>${body.message}</p>${body.details ? html`<ul>${body.details.map((d) => html`<li>${d}</li>`)}</ul>` : ''}</div>
             ${detail ? html`<p class="muted">${detail}</p>` : ''}
             ${actions ?? ''}
-            <p><a href="/">Back to the start page</a></p>`,
+            <p><a href="/">Back to the start page</a></p>
+            ${errorReference(body.error, req.id)}`,
         }),
       );
   }
@@ -137,6 +138,14 @@ function clientHttpError(exception: unknown): Described | undefined {
           ? error.message
           : 'The request could not be read.';
   return { status, body: { statusCode: status, error: CODES[status] ?? 'bad_request', message }, title: titleFor(status), logDetail: type || undefined };
+}
+
+/**
+ * The short code and the request id at the foot of every error page, as Okta's pages have them:
+ * what a person reads out to support, who finds the log line (`req=<id>`) with it.
+ */
+export function errorReference(code: string, requestId: string | undefined): Html {
+  return html`<p class="muted error-ref" id="error-ref">Error <code>${code}</code>${requestId ? html` · Request ID <code>${requestId}</code>` : ''}</p>`;
 }
 
 function wantsJson(req: Request): boolean {

@@ -35,10 +35,11 @@ describe('limitHeapGrowth', () => {
     expect(limitHeapGrowth(['--enable-source-maps', '--heap-growing-percent=80'])).toBe(false);
   });
 
+  // Node 20's V8 lets this heap (about 35 MB live) reach 165-175 MB by default; limited, it peaks near
+  // 90 MB. The V8 of Node 22 and 24 already keeps it near 50 and 95 MB without the limit, so the bound
+  // is absolute: the heap stays under 140 MB on every supported Node.
   it('keeps the heap well below what V8 grows it to by default under promoted garbage', async () => {
-    const unlimited = await peakHeapMb();
     expect(limitHeapGrowth([])).toBe(true);
-    const limited = await peakHeapMb();
-    expect(limited).toBeLessThan(unlimited * 0.8);
+    expect(await peakHeapMb()).toBeLessThan(140);
   }, 20_000);
 });

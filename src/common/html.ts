@@ -52,6 +52,7 @@ const STYLE = `
   .flash { padding: .6rem 1rem; border-radius: 6px; margin: 1rem 0; }
   .flash.success { background: #e3f4e6; border-left: 4px solid #2e7d32; }
   .flash.error { background: #fdecea; border-left: 4px solid #c62828; }
+  .flash.warning { background: #fff4e0; border-left: 4px solid #b26a00; }
   nav.tabs { display: flex; gap: 1rem; border-bottom: 1px solid #dde2ec; margin-bottom: 1.2rem; padding-bottom: .5rem; }
   nav.tabs a { text-decoration: none; }
   nav.tabs a.current { font-weight: 700; color: #1d2433; }
@@ -62,13 +63,32 @@ const STYLE = `
   button.danger { background: #c62828; }
   .tag { display: inline-block; background: #eef1f6; border-radius: 4px; padding: 0 .4rem; font-size: .85rem; }
   .tag.off { background: #fdecea; color: #8e1c1c; }
+  .tag.warn { background: #fff4e0; color: #7a4a00; }
   form.filters { display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: flex-end; margin-bottom: 1rem; }
-  #audit-events { font-size: .85rem; table-layout: fixed; }
-  #audit-events td { overflow-wrap: anywhere; }
+  main.wide { max-width: 72rem; margin: 1.5rem auto; }
+  td.nowrap, th.nowrap, .nowrap, td.actor, td button { white-space: nowrap; }
+  td.ua span[title] { text-decoration: underline dotted; cursor: help; }
+  details > summary { cursor: pointer; }
+  details dl { margin: .3rem 0 0; gap: .1rem .6rem; }
+  details dd { margin: 0; overflow-wrap: anywhere; }
+  th a { color: inherit; text-decoration: none; }
+  th a.sorted { color: #1d2433; }
+  .pager { display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: center; }
+  .tag.current { background: #e3f4e6; color: #1f5e24; }
+  #audit-events { font-size: .85rem; }
+  .signed-in { margin-top: 1.5rem; border-top: 1px solid #e6e9f0; padding-top: 1rem; display: flex; flex-wrap: wrap; gap: .5rem .75rem; align-items: center; }
+  .signed-in p { margin: 0; }
+  .signed-in button { background: #e6e9f0; color: #1d2433; }
+  .error-ref { font-size: .85rem; }
   ul.providers { list-style: none; padding: 0; }
   ul.providers li { margin: .6rem 0; }
+  ul.providers li.unavailable .button { opacity: .55; cursor: not-allowed; }
+  ul.providers li.unavailable .muted { display: block; margin-top: .3rem; }
   #email-routing input[type=email] { min-width: 18rem; }
 `;
+
+/** Linked from every page; served by the service itself (the page CSP's img-src is 'self'). */
+export const FAVICON_PATH = '/favicon.svg';
 
 export interface PageOptions {
   title: string;
@@ -80,6 +100,8 @@ export interface PageOptions {
   scriptNonce?: string;
   /** A script file of this service to load (it runs only with `scriptNonce`). */
   scriptSrc?: string;
+  /** Tables of many columns (LifeTime): the page takes up to 72rem instead of a reading column. */
+  wide?: boolean;
 }
 
 export function page(options: PageOptions): string {
@@ -89,11 +111,12 @@ export function page(options: PageOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(options.title)}</title>
+<link rel="icon" href="${FAVICON_PATH}" type="image/svg+xml">
 <style>${STYLE}</style>
 </head>
 <body>
 <header><strong>Identity front door</strong>${options.header?.value ?? ''}</header>
-<main>
+<main${options.wide ? ' class="wide"' : ''}>
 ${options.body.value}
 </main>${options.script ? `\n<script${options.scriptNonce ? ` nonce="${escapeHtml(options.scriptNonce)}"` : ''}>${options.script}</script>` : ''}${options.scriptSrc && options.scriptNonce ? `\n<script src="${escapeHtml(options.scriptSrc)}" nonce="${escapeHtml(options.scriptNonce)}"></script>` : ''}
 </body>

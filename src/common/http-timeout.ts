@@ -32,7 +32,10 @@ export class ProviderCallError extends Error {
   }
 }
 
-/** A fetch that gives up after `timeoutMs`; the abort also closes the socket. */
+/**
+ * A fetch that gives up after `timeoutMs`; the abort also closes the socket. Not for identity
+ * provider URLs: those go through ProviderHttp, which checks where they resolve.
+ */
 export async function fetchWithTimeout(call: ProviderCall, url: string | URL, init: RequestInit, timeoutMs: number): Promise<Response> {
   try {
     return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
@@ -49,8 +52,10 @@ export function asProviderCallError(call: ProviderCall, error: unknown, timeoutM
   if (name === 'TimeoutError' || name === 'AbortError' || code === 'ERR_JWKS_TIMEOUT') {
     return new ProviderCallError(call, 'timeout', `no answer within ${timeoutMs} ms`);
   }
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  return new ProviderCallError(call, 'unreachable', cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error));
+  const cause = (error as { cause?: { code?: string; message?: string; name?: string } })?.cause;
+  // An address refusal says which host, address and setting: more than its code.
+  const detail = cause?.name === 'AddressNotAllowedError' ? cause.message : cause?.code ?? cause?.message;
+  return new ProviderCallError(call, 'unreachable', detail ?? (error as Error)?.message ?? String(error));
 }
 
 /** The readable 504 (no answer in time) or 502 (no usable answer) for a failed provider call. */

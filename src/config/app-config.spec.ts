@@ -20,6 +20,40 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ BREAK_GLASS_SESSION_SECONDS: '5' })).toThrow('BREAK_GLASS_SESSION_SECONDS must be an integer >= 60');
   });
 
+  it('reads the environment provider\'s trust and role settings, with today\'s meaning by default', () => {
+    expect(loadConfig({}).oidc).toMatchObject({ emailDomains: [], access: { trustEmail: false, roleSource: 'platform', roleRules: [], provisioning: 'preregistered' } });
+    const config = loadConfig({
+      OIDC_TRUST_EMAIL: 'TRUE',
+      OIDC_EMAIL_DOMAINS: 'Corp.example, @sub.corp.example',
+      OIDC_ROLE_SOURCE: 'provider',
+      OIDC_ROLE_RULES: '[{"claim":"realm_access.roles","value":"platform-admin","role":"admin"}]',
+      OIDC_PROVISIONING: 'jit',
+    });
+    expect(config.oidc.emailDomains).toEqual(['corp.example', 'sub.corp.example']);
+    expect(config.oidc.access).toEqual({ trustEmail: true, roleSource: 'provider', roleRules: [{ claim: 'realm_access.roles', value: 'platform-admin', role: 'admin' }], provisioning: 'jit' });
+  });
+
+  it.each<[Record<string, string>, string]>([
+    [{ OIDC_ROLE_RULES: '[{"claim":"groups","value":"x","role":"owner"}' }, 'OIDC_ROLE_RULES must be JSON'],
+    [{ OIDC_ROLE_RULES: '[{"claim":"groups","value":"x","role":"owner"}]' }, 'OIDC_ROLE_RULES[0].role must be "admin" or "developer"'],
+    [{ OIDC_ROLE_RULES: '{"claim":"groups"}' }, 'OIDC_ROLE_RULES must be an array'],
+    [{ OIDC_ROLE_SOURCE: 'idp' }, 'OIDC_ROLE_SOURCE must be "platform" or "provider"'],
+    [{ OIDC_PROVISIONING: 'auto' }, 'OIDC_PROVISIONING must be "preregistered" or "jit"'],
+    [{ OIDC_PROVISIONING: 'jit' }, 'OIDC_PROVISIONING "jit" needs OIDC_ROLE_SOURCE "provider"'],
+    [{ OIDC_TRUST_EMAIL: 'yes' }, 'OIDC_TRUST_EMAIL must be true or false'],
+    [{ OIDC_EMAIL_DOMAINS: 'corp.example,not a domain' }, 'OIDC_EMAIL_DOMAINS must be comma-separated domain names'],
+  ])('stops start-up on %j with one line naming the variable', (env, problem) => {
+    let message = '';
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      message = (error as Error).message;
+    }
+    expect(message).toContain(problem);
+    expect(message.split('\n')).toHaveLength(1);
+  });
+
   it('stops production start-up with one line naming everything missing', () => {
     let error: unknown;
     try {
@@ -46,6 +80,34 @@ describe('loadConfig', () => {
     });
     expect(config.production).toBe(true);
     expect(config.session.secureCookie).toBe(true);
+  });
+
+  it('reads OIDC_CLIENT_AUTH: client_secret_post by default, and private_key_jwt needs no OIDC_CLIENT_SECRET in production', () => {
+    expect(loadConfig({}).oidc.clientAuth).toBe('client_secret_post');
+    expect(loadConfig({ OIDC_CLIENT_AUTH: 'client_secret_basic' }).oidc.clientAuth).toBe('client_secret_basic');
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u:p@db/frontdoor',
+      OIDC_ISSUER: 'https://login.example.com/realms/corp',
+      OIDC_CLIENT_ID: 'front-door',
+      SESSION_SECRET: 'a-long-enough-session-secret',
+    };
+    expect(loadConfig({ ...production, OIDC_CLIENT_AUTH: 'private_key_jwt' }).oidc).toMatchObject({ clientAuth: 'private_key_jwt', clientSecret: '' });
+    expect(() => loadConfig({ ...production, OIDC_CLIENT_AUTH: 'client_secret_basic' })).toThrow('needs OIDC_CLIENT_SECRET');
+    expect(() => loadConfig({ OIDC_CLIENT_AUTH: 'tls_client_auth' })).toThrow('OIDC_CLIENT_AUTH must be one of client_secret_post, client_secret_basic, private_key_jwt, not "tls_client_auth"');
+  });
+
+  it('rotates client assertion keys every 90 days, each published 14 days ahead; the lead must be shorter than the period', () => {
+    expect(loadConfig({}).clientAssertion).toEqual({ keyRotationSeconds: 90 * 86400, publishAheadSeconds: 14 * 86400 });
+    expect(() => loadConfig({ CLIENT_ASSERTION_KEY_ROTATION_SECONDS: '7200', CLIENT_ASSERTION_KEY_PUBLISH_AHEAD_SECONDS: '7200' })).toThrow('must be shorter than');
+  });
+
+  it('reads ALLOW_PRIVATE_PROVIDER_ADDRESSES: loopback by default outside production, nothing in production, replaced when set, a bad value in one line', () => {
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', OIDC_ISSUER: 'https://idp.example.com', OIDC_CLIENT_ID: 'x', OIDC_CLIENT_SECRET: 'y', SESSION_SECRET: 'a-long-enough-session-secret' };
+    expect(loadConfig({}).oidc.allowedPrivateAddresses).toEqual(['127.0.0.0/8', '::1/128']);
+    expect(loadConfig(production).oidc.allowedPrivateAddresses).toEqual([]);
+    expect(loadConfig({ ...production, ALLOW_PRIVATE_PROVIDER_ADDRESSES: '10.0.0.0/8,fd00::/8' }).oidc.allowedPrivateAddresses).toEqual(['10.0.0.0/8', 'fd00::/8']);
+    expect(() => loadConfig({ ALLOW_PRIVATE_PROVIDER_ADDRESSES: '10.0.0.0/40' })).toThrow(/^Invalid configuration: ALLOW_PRIVATE_PROVIDER_ADDRESSES must be comma-separated addresses or CIDR ranges .*"10\.0\.0\.0\/40"$/);
   });
 
   it.each([

@@ -1,5 +1,10 @@
 import { hostname } from 'node:os';
+import { checkProviderAccess, type ProviderAccess } from '../access/provider-access.js';
+import { parseAllowedAddresses } from '../common/address-policy.js';
 import { parseEncryptionKey } from '../common/secret-box.js';
+import { CLIENT_AUTH_METHODS, DEFAULT_CLIENT_AUTH, isClientAuthMethod, usesClientSecret, type ClientAuthMethod } from '../identity-providers/client-auth.js';
+import { checkEmailDomains } from '../identity-providers/provider-rules.js';
+import { DEFAULT_HANDOFFS_PER_MINUTE, DEFAULT_LOGIN_PER_MINUTE } from '../limits/rate-limit.buckets.js';
 
 /** Typed, validated configuration: the one place that reads environment variables. */
 export interface AppConfig {
@@ -13,8 +18,14 @@ export interface AppConfig {
     issuer?: string;
     clientId: string;
     clientSecret: string;
+    /** How the service authenticates to the environment's provider (OIDC_CLIENT_AUTH). */
+    clientAuth: ClientAuthMethod;
     scopes: string[];
     matchClaim: 'email' | 'preferred_username';
+    /** OIDC_EMAIL_DOMAINS: the only domains whose users this provider may link (and send to the chooser). */
+    emailDomains: string[];
+    /** OIDC_TRUST_EMAIL, OIDC_ROLE_SOURCE, OIDC_ROLE_RULES, OIDC_PROVISIONING. */
+    access: ProviderAccess;
     displayName: string;
     devIdpPort: number;
     jwksCooldownSeconds: number;
@@ -22,6 +33,8 @@ export interface AppConfig {
     httpTimeoutMs: number;
     /** How often the cached provider Test behind readiness is refreshed. */
     testIntervalSeconds: number;
+    /** Non-public addresses provider URLs may resolve to (ALLOW_PRIVATE_PROVIDER_ADDRESSES): addresses or CIDR ranges. */
+    allowedPrivateAddresses: string[];
   };
   /** Key for secrets at rest, client secrets and assertion signing keys (ENCRYPTION_KEY); undefined: generated under the data dir outside production. */
   encryptionKey?: Buffer;
@@ -41,6 +54,8 @@ export interface AppConfig {
   metricsToken?: string;
   device: { codeTtlSeconds: number; pollIntervalSeconds: number; guessLimitPerAddress: number; guessLimitPerSession: number };
   forwardAuth: { protectedApps: ProtectedApp[]; cookieDomain?: string; keyRotationSeconds: number };
+  /** The RS256 keys of private_key_jwt client assertions: how long each signs, and how long it is published before. */
+  clientAssertion: { keyRotationSeconds: number; publishAheadSeconds: number };
   /** Express's `trust proxy`: false, true, or the addresses/subnets of the proxies believed. */
   trustProxy: boolean | string[];
   /** Connection and statement bounds of the database pool. */
@@ -57,6 +72,7 @@ export interface RateLimitSettings {
   loginPerMinute: number;
   handoffsPerMinute: number;
   redeemAttempts: number;
+  scimPerMinute: number;
 }
 
 /** A web app behind a reverse proxy that asks this service who may enter (forward auth). */
@@ -81,8 +97,12 @@ export function loadConfig(env: Env): AppConfig {
   const port = integer(env, 'PORT', 3000, problems, { min: 0, max: 65535 });
   const publicUrl = url(env, 'PUBLIC_URL', `http://localhost:${port}`, problems);
 
+  const clientAuth = env.OIDC_CLIENT_AUTH?.trim() || DEFAULT_CLIENT_AUTH;
+  if (!isClientAuthMethod(clientAuth)) problems.push(`OIDC_CLIENT_AUTH must be one of ${CLIENT_AUTH_METHODS.join(', ')}, not "${clientAuth}"`);
   if (production) {
-    const missing = ['DATABASE_URL', 'OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'SESSION_SECRET'].filter(
+    // With private_key_jwt the service signs in with its own key: there is no secret to ask for.
+    const secret = isClientAuthMethod(clientAuth) && !usesClientSecret(clientAuth) ? [] : ['OIDC_CLIENT_SECRET'];
+    const missing = ['DATABASE_URL', 'OIDC_ISSUER', 'OIDC_CLIENT_ID', ...secret, 'SESSION_SECRET'].filter(
       (name) => !env[name]?.trim(),
     );
     if (missing.length > 0) {
@@ -126,13 +146,17 @@ export function loadConfig(env: Env): AppConfig {
       issuer,
       clientId: env.OIDC_CLIENT_ID?.trim() || 'front-door',
       clientSecret: env.OIDC_CLIENT_SECRET ?? '',
+      clientAuth: isClientAuthMethod(clientAuth) ? clientAuth : DEFAULT_CLIENT_AUTH,
       scopes: (env.OIDC_SCOPES?.trim() || 'openid profile email').split(/\s+/),
       matchClaim: matchClaim as AppConfig['oidc']['matchClaim'],
+      emailDomains: emailDomains(env.OIDC_EMAIL_DOMAINS, problems),
+      access: providerAccess(env, problems),
       displayName: env.OIDC_DISPLAY_NAME?.trim() || (issuer ? new URL(issuer).hostname : 'Development identity provider'),
       devIdpPort: integer(env, 'DEV_IDP_PORT', port === 0 ? 0 : port + 1, problems, { min: 0, max: 65535 }),
       jwksCooldownSeconds: integer(env, 'OIDC_JWKS_COOLDOWN_SECONDS', 30, problems, { min: 0, max: 3600 }),
       httpTimeoutMs: integer(env, 'OIDC_HTTP_TIMEOUT_MS', 10_000, problems, { min: 100, max: 120_000 }),
       testIntervalSeconds: integer(env, 'OIDC_TEST_INTERVAL_SECONDS', 60, problems, { min: 5, max: 3600 }),
+      allowedPrivateAddresses: parseAllowedAddresses(env.ALLOW_PRIVATE_PROVIDER_ADDRESSES, production, problems),
     },
     encryptionKey,
     session: {
@@ -166,6 +190,7 @@ export function loadConfig(env: Env): AppConfig {
       cookieDomain: cookieDomain(env.COOKIE_DOMAIN, publicUrl, problems),
       keyRotationSeconds: integer(env, 'ASSERTION_KEY_ROTATION_SECONDS', 7 * 24 * 3600, problems, { min: 3600 }),
     },
+    clientAssertion: clientAssertionKeys(env, problems),
     trustProxy: trustProxy(env.TRUST_PROXY),
     database: {
       connectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 2_000, problems, { min: 100, max: 60_000 }),
@@ -174,9 +199,10 @@ export function loadConfig(env: Env): AppConfig {
     shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 15, problems, { min: 1, max: 600 }),
     rateLimits: {
       enabled: env.RATE_LIMITS_ENABLED?.trim() !== 'false',
-      loginPerMinute: integer(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 30, problems, { min: 1 }),
-      handoffsPerMinute: integer(env, 'RATE_LIMIT_HANDOFFS_PER_MINUTE', 20, problems, { min: 1 }),
+      loginPerMinute: integer(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', DEFAULT_LOGIN_PER_MINUTE, problems, { min: 1 }),
+      handoffsPerMinute: integer(env, 'RATE_LIMIT_HANDOFFS_PER_MINUTE', DEFAULT_HANDOFFS_PER_MINUTE, problems, { min: 1 }),
       redeemAttempts: integer(env, 'RATE_LIMIT_REDEEM_ATTEMPTS', 5, problems, { min: 1, max: 100 }),
+      scimPerMinute: integer(env, 'RATE_LIMIT_SCIM_PER_MINUTE', 1200, problems, { min: 1 }),
     },
     logLevel: logLevel as AppConfig['logLevel'],
   };
@@ -203,6 +229,43 @@ function url(env: Env, name: string, fallback: string, problems: string[]): URL 
     problems.push(`${name} must be an http(s) URL, not "${raw}"`);
     return new URL('http://localhost');
   }
+}
+
+/** A client assertion key signs for a rotation period and is published ahead of it, long enough to upload its certificate. */
+function clientAssertionKeys(env: Env, problems: string[]): AppConfig['clientAssertion'] {
+  const keyRotationSeconds = integer(env, 'CLIENT_ASSERTION_KEY_ROTATION_SECONDS', 90 * 24 * 3600, problems, { min: 3600 });
+  const publishAheadSeconds = integer(env, 'CLIENT_ASSERTION_KEY_PUBLISH_AHEAD_SECONDS', 14 * 24 * 3600, problems, { min: 900 });
+  if (publishAheadSeconds >= keyRotationSeconds) {
+    problems.push('CLIENT_ASSERTION_KEY_PUBLISH_AHEAD_SECONDS must be shorter than CLIENT_ASSERTION_KEY_ROTATION_SECONDS');
+  }
+  return { keyRotationSeconds, publishAheadSeconds };
+}
+
+function emailDomains(raw: string | undefined, problems: string[]): string[] {
+  const listed = (raw ?? '').split(',').map((domain) => domain.trim()).filter(Boolean);
+  const { emailDomains: domains, badDomains } = checkEmailDomains(listed);
+  if (badDomains.length > 0) problems.push(`OIDC_EMAIL_DOMAINS must be comma-separated domain names like example.com (not ${badDomains.join(', ')})`);
+  return domains;
+}
+
+/** The environment provider's trust and role settings, each problem naming its variable. */
+function providerAccess(env: Env, problems: string[]): ProviderAccess {
+  const raw: Partial<Record<keyof ProviderAccess, unknown>> = {};
+  const trust = env.OIDC_TRUST_EMAIL?.trim().toLowerCase();
+  if (trust) raw.trustEmail = trust === 'true' ? true : trust === 'false' ? false : trust;
+  if (env.OIDC_ROLE_SOURCE?.trim()) raw.roleSource = env.OIDC_ROLE_SOURCE.trim();
+  if (env.OIDC_PROVISIONING?.trim()) raw.provisioning = env.OIDC_PROVISIONING.trim();
+  if (env.OIDC_ROLE_RULES?.trim()) {
+    try {
+      raw.roleRules = JSON.parse(env.OIDC_ROLE_RULES);
+    } catch {
+      problems.push('OIDC_ROLE_RULES must be JSON: an array of {"claim", "value", "role"}, e.g. [{"claim":"groups","value":"platform-admins","role":"admin"}]');
+      raw.roleRules = [];
+    }
+  }
+  const checked = checkProviderAccess(raw, { trustEmail: 'OIDC_TRUST_EMAIL', roleSource: 'OIDC_ROLE_SOURCE', roleRules: 'OIDC_ROLE_RULES', provisioning: 'OIDC_PROVISIONING' });
+  problems.push(...checked.problems);
+  return checked.access;
 }
 
 function trustProxy(raw: string | undefined): boolean | string[] {

@@ -10,7 +10,7 @@ export function signedInAs(user: User, csrfToken: string): Html {
 }
 
 /** Leaves a one-time message for the next page, saved before the caller redirects (a browser follows at once). */
-export function setFlash(req: Request, kind: 'success' | 'error', text: string): Promise<void> {
+export function setFlash(req: Request, kind: 'success' | 'warning' | 'error', text: string): Promise<void> {
   req.session.flash = { kind, text };
   return req.session.save();
 }
@@ -40,6 +40,7 @@ export function lifetimePage(req: Request, options: { title: string; section: st
   const minutesLeft = req.session.endsAt ? Math.max(0, Math.ceil((req.session.endsAt - Date.now()) / 60_000)) : 0;
   return page({
     title: `${options.title} · LifeTime`,
+    wide: true,
     header: signedInAs(user, options.csrfToken),
     ...(options.copyButtons ? { scriptSrc: COPY_BUTTON_PATH, scriptNonce: req.res?.locals.cspNonce } : {}),
     body: html`${req.principal!.breakGlass

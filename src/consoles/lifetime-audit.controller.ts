@@ -13,7 +13,7 @@ import { auditBody, type AuditFilters } from './lifetime-audit-views.js';
 const PAGE_TIME = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?$/;
 
 /**
- * LifeTime › Audit: the audit trail, newest first, filtered by type, user and time and paged with
+ * LifeTime › Audit: the audit trail, newest first, filtered by type, user, actor and time and paged with
  * the trail's cursor. It reads through AuditTrailService, as `GET /api/admin/audit` does.
  */
 @ApiExcludeController()
@@ -28,12 +28,12 @@ export class LifeTimeAuditController {
 
   @Get()
   async list(@Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const filters: AuditFilters = { type: text(query.type), user: text(query.user), since: text(query.since), until: text(query.until), limit: text(query.limit) };
+    const filters: AuditFilters = { type: text(query.type), user: text(query.user), actor: text(query.actor), since: text(query.since), until: text(query.until), limit: text(query.limit) };
     let page: { events: AuditEventView[]; nextCursor: string | null } = { events: [], nextCursor: null };
     let error: string | undefined;
     try {
       const userId = await this.userId(filters.user);
-      page = await this.trail.list({ type: filters.type, userId, since: asUtc(filters.since), until: asUtc(filters.until), limit: filters.limit || undefined, cursor: text(query.cursor) || undefined });
+      page = await this.trail.list({ type: filters.type, userId, actor: filters.actor || undefined, since: asUtc(filters.since), until: asUtc(filters.until), limit: filters.limit || undefined, cursor: text(query.cursor) || undefined });
     } catch (refusal) {
       if (!(refusal instanceof DomainException) || refusal.status >= HttpStatus.INTERNAL_SERVER_ERROR) throw refusal;
       error = refusal.message;
@@ -42,7 +42,17 @@ export class LifeTimeAuditController {
     res
       .status(error ? HttpStatus.BAD_REQUEST : HttpStatus.OK)
       .type('html')
-      .send(lifetimePage(req, { title: 'Audit', section: '/lifetime/audit', csrfToken, body: auditBody({ filters, ...page, error }) }));
+      .send(lifetimePage(req, { title: 'Audit', section: '/lifetime/audit', csrfToken, body: auditBody({ filters, ...page, emails: await this.emailsOf(page.events), error }) }));
+  }
+
+  /** The emails of the users events name by id only (a single session revoked, say), so the page never shows a bare id. */
+  private async emailsOf(events: AuditEventView[]): Promise<Map<string, string>> {
+    const ids = new Set<string>();
+    for (const event of events) {
+      if (event.userId && !event.email) ids.add(event.userId);
+      if (event.actorId && !event.actorEmail) ids.add(event.actorId);
+    }
+    return new Map((await this.users.findByIds([...ids])).map((user) => [user.id, user.email]));
   }
 
   /** The user filter takes an email (looked up) or a user id as it is. */

@@ -1,18 +1,24 @@
-import { Body, Controller, Get, Header, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CsrfService } from '../auth/csrf.service.js';
 import { LifeTimePage, Public } from '../auth/decorators.js';
 import { DomainException } from '../common/domain.exception.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { html, type Html } from '../common/html.js';
 import type { MatchClaim } from '../identity-providers/identity-provider.entity.js';
-import { IdentityProvidersService, type ProviderChanges } from '../identity-providers/identity-providers.service.js';
+import { IdentityProvidersService, type ProviderChanges, type ProviderView } from '../identity-providers/identity-providers.service.js';
+import { ClientAssertionKeysService } from '../identity-providers/client-assertion-keys.service.js';
+import { isClientAuthMethod, usesClientSecret } from '../identity-providers/client-auth.js';
 import type { ProbeResult } from '../identity-providers/provider-probe.js';
 import { checkProviderId } from '../identity-providers/provider-rules.js';
+import { scimBaseUrl } from '../provisioning/scim-api.decorator.js';
+import { ScimTokensService } from '../provisioning/scim-tokens.service.js';
 import { COPY_BUTTON_SCRIPT } from './assets/copy-button.js';
 import { COPY_BUTTON_PATH, lifetimePage, setFlash } from './console-layout.js';
 import { confirmPage } from './lifetime-views.js';
-import { EMPTY_FORM, newProviderBody, providerListBody, providerPageBody, type ProviderForm } from './lifetime-authentication-views.js';
+import { EMPTY_FORM, failedTestNotice, newProviderBody, providerListBody, providerPageBody, type ClientKeyMaterial, type ProviderForm } from './lifetime-authentication-views.js';
+import { provisioningSection } from './lifetime-provisioning-views.js';
 
 type Form = Record<string, unknown>;
 const SECTION = '/lifetime/authentication';
@@ -20,17 +26,21 @@ const SECTION = '/lifetime/authentication';
 /**
  * LifeTime › Authentication: the identity providers, on the same IdentityProvidersService as the
  * admin API (its rules, audit events and Test). Every form carries the CSRF token; each action
- * leaves a flash message; deleting asks first.
+ * leaves a flash message; deleting asks first, and so does saving or enabling a provider whose Test
+ * fails (people could not sign in with it).
  */
 @ApiExcludeController()
 @Controller()
 export class LifeTimeAuthenticationController {
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly providers: IdentityProvidersService,
+    private readonly scimTokens: ScimTokensService,
     private readonly csrf: CsrfService,
+    private readonly assertionKeys: ClientAssertionKeysService,
   ) {}
 
-  @Public()
+  @Public({ breakGlass: true })
   @Get(COPY_BUTTON_PATH)
   @Header('Content-Type', 'text/javascript; charset=utf-8')
   copyButtonScript(): string {
@@ -60,7 +70,16 @@ export class LifeTimeAuthenticationController {
       return;
     }
     try {
-      const created = await this.providers.create({ ...changesOf(form, body), id: form.id, enabled: form.enabled } as Parameters<IdentityProvidersService['create']>[0], this.actor(req));
+      const input = { ...changesOf(form, body), id: form.id, enabled: form.enabled } as Parameters<IdentityProvidersService['create']>[0];
+      const preflight = form.enabled && body.confirm !== 'anyway' ? await this.providers.testBeforeSave(input, this.actor(req)) : undefined;
+      if (preflight && !preflight.result.ok) {
+        const typed = { result: preflight.result, clientSecret: input.clientSecret };
+        res.status(HttpStatus.OK).type('html').send(this.render(req, 'Add a provider', newProviderBody({ form, csrfToken: this.csrf.token(req), preflight: typed })));
+        return;
+      }
+      const created = await this.providers.create(input, this.actor(req));
+      // The Test just run is of exactly what was added: it is the provider's first Test.
+      if (preflight) await this.providers.keepTest(created.id, preflight);
       await setFlash(req, 'success', `Added ${created.displayName}. Register its redirect URI at the provider, then run the Test.`);
       res.redirect(303, `${SECTION}/${created.id}`);
     } catch (error) {
@@ -73,7 +92,23 @@ export class LifeTimeAuthenticationController {
   @Get(`${SECTION}/:id`)
   async show(@Param('id') id: string, @Req() req: Request): Promise<string> {
     const provider = await this.providers.get(checkProviderId(id));
-    return this.render(req, provider.displayName, providerPageBody({ provider, csrfToken: this.csrf.token(req) }));
+    const csrfToken = this.csrf.token(req);
+    const provisioning = provisioningSection({ providerId: provider.id, baseUrl: scimBaseUrl(this.config), tokens: await this.scimTokens.list(provider.id), csrfToken });
+    return this.render(req, provider.displayName, providerPageBody({ provider, csrfToken, provisioning, keys: await this.keyMaterial(provider) }));
+  }
+
+  /** The certificate of the client assertion key, to upload at providers that take one (Entra ID, Auth0). */
+  @LifeTimePage()
+  @Get(`${SECTION}/:id/certificate.pem`)
+  async certificate(@Param('id') id: string, @Query('key') key: string | undefined, @Res() res: Response): Promise<void> {
+    const provider = await this.providers.get(checkProviderId(id));
+    const next = key === 'next';
+    const certificate = await this.assertionKeys.certificate(next ? 'next' : 'current');
+    if (!certificate) throw new DomainException('no_next_key', HttpStatus.NOT_FOUND, 'No next client assertion key is waiting yet; the current one keeps signing.', { title: 'No next key yet' });
+    res
+      .status(HttpStatus.OK)
+      .set({ 'Content-Type': 'application/x-pem-file', 'Content-Disposition': `attachment; filename="${provider.id}-client-assertion${next ? '-next' : ''}.pem"`, 'Cache-Control': 'no-store' })
+      .send(certificate.pem);
   }
 
   @LifeTimePage()
@@ -84,16 +119,27 @@ export class LifeTimeAuthenticationController {
     const form = { ...readForm(body), id: provider.id, enabled: provider.enabled };
     if (body.action === 'details') {
       const { form: filled, discovery } = await this.details(form);
-      res.status(HttpStatus.OK).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider, form: filled, discovery, csrfToken: this.csrf.token(req) })));
+      res.status(HttpStatus.OK).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider, form: filled, discovery, csrfToken: this.csrf.token(req), keys: await this.keyMaterial(provider) })));
       return;
     }
     try {
-      const updated = await this.providers.update(provider.id, changesOf(form, body), this.actor(req));
+      const changes = changesOf(form, body);
+      // Only an enabled provider's settings decide whether people can sign in now.
+      const draft = { ...changes, id: provider.id, issuer: form.issuer, clientId: form.clientId };
+      const preflight = provider.enabled && body.confirm !== 'anyway' ? await this.providers.testBeforeSave(draft, this.actor(req)) : undefined;
+      if (preflight && !preflight.result.ok) {
+        const typed = { result: preflight.result, clientSecret: changes.clientSecret };
+        res.status(HttpStatus.OK).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider, form, csrfToken: this.csrf.token(req), preflight: typed, keys: await this.keyMaterial(provider) })));
+        return;
+      }
+      const updated = await this.providers.update(provider.id, changes, this.actor(req));
+      // The Test just run is of exactly what was saved: it is the provider's last Test now.
+      if (preflight) await this.providers.keepTest(provider.id, preflight);
       await setFlash(req, 'success', `Saved ${updated.displayName}.`);
       res.redirect(303, `${SECTION}/${provider.id}`);
     } catch (error) {
       const refusal = asRefusal(error);
-      res.status(refusal.status).type('html').send(this.render(req, provider.displayName, html`${errorFlash(refusal)}${providerPageBody({ provider, form, csrfToken: this.csrf.token(req) })}`));
+      res.status(refusal.status).type('html').send(this.render(req, provider.displayName, html`${errorFlash(refusal)}${providerPageBody({ provider, form, csrfToken: this.csrf.token(req), keys: await this.keyMaterial(provider) })}`));
     }
   }
 
@@ -103,21 +149,40 @@ export class LifeTimeAuthenticationController {
     this.csrf.verify(req);
     const result = await this.providers.test(checkProviderId(id), this.actor(req));
     const failed = result.steps.find((step) => !step.ok);
-    await setFlash(req, result.ok ? 'success' : 'error', result.ok ? 'Test passed: every step succeeded.' : `Test failed at the ${failed?.step} step: ${failed?.message}`);
+    const warned = result.steps.find((step) => step.warning);
+    if (failed) await setFlash(req, 'error', `Test failed at the ${failed.step} step: ${failed.message}`);
+    else if (warned) await setFlash(req, 'warning', `Test passed with a warning at the ${warned.step} step: ${warned.message}`);
+    else await setFlash(req, 'success', 'Test passed: every step succeeded.');
     res.redirect(303, `${SECTION}/${id}#test`);
   }
 
   @LifeTimePage()
   @Post(`${SECTION}/:id/enable`)
-  async enable(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async enable(@Param('id') id: string, @Body() body: Form, @Req() req: Request, @Res() res: Response): Promise<void> {
     this.csrf.verify(req);
+    if (body.confirm !== 'yes') {
+      const result = await this.providers.test(checkProviderId(id), this.actor(req));
+      if (!result.ok) {
+        const provider = await this.providers.get(checkProviderId(id));
+        const question = `Enable ${provider.displayName} although its Test fails? The sign-in page would offer it, and people choosing it could not sign in.`;
+        const confirm = confirmPage({ action: `${SECTION}/${id}/enable`, question, button: 'Enable anyway', back: `${SECTION}/${id}`, csrfToken: this.csrf.token(req) });
+        res.status(HttpStatus.OK).type('html').send(this.render(req, 'Confirm', html`${failedTestNotice(result, 'enable it')}${confirm}`));
+        return;
+      }
+    }
     await this.act(req, res, id, async () => `Enabled ${(await this.providers.update(checkProviderId(id), { enabled: true }, this.actor(req))).displayName}.`);
   }
 
   @LifeTimePage()
   @Post(`${SECTION}/:id/disable`)
-  async disable(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async disable(@Param('id') id: string, @Body() body: Form, @Req() req: Request, @Res() res: Response): Promise<void> {
     this.csrf.verify(req);
+    if (body.confirm !== 'yes') {
+      const provider = await this.providers.get(checkProviderId(id));
+      const question = `Disable the identity provider ${provider.displayName} (${provider.id})? Nobody can sign in through it until it is enabled again; sessions already open stay open.`;
+      res.status(HttpStatus.OK).type('html').send(lifetimePage(req, { title: 'Confirm', section: SECTION, csrfToken: this.csrf.token(req), body: confirmPage({ action: `${SECTION}/${provider.id}/disable`, question, button: 'Disable provider', back: `${SECTION}/${provider.id}`, csrfToken: this.csrf.token(req) }) }));
+      return;
+    }
     await this.act(req, res, id, async () => `Disabled ${(await this.providers.update(checkProviderId(id), { enabled: false }, this.actor(req))).displayName}: nobody can sign in with it until it is enabled again.`);
   }
 
@@ -168,8 +233,13 @@ export class LifeTimeAuthenticationController {
       const refusal = asRefusal(error);
       await setFlash(req, 'error', refusal.message);
       const provider = await this.providers.get(checkProviderId(id));
-      res.status(refusal.status).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider, csrfToken: this.csrf.token(req) })));
+      res.status(refusal.status).type('html').send(this.render(req, provider.displayName, providerPageBody({ provider, csrfToken: this.csrf.token(req), keys: await this.keyMaterial(provider) })));
     }
+  }
+
+  private async keyMaterial(provider: ProviderView): Promise<ClientKeyMaterial | undefined> {
+    if (provider.clientAuth !== 'private_key_jwt') return undefined;
+    return { current: await this.assertionKeys.certificate('current'), next: await this.assertionKeys.certificate('next') };
   }
 
   private render(req: Request, title: string, body: Html): string {
@@ -196,6 +266,7 @@ function readForm(body: Form): ProviderForm {
     displayName: text(body.displayName),
     issuer: text(body.issuer),
     clientId: text(body.clientId),
+    clientAuth: text(body.clientAuth) || 'client_secret_post',
     scopes: text(body.scopes),
     matchClaim: text(body.matchClaim) || 'email',
     emailDomains: text(body.emailDomains),
@@ -203,13 +274,20 @@ function readForm(body: Form): ProviderForm {
   };
 }
 
-/** The form as service changes; an empty secret field keeps the stored secret (it is write-only). */
+/**
+ * The form as service changes; an empty secret field keeps the stored secret (it is write-only),
+ * and a secret left in the hidden field when private_key_jwt was chosen is not sent.
+ */
 function changesOf(form: ProviderForm, body: Form): ProviderChanges {
-  const secret = typeof body.clientSecret === 'string' && body.clientSecret.length > 0 ? body.clientSecret : undefined;
+  const clientAuth = isClientAuthMethod(form.clientAuth) ? form.clientAuth : undefined;
+  const wantsSecret = !clientAuth || usesClientSecret(clientAuth);
+  const secret = wantsSecret && typeof body.clientSecret === 'string' && body.clientSecret.length > 0 ? body.clientSecret : undefined;
   return {
     displayName: form.displayName,
     issuer: form.issuer,
     clientId: form.clientId,
+    // An unknown method goes to the service as typed, so its rules refuse it with their message.
+    clientAuth: (clientAuth ?? form.clientAuth) as ProviderChanges['clientAuth'],
     scopes: words(form.scopes),
     matchClaim: form.matchClaim as MatchClaim,
     emailDomains: words(form.emailDomains),

@@ -1,9 +1,11 @@
-import { Body, Controller, Get, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpStatus, Logger, NotFoundException, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { RoleSyncService } from '../access/role-sync.service.js';
 import { AdminSessionsService } from '../admin/admin-sessions.service.js';
 import { AdminUsersService } from '../admin/admin-users.service.js';
 import { CsrfService } from '../auth/csrf.service.js';
+import { SessionService } from '../auth/session/session.service.js';
 import { LifeTimePage } from '../auth/decorators.js';
 import { DomainException } from '../common/domain.exception.js';
 import { html } from '../common/html.js';
@@ -11,6 +13,7 @@ import { ROLES, type Role } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { lifetimePage, setFlash } from './console-layout.js';
 import { confirmPage, userListBody, userPageBody } from './lifetime-views.js';
+import { DEFAULT_USER_LIST, readUserListQuery, type UserListQuery } from './user-list-query.js';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
 type Form = Record<string, unknown>;
@@ -24,11 +27,15 @@ type Form = Record<string, unknown>;
 @LifeTimePage()
 @Controller('lifetime')
 export class LifeTimeController {
+  private readonly logger = new Logger(LifeTimeController.name);
+
   constructor(
     private readonly users: UsersService,
     private readonly admin: AdminUsersService,
     private readonly adminSessions: AdminSessionsService,
+    private readonly sessions: SessionService,
     private readonly csrf: CsrfService,
+    private readonly roles: RoleSyncService,
   ) {}
 
   @Get()
@@ -50,10 +57,11 @@ export class LifeTimeController {
   }
 
   @Get('users')
-  async list(@Query('q') q: unknown, @Req() req: Request): Promise<string> {
-    const search = typeof q === 'string' ? q : '';
-    const users = await this.users.list({ search });
-    return lifetimePage(req, { title: 'Users', section: '/lifetime/users', csrfToken: this.csrf.token(req), body: userListBody({ users, search, csrfToken: this.csrf.token(req) }) });
+  async list(@Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const read = readUserListQuery(query);
+    if (!read.ok) this.logger.warn(`users page refused its query: ${read.problems.join('; ')}`);
+    const status = read.ok ? HttpStatus.OK : HttpStatus.BAD_REQUEST;
+    res.status(status).type('html').send(await this.renderList(req, read.value, { problems: read.ok ? undefined : read.problems }));
   }
 
   @Post('users')
@@ -66,10 +74,7 @@ export class LifeTimeController {
       res.redirect(303, `/lifetime/users/${user.id}`);
     } catch (error) {
       const refusal = asRefusal(error);
-      const users = await this.users.list();
-      res.status(refusal.status).type('html').send(
-        lifetimePage(req, { title: 'Users', section: '/lifetime/users', csrfToken: this.csrf.token(req), body: html`<div class="flash error" role="alert" id="flash">${refusal.message}</div>${userListBody({ users, search: '', csrfToken: this.csrf.token(req) })}` }),
-      );
+      res.status(refusal.status).type('html').send(await this.renderList(req, DEFAULT_USER_LIST, { refusal: refusal.message }));
     }
   }
 
@@ -92,7 +97,7 @@ export class LifeTimeController {
   async deactivate(@Param('id', uuid) id: string, @Body() body: Form, @Req() req: Request, @Res() res: Response): Promise<void> {
     this.csrf.verify(req);
     const user = await this.users.get(id);
-    if (body.confirm !== 'yes') return this.confirm(req, res, { action: `/lifetime/users/${id}/deactivate`, question: `Deactivate ${user.email}? Their console sessions end and their desktop tokens are revoked at once.`, button: 'Deactivate', back: `/lifetime/users/${id}` });
+    if (body.confirm !== 'yes') return this.confirm(req, res, { action: `/lifetime/users/${id}/deactivate`, question: `Deactivate ${user.email}? Their console sessions end and their desktop tokens are revoked at once. If they are made active again, they must sign in afresh at the identity provider: its own session no longer lets them in.`, button: 'Deactivate', back: `/lifetime/users/${id}` });
     await this.act(req, res, id, async () => {
       await this.admin.deactivate(id, req.principal!.user);
       return `Deactivated ${user.email}; their sessions and desktop tokens have ended.`;
@@ -108,10 +113,37 @@ export class LifeTimeController {
     });
   }
 
+  @Post('users/:id/identities/:identityId/unlink')
+  async unlinkIdentity(@Param('id', uuid) id: string, @Param('identityId', uuid) identityId: string, @Body() body: Form, @Req() req: Request, @Res() res: Response): Promise<void> {
+    this.csrf.verify(req);
+    const user = await this.users.get(id);
+    const identity = (await this.users.identitiesOf(id)).find((candidate) => candidate.id === identityId);
+    if (identity && body.confirm !== 'yes') {
+      return this.confirm(req, res, {
+        action: `/lifetime/users/${id}/identities/${identityId}/unlink`,
+        question: `Unlink ${user.email}'s sign-in through ${identity.providerId} (subject ${identity.subject})? Their sessions go on; the next sign-in through ${identity.providerId} must pass the linking rules again.`,
+        button: 'Unlink',
+        back: `/lifetime/users/${id}`,
+      });
+    }
+    await this.act(req, res, id, async () => {
+      await this.admin.unlinkIdentity(id, identityId, req.principal!.user);
+      return `Unlinked the sign-in through ${identity?.providerId ?? 'that provider'}.`;
+    });
+  }
+
   @Post('users/:id/sessions/:sessionId/revoke')
   async revokeSession(@Param('id', uuid) id: string, @Param('sessionId', uuid) sessionId: string, @Body() body: Form, @Req() req: Request, @Res() res: Response): Promise<void> {
     this.csrf.verify(req);
-    if (body.confirm !== 'yes') return this.confirm(req, res, { action: `/lifetime/users/${id}/sessions/${sessionId}/revoke`, question: 'Revoke this console session? Whoever uses it is signed out at once.', button: 'Revoke session', back: `/lifetime/users/${id}` });
+    if (body.confirm !== 'yes') {
+      const user = await this.users.get(id);
+      return this.confirm(req, res, {
+        action: `/lifetime/users/${id}/sessions/${sessionId}/revoke`,
+        question: `Revoke this console session? Whoever uses it is signed out at once, and the next sign-in of ${user.email} must be a fresh one: the identity provider asks for their credentials again, even where they are still signed in there.`,
+        button: 'Revoke session',
+        back: `/lifetime/users/${id}`,
+      });
+    }
     await this.act(req, res, id, async () => {
       await this.adminSessions.endSession(sessionId, req.principal!.user, id);
       return 'Console session revoked.';
@@ -145,11 +177,35 @@ export class LifeTimeController {
     }
   }
 
+  /**
+   * One page of users through the users service the admin API lists with. A page past the last
+   * shows the last one: the count it needs comes with the page, so at most one more query.
+   */
+  private async renderList(req: Request, query: UserListQuery, notes: { problems?: string[]; refusal?: string } = {}): Promise<string> {
+    const ask = (page: number) => this.users.page({ search: query.search, sort: query.sort, order: query.order, offset: (page - 1) * query.size, limit: query.size });
+    let found = await ask(query.page);
+    const lastPage = Math.max(1, Math.ceil(found.total / query.size));
+    if (query.page > lastPage) {
+      query = { ...query, page: lastPage };
+      found = await ask(lastPage);
+    }
+    const csrfToken = this.csrf.token(req);
+    const body = userListBody({ users: found.users, total: found.total, query, csrfToken, problems: notes.problems });
+    return lifetimePage(req, { title: 'Users', section: '/lifetime/users', csrfToken, body: notes.refusal ? html`<div class="flash error" role="alert" id="flash">${notes.refusal}</div>${body}` : body });
+  }
+
   private async renderUser(req: Request, id: string): Promise<string> {
     const user = await this.users.get(id);
-    const [identities, access] = await Promise.all([this.users.identitiesOf(id), this.adminSessions.list(id)]);
+    const self = req.principal!.user.id === id;
+    const [identities, access, owner, currentSessionId] = await Promise.all([
+      this.users.identitiesOf(id),
+      this.adminSessions.list(id),
+      this.roles.rolesOwner(id),
+      self ? this.sessions.publicIdOf(req) : undefined,
+    ]);
     const csrfToken = this.csrf.token(req);
-    return lifetimePage(req, { title: user.email, section: '/lifetime/users', csrfToken, body: userPageBody({ user, identities, access, csrfToken, self: req.principal!.user.id === id }) });
+    const rolesFrom = owner && { id: owner.id, displayName: owner.displayName };
+    return lifetimePage(req, { title: user.email, section: '/lifetime/users', csrfToken, body: userPageBody({ user, identities, access, csrfToken, self, rolesFrom, currentSessionId }) });
   }
 
   private confirm(req: Request, res: Response, question: { action: string; question: string; button: string; back: string }): void {

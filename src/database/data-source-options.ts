@@ -8,9 +8,12 @@ import { DesktopTokenFamily } from '../desktop-tokens/desktop-token-family.entit
 import { DesktopToken } from '../desktop-tokens/desktop-token.entity.js';
 import { HandoffTicket } from '../desktop-handoff/handoff-ticket.entity.js';
 import { DeviceAuthorization } from '../device-authorization/device-authorization.entity.js';
-import { SigningKey } from '../forward-auth/signing-key.entity.js';
+import { SigningKey } from '../signing-keys/signing-key.entity.js';
 import { IdentityProviderRecord } from '../identity-providers/identity-provider.entity.js';
 import { ProviderTestRecord } from '../identity-providers/provider-test-result.entity.js';
+import { ScimGroupMember, ScimGroupRecord } from '../provisioning/scim-group.entity.js';
+import { ScimToken } from '../provisioning/scim-token.entity.js';
+import { ScimUserRecord } from '../provisioning/scim-user.entity.js';
 import { LinkedIdentity } from '../users/linked-identity.entity.js';
 import { User } from '../users/user.entity.js';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema.js';
@@ -25,7 +28,14 @@ import { AssertionSigningKeys1764900100000 } from './migrations/1764900100000-as
 import { DeviceAuthorizationProvider1765000000000 } from './migrations/1765000000000-device-authorization-provider.js';
 import { BreakGlass1764800000000 } from './migrations/1764800000000-break-glass.js';
 import { ProviderTestResults1765100000000 } from './migrations/1765100000000-provider-test-results.js';
+import { BreakGlassAttemptWindows1765300000000 } from './migrations/1765300000000-break-glass-attempt-windows.js';
 import { RevocationNotify1765000100000 } from './migrations/1765000100000-revocation-notify.js';
+import { WhoGetsIn1765400000000 } from './migrations/1765400000000-who-gets-in.js';
+import { ClientAuthentication1765600000000 } from './migrations/1765600000000-client-authentication.js';
+import { SessionsRevokedAt1765900000000 } from './migrations/1765900000000-sessions-revoked-at.js';
+import { ProviderTestFingerprint1765900100000 } from './migrations/1765900100000-provider-test-fingerprint.js';
+import { AuditActor1765500000000 } from './migrations/1765500000000-audit-actor.js';
+import { ScimProvisioning1765500000001 } from './migrations/1765500000001-scim-provisioning.js';
 
 export const ENTITIES = [
   User,
@@ -42,6 +52,10 @@ export const ENTITIES = [
   ProviderTestRecord,
   DeviceAuthorization,
   SigningKey,
+  ScimToken,
+  ScimUserRecord,
+  ScimGroupRecord,
+  ScimGroupMember,
 ];
 export const MIGRATIONS = [
   InitialSchema1764230400000,
@@ -57,6 +71,13 @@ export const MIGRATIONS = [
   DeviceAuthorizationProvider1765000000000,
   RevocationNotify1765000100000,
   ProviderTestResults1765100000000,
+  BreakGlassAttemptWindows1765300000000,
+  WhoGetsIn1765400000000,
+  AuditActor1765500000000,
+  ScimProvisioning1765500000001,
+  ClientAuthentication1765600000000,
+  SessionsRevokedAt1765900000000,
+  ProviderTestFingerprint1765900100000,
 ];
 
 /** How long to wait for a connection, and for one statement; a stopped or frozen database then fails fast. */

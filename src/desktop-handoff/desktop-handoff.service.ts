@@ -3,6 +3,7 @@ import { HttpStatus, Inject, Injectable, Logger, type OnModuleInit } from '@nest
 import { AuditService } from '../audit/audit.service.js';
 import { LoginEvents, type RefusedLogin } from '../auth/login-events.js';
 import { DomainException } from '../common/domain.exception.js';
+import { publicReadiness } from '../identity-providers/public-readiness.js';
 import { ProviderHealthService } from '../identity-providers/provider-health.service.js';
 import { s256, sameDigest, sha256Hex } from '../common/secrets.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -64,16 +65,20 @@ export class DesktopHandoffService implements OnModuleInit {
     this.loginEvents.onRefused((login) => this.denyAfterRefusedLogin(login));
   }
 
-  /** Ready when at least one enabled provider passes its (cached) Test; each provider says its own state. */
+  /**
+   * Ready when at least one enabled provider passes its (cached) Test; each provider says its own
+   * state. Anyone may ask, so a reason is a code and a sentence only: the Test's own messages name
+   * URLs and client ids, and stay in LifeTime and the admin API.
+   */
   async environment(): Promise<EnvironmentDto> {
-    const readiness = await this.providers.readiness();
+    const readiness = publicReadiness(await this.providers.readiness());
     const primary = readiness.providers.find((provider) => provider.ready) ?? readiness.providers[0];
     return {
       name: this.config.environmentName,
       authentication: {
         mode: 'external-idp',
         ready: readiness.ready,
-        ...(readiness.reason && !readiness.ready ? { reason: readiness.reason } : {}),
+        ...readiness.reason,
         provider: primary ? { id: primary.id, displayName: primary.displayName } : { id: '', displayName: '' },
         providers: readiness.providers,
       },

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 
-import { findAccountByCredentials, type DevIdpAccount } from './dev-idp-accounts.js';
+import { findAccountByCredentials, parseGroups, type DevIdpAccount } from './dev-idp-accounts.js';
 import { grantConsent } from './dev-idp-consent.js';
 import { renderErrorPage, renderLoginPage } from './dev-idp-views.js';
 
@@ -85,6 +85,8 @@ async function submitLogin(
   if (!account) {
     return sendHtml(res, 401, loginPage(accounts, interaction, email, 'Wrong email or password. Please try again.'));
   }
+  const groups = parseGroups(form.get('groups'));
+  if (groups) account.groups = groups;
   await provider.interactionFinished(
     req,
     res,

@@ -69,6 +69,8 @@ ${error}
   <input id="email" name="email" type="email" autocomplete="username" required autofocus value="${escapeHtml(model.email)}">
   <label for="password">Password</label>
   <input id="password" name="password" type="password" autocomplete="current-password" required>
+  <label for="groups">Groups (optional: comma-separated, or <code>none</code>; empty keeps the account's)</label>
+  <input id="groups" name="groups" type="text" autocomplete="off">
   <button type="submit">Sign in</button>
 </form>
 ${renderDemoAccounts(model.accounts)}`);
@@ -78,7 +80,7 @@ function renderDemoAccounts(accounts: readonly DevIdpAccount[]): string {
   const items = accounts
     .map(
       (account) =>
-        `<li><code>${escapeHtml(account.email)}</code> / <code>${escapeHtml(account.password)}</code> (${escapeHtml(account.note)})</li>`,
+        `<li><code>${escapeHtml(account.email)}</code> / <code>${escapeHtml(account.password)}</code> (${escapeHtml(account.note)}; groups: ${escapeHtml(account.groups.join(', ') || 'none')})</li>`,
     )
     .join('\n');
   return `<div class="demo">This is a development tool. Demo accounts:<ul>${items}</ul></div>`;

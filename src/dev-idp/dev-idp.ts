@@ -11,11 +11,18 @@ import { createInteractionHandler, isInteractionRequest } from './dev-idp-intera
 import { createDevIdpStore } from './dev-idp-store.js';
 import { renderErrorPage, renderLoggedOutPage, renderLogoutPage } from './dev-idp-views.js';
 
-export { DEV_IDP_ACCOUNTS, type DevIdpAccount } from './dev-idp-accounts.js';
+export { DEV_IDP_ACCOUNTS, DEV_JIT_CLIENT, type DevIdpAccount } from './dev-idp-accounts.js';
 
 export interface DevIdpClient {
   clientId: string;
+  /** Unused (and not registered) with private_key_jwt. */
   clientSecret: string;
+  /** How the client authenticates at the token endpoint; client_secret_post unless set. */
+  tokenEndpointAuthMethod?: 'client_secret_post' | 'client_secret_basic' | 'private_key_jwt';
+  /** Where the provider fetches a private_key_jwt client's public keys. */
+  jwksUri?: string;
+  /** Or the keys themselves, held by the provider as an uploaded key or certificate would be. */
+  jwks?: { keys: JWK[] };
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   /** Where the provider posts back-channel logout tokens (with `sid`) when a session ends here. */
@@ -57,7 +64,8 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
   const port = await listen(server, options.port, options.host ?? '127.0.0.1');
   try {
     const issuer = `http://${options.issuerHost ?? 'localhost'}:${port}`;
-    const accounts = options.accounts ?? DEV_IDP_ACCOUNTS;
+    // Its own copies: the groups a login form sets stay with this provider instance.
+    const accounts = (options.accounts ?? DEV_IDP_ACCOUNTS).map((account) => ({ ...account, groups: [...(account.groups ?? [])] }));
     const provider = new Provider(issuer, await buildConfiguration(options, accounts));
     alwaysIncludeSessionId(provider);
     server.on('request', createRequestHandler(provider, accounts));
@@ -83,7 +91,7 @@ async function buildConfiguration(options: DevIdpOptions, accounts: readonly Dev
       auth_time: null,
       iss: null,
       openid: ['sub'],
-      profile: ['name', 'preferred_username'],
+      profile: ['name', 'preferred_username', 'groups'],
       email: ['email', 'email_verified'],
     },
     // Relying parties built on passport read profile data from the ID token alone.
@@ -94,7 +102,8 @@ async function buildConfiguration(options: DevIdpOptions, accounts: readonly Dev
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     // oidc-provider refuses to call loopback addresses (its SSRF guard); this provider's only
-    // outgoing calls are back-channel logouts to the service on the same machine, so those may.
+    // outgoing calls go to the service on the same machine (back-channel logouts, and the client
+    // JWKS of a private_key_jwt client), so those may.
     fetch: (url, options) => {
       const target = url instanceof Request ? url.url : url;
       if (options && LOOPBACK_HOSTS.has(new URL(target).hostname)) delete (options as { dispatcher?: unknown }).dispatcher;
@@ -117,14 +126,20 @@ async function buildConfiguration(options: DevIdpOptions, accounts: readonly Dev
 }
 
 function toClientMetadata(client: DevIdpClient): ClientMetadata {
+  const method = client.tokenEndpointAuthMethod ?? 'client_secret_post';
   return {
     client_id: client.clientId,
-    client_secret: client.clientSecret,
+    ...(method === 'private_key_jwt'
+      ? { ...(client.jwks ? { jwks: client.jwks } : { jwks_uri: client.jwksUri }), token_endpoint_auth_signing_alg: 'RS256' }
+      : { client_secret: client.clientSecret }),
     redirect_uris: client.redirectUris,
     post_logout_redirect_uris: client.postLogoutRedirectUris,
     grant_types: ['authorization_code'],
     response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_post',
+    token_endpoint_auth_method: method,
+    // Every ID token says when the person authenticated, as Keycloak's and Okta's do: a sign-in
+    // after an admin's Revoke is then told apart from the provider's older session at once.
+    require_auth_time: true,
     ...(client.backchannelLogoutUri ? { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
   };
 }

@@ -135,13 +135,15 @@ export class DeviceAuthorizationService {
 
   /** Finds the pending request a person typed the code of; wrong codes count against the guesser. */
   async lookup(rawUserCode: unknown, guesser: Guesser): Promise<PendingDeviceRequest> {
-    await this.limiter.check(guesser);
+    // Counted before the code is looked at, and given back when it was right.
+    await this.limiter.consume(guesser);
     const userCode = normalizeUserCode(rawUserCode);
     const row = userCode ? await this.authorizations.findByUserCodeHash(sha256Hex(userCode)) : null;
     if (!userCode || !row || row.status !== 'pending' || row.expiresAt.getTime() <= Date.now()) {
-      await this.limiter.failed(guesser);
+      await this.limiter.sweep();
       throw this.unusable(row);
     }
+    await this.limiter.refund(guesser);
     return {
       userCode: formatUserCode(userCode),
       clientTitle: deviceClientTitle(row.client),

@@ -1,14 +1,21 @@
-import { Controller, Get, Header, HttpCode, HttpStatus, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, HttpStatus, Logger, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CsrfService, CSRF_FIELD } from '../auth/csrf.service.js';
 import { BrowserSession } from '../auth/decorators.js';
-import { html, page } from '../common/html.js';
+import { switchAccountForm } from '../auth/switch-account.js';
+import { DomainException } from '../common/domain.exception.js';
+import { errorReference } from '../common/exception.filter.js';
+import { html, page, type Html } from '../common/html.js';
+import type { User } from '../users/user.entity.js';
 import { DeviceAuthorizationService } from './device-authorization.service.js';
 import { TooManyGuessesException, type Guesser } from './user-code-guess.limiter.js';
 
+/** A code that leads nowhere: the code box again, with the reason, rather than a dead-end page. */
+const RETYPABLE = new Set(['device_code_unknown', 'device_code_expired', 'device_code_used']);
+
 /** No script on these pages; forms may only post back here, and no other site may frame them (clickjacking on Allow). */
-const PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /**
  * `/device`: the person signs in (single sign-on from a console session, else the identity
@@ -18,6 +25,8 @@ const PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 
 @ApiExcludeController()
 @Controller('device')
 export class DevicePageController {
+  private readonly logger = new Logger(DevicePageController.name);
+
   constructor(
     private readonly devices: DeviceAuthorizationService,
     private readonly csrf: CsrfService,
@@ -28,9 +37,10 @@ export class DevicePageController {
   @Header('Cache-Control', 'no-store')
   @Header('Content-Security-Policy', PAGE_POLICY)
   async show(@Query('user_code') userCode: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<string> {
-    if (userCode === undefined || userCode === '') return enterCodePage();
-    const pending = await withRetryAfter(res, this.devices.lookup(userCode, guesser(req)));
     const user = req.principal!.user;
+    if (userCode === undefined || userCode === '') return enterCodePage({ signedIn: this.signedIn(req, '/device') });
+    const pending = await this.retypable(req, res, this.devices.lookup(userCode, guesser(req)), userCode);
+    if (typeof pending === 'string') return pending;
     const hidden = html`<input type="hidden" name="user_code" value="${pending.userCode}"><input type="hidden" name="${CSRF_FIELD}" value="${this.csrf.token(req)}">`;
     return page({
       title: 'Allow this device?',
@@ -40,11 +50,12 @@ export class DevicePageController {
           <dt>Code</dt><dd><code>${pending.userCode}</code></dd>
           <dt>Requested from</dt><dd id="device-address">${pending.requesterIp || 'unknown address'}</dd>
           <dt>Requested at</dt><dd id="device-time">${pending.requestedAt.toISOString().replace('T', ' ').slice(0, 19)} UTC</dd>
-          <dt>Signed in as</dt><dd>${user.displayName} (${user.email})</dd>
+          <dt>Signed in as</dt><dd id="device-user">${user.displayName} (${user.email})</dd>
         </dl>
         <p>Allow only if you started this sign-in yourself and the code matches the one your device shows.</p>
         <form class="inline" method="post" action="/device/allow">${hidden}<button type="submit" id="allow">Allow</button></form>
-        <form class="inline" method="post" action="/device/deny">${hidden}<button type="submit" id="deny" class="secondary">Deny</button></form>`,
+        <form class="inline" method="post" action="/device/deny">${hidden}<button type="submit" id="deny" class="secondary">Deny</button></form>
+        ${this.signedIn(req, `/device?user_code=${encodeURIComponent(pending.userCode)}`, { withName: false })}`,
     });
   }
 
@@ -69,10 +80,14 @@ export class DevicePageController {
   private async decide(allow: boolean, req: Request, res: Response): Promise<string> {
     this.csrf.verify(req);
     const body = req.body as Record<string, unknown> | undefined;
-    const { clientTitle } = await withRetryAfter(
+    const decided = await this.retypable(
+      req,
       res,
       this.devices.decide({ rawUserCode: body?.user_code, allow, user: req.principal!.user, providerId: req.session?.providerId, guesser: guesser(req) }),
+      body?.user_code,
     );
+    if (typeof decided === 'string') return decided;
+    const { clientTitle } = decided;
     return allow
       ? page({
           title: 'Device allowed',
@@ -84,6 +99,30 @@ export class DevicePageController {
           body: html`<h1>Device denied</h1>
             <p id="device-result">${clientTitle} was not signed in. If you did not start this sign-in, tell your administrator.</p>`,
         });
+  }
+
+  /**
+   * A code that is unknown, expired or used gives the code box again with the reason (and the
+   * refusal's status); anything else (too many guesses) stays the error page.
+   */
+  private async retypable<T>(req: Request, res: Response, work: Promise<T>, typed: unknown): Promise<T | string> {
+    try {
+      return await withRetryAfter(res, work);
+    } catch (error) {
+      if (!(error instanceof DomainException) || !RETYPABLE.has(error.code)) throw error;
+      this.logger.warn(`req=${req.id} ${req.method} ${req.path} -> ${error.status} ${error.code}: ${error.message}`);
+      res.status(error.status);
+      return enterCodePage({ signedIn: this.signedIn(req, '/device'), error: { message: error.message, detail: error.options.detail, code: error.code, requestId: req.id }, typed });
+    }
+  }
+
+  /** Who is signed in, with **Use another account** (it ends this session and asks the provider again). */
+  private signedIn(req: Request, returnTo: string, options: { withName?: boolean } = {}): Html {
+    const user: User = req.principal!.user;
+    return html`<div class="signed-in" id="device-signed-in">
+        ${options.withName === false ? '' : html`<p class="muted">Signed in as <strong>${user.displayName}</strong> (${user.email}).</p>`}
+        <p class="muted">Not you?</p>${switchAccountForm(this.csrf.token(req), returnTo)}
+      </div>`;
   }
 }
 
@@ -101,14 +140,21 @@ async function withRetryAfter<T>(res: Response, work: Promise<T>): Promise<T> {
   }
 }
 
-function enterCodePage(): string {
+function enterCodePage(input: { signedIn: Html; error?: { message: string; detail?: string; code: string; requestId: string }; typed?: unknown }): string {
+  const { error } = input;
+  const typed = error && typeof input.typed === 'string' ? input.typed.slice(0, 12) : '';
   return page({
     title: 'Connect a device',
     body: html`<h1>Connect a device</h1>
+      ${error
+        ? html`<div class="error" role="alert" id="device-code-error"><p>${error.message}</p>${error.detail ? html`<p class="muted">${error.detail}</p>` : ''}
+            ${errorReference(error.code, error.requestId)}</div>`
+        : ''}
       <p>Type the code your device or command-line tool shows.</p>
       <form method="get" action="/device">
-        <p><input name="user_code" id="user-code" autocomplete="off" autocapitalize="characters" spellcheck="false" placeholder="XXXX-XXXX" maxlength="12" required>
+        <p><input name="user_code" id="user-code" value="${typed}" autocomplete="off" autocapitalize="characters" spellcheck="false" placeholder="XXXX-XXXX" maxlength="12" required${error ? html` autofocus aria-invalid="true" aria-describedby="device-code-error"` : ''}>
         <button type="submit">Continue</button></p>
-      </form>`,
+      </form>
+      ${input.signedIn}`,
   });
 }

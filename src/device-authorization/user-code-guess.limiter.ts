@@ -34,22 +34,39 @@ export class UserCodeGuessLimiter {
     this.perSession = new RateLimiterPostgres({ ...common, keyPrefix: 'session', points: config.device.guessLimitPerSession });
   }
 
-  /** Throws 429 (with the seconds to wait) when either count is used up. */
-  async check(guesser: Guesser): Promise<void> {
-    const [address, session] = await Promise.all([this.perAddress.get(guesser.ip), this.perSession.get(sessionKey(guesser))]);
-    const blocked = [
-      { res: address, points: this.perAddress.points },
-      { res: session, points: this.perSession.points },
-    ].filter(({ res, points }) => res !== null && res.consumedPoints >= points);
-    if (blocked.length === 0) return;
-    const retryAfter = Math.max(1, Math.ceil(Math.max(...blocked.map(({ res }) => res!.msBeforeNext)) / 1000));
+  /**
+   * Counts one guess against both counts before the code is looked at, and throws 429 (with the
+   * seconds to wait) when that goes past either limit. Consumed first, in one atomic upsert per count
+   * (INSERT … ON CONFLICT … RETURNING), so guesses sent all at once cannot each pass a check that
+   * runs before any of them is counted.
+   */
+  async consume(guesser: Guesser): Promise<void> {
+    const counts = [
+      { limiter: this.perAddress, key: guesser.ip },
+      { limiter: this.perSession, key: sessionKey(guesser) },
+    ];
+    const counted = await Promise.allSettled(counts.map(({ limiter, key }) => limiter.consume(key)));
+    const refused: RateLimiterRes[] = [];
+    for (const outcome of counted) {
+      if (outcome.status === 'fulfilled') continue;
+      if (!(outcome.reason instanceof RateLimiterRes)) throw outcome.reason;
+      refused.push(outcome.reason);
+    }
+    if (refused.length === 0) return;
+    // A guess refused by one count was never checked: the other count gets it back. Giving back
+    // after the fact never lets more guesses be checked than the limit, only fewer for a moment.
+    await Promise.all(counts.filter((_, i) => counted[i].status === 'fulfilled').map(({ limiter, key }) => limiter.reward(key, 1)));
+    const retryAfter = Math.max(1, Math.ceil(Math.max(...refused.map((res) => res.msBeforeNext)) / 1000));
     throw new TooManyGuessesException(retryAfter);
   }
 
-  /** One wrong guess against both counts. */
-  async failed(guesser: Guesser): Promise<void> {
-    await Promise.all([swallowLimit(this.perAddress.consume(guesser.ip)), swallowLimit(this.perSession.consume(sessionKey(guesser)))]);
-    // Both limiters share the table; one sweep of counts that ended over an hour ago does for both.
+  /** Gives back the guess `consume` counted: the code was right, so it was no guess. */
+  async refund(guesser: Guesser): Promise<void> {
+    await Promise.all([this.perAddress.reward(guesser.ip, 1), this.perSession.reward(sessionKey(guesser), 1)]);
+  }
+
+  /** Removes counts that ended over an hour ago (both limiters share the table); run on wrong guesses. */
+  async sweep(): Promise<void> {
     await this.dataSource.query(`DELETE FROM ${TABLE} WHERE expire < $1`, [Date.now() - 3600_000]);
   }
 }
@@ -67,13 +84,4 @@ export class TooManyGuessesException extends DomainException {
 /** The session id itself never reaches the table: it is a bearer secret. */
 function sessionKey(guesser: Guesser): string {
   return createHash('sha256').update(guesser.sessionId).digest('base64url');
-}
-
-/** Consuming past the limit rejects with the counter's state: that is the count working, not an error. */
-async function swallowLimit(consumed: Promise<RateLimiterRes>): Promise<void> {
-  try {
-    await consumed;
-  } catch (error) {
-    if (!(error instanceof RateLimiterRes)) throw error;
-  }
 }

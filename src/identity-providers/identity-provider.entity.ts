@@ -1,4 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { Provisioning, RoleRule, RoleSource } from '../access/role-rules.js';
+import type { ClientAuthMethod } from './client-auth.js';
 
 export type MatchClaim = 'email' | 'preferred_username';
 
@@ -21,6 +23,10 @@ export class IdentityProviderRecord {
   @Column({ name: 'client_secret_encrypted', type: 'text', nullable: true })
   clientSecretEncrypted: string | null;
 
+  /** How the service authenticates at the token endpoint (client-auth.ts); private_key_jwt keeps no secret. */
+  @Column({ name: 'client_auth', type: 'varchar', length: 32 })
+  clientAuth: ClientAuthMethod;
+
   @Column({ type: 'text', array: true })
   scopes: string[];
 
@@ -32,6 +38,19 @@ export class IdentityProviderRecord {
 
   @Column({ type: 'boolean' })
   enabled: boolean;
+
+  /** Trusted to assert the match claim without `email_verified: true` (a provider that never sends it). */
+  @Column({ name: 'trust_email', type: 'boolean', default: false })
+  trustEmail: boolean;
+
+  @Column({ name: 'role_source', type: 'varchar', length: 16, default: 'platform' })
+  roleSource: RoleSource;
+
+  @Column({ name: 'role_rules', type: 'jsonb', default: () => "'[]'" })
+  roleRules: RoleRule[];
+
+  @Column({ type: 'varchar', length: 16, default: 'preregistered' })
+  provisioning: Provisioning;
 
   /** Raised by every change; a callback compares it with its in-memory copy so it is never stale. */
   @Column({ type: 'integer' })

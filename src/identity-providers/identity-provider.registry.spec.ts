@@ -2,9 +2,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import passport from 'passport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ACCESS } from '../access/provider-access.js';
 import { DomainException } from '../common/domain.exception.js';
 import { IdentityProviderRegistry, type RegistryChange } from './identity-provider.registry.js';
 import type { OidcProviderSettings } from './oidc-identity-provider.js';
+import { AddressPolicy } from '../common/address-policy.js';
+import { ProviderHttp } from './provider-http.js';
 
 /** A discovery document served over real HTTP; nothing else is needed to build a strategy. */
 describe('IdentityProviderRegistry', () => {
@@ -21,15 +24,19 @@ describe('IdentityProviderRegistry', () => {
   });
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
+  // The discovery document is served on loopback, which only an allow list reaches.
+  const loopback = new ProviderHttp(new AddressPolicy(['127.0.0.1']));
   const settings = (changes: Partial<OidcProviderSettings> = {}): OidcProviderSettings => ({
     id: 'acme',
     displayName: 'Acme',
     issuer,
     clientId: 'front-door',
     clientSecret: 'secret-one',
+    clientAuth: 'client_secret_post',
     scopes: ['openid'],
     matchClaim: 'email',
     emailDomains: [],
+    access: DEFAULT_ACCESS,
     source: 'database',
     version: 1,
     callbackUrl: 'http://localhost/auth/callback/acme',
@@ -40,7 +47,7 @@ describe('IdentityProviderRegistry', () => {
   const secretOf = (strategy: unknown) => (strategy as { _oauth2: { _clientSecret: string } })._oauth2._clientSecret;
 
   it('builds the strategy once, and a new one with the new secret after a change; never the stale one', async () => {
-    const registry = new IdentityProviderRegistry();
+    const registry = new IdentityProviderRegistry([], { http: loopback });
     const changes: RegistryChange[] = [];
     registry.onChange((change) => changes.push(change));
     registry.put(settings());
@@ -60,7 +67,7 @@ describe('IdentityProviderRegistry', () => {
   });
 
   it('forgets a removed provider and its strategy', async () => {
-    const registry = new IdentityProviderRegistry();
+    const registry = new IdentityProviderRegistry([], { http: loopback });
     registry.put(settings({ id: 'gone' }));
     await registry.strategy(registry.get('gone'));
     registry.remove('gone');
@@ -70,7 +77,7 @@ describe('IdentityProviderRegistry', () => {
   });
 
   it('re-reads a stored provider on refresh, and drops it when the table no longer has it', async () => {
-    const registry = new IdentityProviderRegistry();
+    const registry = new IdentityProviderRegistry([], { http: loopback });
     let stored: OidcProviderSettings | null = settings({ id: 'fresh', version: 1 });
     registry.useLoader(async () => stored);
     registry.put(settings({ id: 'fresh', version: 1 }));
@@ -81,7 +88,7 @@ describe('IdentityProviderRegistry', () => {
   });
 
   it('lists the environment provider first, then stored ones by name', () => {
-    const registry = new IdentityProviderRegistry();
+    const registry = new IdentityProviderRegistry([], { http: loopback });
     registry.put(settings({ id: 'zeta', displayName: 'Zeta' }));
     registry.put(settings({ id: 'default', displayName: 'Corp', source: 'environment', version: 0 }));
     registry.put(settings({ id: 'alpha', displayName: 'Alpha' }));

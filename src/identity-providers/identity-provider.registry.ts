@@ -7,8 +7,11 @@ import { LoginStateCookie } from '../auth/strategies/login-state.cookie.js';
 import { createOidcStrategy } from '../auth/strategies/oidc.strategy.js';
 import type { JWTPayload } from 'jose';
 import type { IdentityProvider, JwtCheck, ProviderCallEndpoint } from './identity-provider.js';
+import type { ClientAssertionSigner } from './client-auth.js';
 import type { ProbeTarget } from './provider-probe.js';
 import { OidcIdentityProvider, ProviderUnavailableError, type OidcProviderSettings } from './oidc-identity-provider.js';
+import { AddressPolicy } from '../common/address-policy.js';
+import { ProviderHttp } from './provider-http.js';
 
 interface Entry {
   provider: OidcIdentityProvider;
@@ -36,6 +39,9 @@ export class IdentityProviderRegistry {
   private loader?: ProviderLoader;
   private readonly observeCall?: ProviderCallObserver;
   private readonly loginState: LoginStateCookie;
+  private readonly assertionSigner?: ClientAssertionSigner;
+  /** Every server-side call to a provider, the Test's included, with the address check. */
+  readonly http: ProviderHttp;
 
   constructor(
     environmentProviders: OidcProviderSettings[] = [],
@@ -44,9 +50,15 @@ export class IdentityProviderRegistry {
       observeCall?: ProviderCallObserver;
       /** Where each strategy keeps the logins in flight (sealed with SESSION_SECRET, so any instance can finish them). */
       loginState?: LoginStateCookie;
+      /** Signs the client assertions of providers that authenticate with private_key_jwt. */
+      assertionSigner?: ClientAssertionSigner;
+      /** Outgoing calls; by default no private address is reachable. */
+      http?: ProviderHttp;
     } = {},
   ) {
     this.observeCall = options.observeCall;
+    this.assertionSigner = options.assertionSigner;
+    this.http = options.http ?? new ProviderHttp(new AddressPolicy([]));
     this.loginState = options.loginState ?? new LoginStateCookie(randomBytes(32).toString('base64url'), false);
     for (const settings of environmentProviders) this.entries.set(settings.id, { provider: this.create(settings) });
   }
@@ -105,7 +117,20 @@ export class IdentityProviderRegistry {
   /** What the Test probes for a registered provider, its secret included; never leaves this module. */
   probeTarget(provider: IdentityProvider): ProbeTarget {
     const { settings } = this.entries.get(provider.id)?.provider ?? (provider as OidcIdentityProvider);
-    return { issuer: settings.issuer, clientId: settings.clientId, clientSecret: settings.clientSecret, callbackUrl: settings.callbackUrl };
+    return {
+      issuer: settings.issuer,
+      clientId: settings.clientId,
+      clientSecret: settings.clientSecret,
+      clientAuth: settings.clientAuth,
+      assertionSigner: settings.assertionSigner,
+      callbackUrl: settings.callbackUrl,
+      scopes: settings.scopes,
+    };
+  }
+
+  /** A probe target for settings not (or not yet) registered: a stored row, a draft; it signs with the same keys. */
+  probeTargetOf(target: Omit<ProbeTarget, 'assertionSigner'>): ProbeTarget {
+    return { ...target, assertionSigner: this.assertionSigner };
   }
 
   /** Stored ids currently held, to drop those that disappeared from the table. */
@@ -154,8 +179,12 @@ export class IdentityProviderRegistry {
 
   private create(settings: OidcProviderSettings): OidcIdentityProvider {
     const observe = this.observeCall;
-    if (!observe) return new OidcIdentityProvider(settings);
-    return new OidcIdentityProvider({ ...settings, observeCall: (endpoint, seconds, ok) => observe(settings.id, endpoint, seconds, ok) });
+    return new OidcIdentityProvider({
+      ...settings,
+      http: this.http,
+      assertionSigner: settings.assertionSigner ?? this.assertionSigner,
+      ...(observe ? { observeCall: (endpoint, seconds, ok) => observe(settings.id, endpoint, seconds, ok) } : {}),
+    });
   }
 
   private build(entry: Entry): Promise<Strategy> {

@@ -1,4 +1,5 @@
 import type { JWTPayload } from 'jose';
+import type { ProviderAccess } from '../access/provider-access.js';
 import type { MatchClaim } from './identity-provider.entity.js';
 
 /** What every kind of identity provider offers the rest of the service. OIDC is the first kind. */
@@ -40,6 +41,8 @@ export interface IdentityProvider {
   readonly matchClaim: MatchClaim;
   /** Domains whose users the chooser sends straight to this provider (home-realm discovery). */
   readonly emailDomains: readonly string[];
+  /** Who a login through it may become, and with which roles (see src/access/). */
+  readonly access: ProviderAccess;
   /** The redirect URI registered at the provider, `<PUBLIC_URL>/auth/callback/<id>`. */
   readonly callbackUrl: string;
   /** The Passport strategy name, `oidc:<id>`. */

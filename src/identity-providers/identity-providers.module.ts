@@ -17,6 +17,11 @@ import { ProviderTestRecord } from './provider-test-result.entity.js';
 import { SignInFallback } from './sign-in-fallback.js';
 import { ENVIRONMENT_PROVIDER_ID, providerCallbackUrl } from './provider-urls.js';
 import { atRestKey } from '../common/secret-box.js';
+import { SigningKeysModule } from '../signing-keys/signing-keys.module.js';
+import { ClientAssertionKeysService } from './client-assertion-keys.service.js';
+import { ClientJwksController } from './client-jwks.controller.js';
+import { AddressPolicy } from '../common/address-policy.js';
+import { ProviderHttp } from './provider-http.js';
 
 /**
  * The identity providers: the one OIDC_* configures and those stored in the database, their
@@ -28,15 +33,29 @@ export class IdentityProvidersModule {
   static forRoot(connection: OidcConnection): DynamicModule {
     return {
       module: IdentityProvidersModule,
-      imports: [TypeOrmModule.forFeature([IdentityProviderRecord, ProviderTestRecord]), UsersModule],
+      imports: [TypeOrmModule.forFeature([IdentityProviderRecord, ProviderTestRecord]), UsersModule, SigningKeysModule],
+      controllers: [ClientJwksController],
       providers: [
+        ClientAssertionKeysService,
+        {
+          provide: ProviderHttp,
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => new ProviderHttp(new AddressPolicy(config.oidc.allowedPrivateAddresses)),
+        },
+        {
+          provide: LoginStateCookie,
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => new LoginStateCookie(config.session.secret, config.session.secureCookie),
+        },
         {
           provide: IdentityProviderRegistry,
-          inject: [APP_CONFIG, MetricsService],
-          useFactory: (config: AppConfig, metrics: MetricsService) =>
+          inject: [APP_CONFIG, MetricsService, LoginStateCookie, ProviderHttp, ClientAssertionKeysService],
+          useFactory: (config: AppConfig, metrics: MetricsService, loginState: LoginStateCookie, http: ProviderHttp, assertionKeys: ClientAssertionKeysService) =>
             new IdentityProviderRegistry([environmentProvider(config, connection)], {
               observeCall: (providerId, endpoint, seconds, ok) => metrics.observeIdpCall(providerId, endpoint, seconds, ok),
-              loginState: new LoginStateCookie(config.session.secret, config.session.secureCookie),
+              loginState,
+              http,
+              assertionSigner: assertionKeys,
             }),
         },
         {
@@ -50,7 +69,7 @@ export class IdentityProvidersModule {
         SignInFallback,
         IdentityProvidersService,
       ],
-      exports: [IdentityProviderRegistry, ProviderHealthService, IdentityProvidersService],
+      exports: [IdentityProviderRegistry, ProviderHealthService, IdentityProvidersService, LoginStateCookie, ClientAssertionKeysService],
     };
   }
 }
@@ -62,9 +81,11 @@ function environmentProvider(config: AppConfig, connection: OidcConnection): Oid
     issuer: connection.issuer,
     clientId: connection.clientId,
     clientSecret: connection.clientSecret,
+    clientAuth: connection.clientAuth,
     scopes: config.oidc.scopes,
     matchClaim: config.oidc.matchClaim,
-    emailDomains: [],
+    emailDomains: config.oidc.emailDomains,
+    access: config.oidc.access,
     source: 'environment',
     version: 0,
     callbackUrl: providerCallbackUrl(config.publicUrl, ENVIRONMENT_PROVIDER_ID),

@@ -76,9 +76,9 @@ export class IdentityProvidersRepository {
     return this.rows.count();
   }
 
-  /** Replaces the provider's last Test result. */
-  async saveTest(providerId: string, result: ProbeResult): Promise<void> {
-    await this.tests.upsert({ providerId, ok: result.ok, steps: result.steps, testedAt: new Date() }, ['providerId']);
+  /** Replaces the provider's last Test result, noting which configuration it tested. */
+  async saveTest(providerId: string, result: ProbeResult, fingerprint: string): Promise<void> {
+    await this.tests.upsert({ providerId, ok: result.ok, steps: result.steps, testedAt: new Date(), fingerprint }, ['providerId']);
   }
 
   lastTests(): Promise<ProviderTestRecord[]> {

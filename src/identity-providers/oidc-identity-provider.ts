@@ -1,8 +1,13 @@
 import { Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, customFetch, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { asProviderCallError, DEFAULT_OUTGOING_TIMEOUT_MS, fetchWithTimeout, ProviderCallError } from '../common/http-timeout.js';
+import { AddressPolicy } from '../common/address-policy.js';
+import { asProviderCallError, DEFAULT_OUTGOING_TIMEOUT_MS } from '../common/http-timeout.js';
 import type { IdentityProvider, JwtCheck, LogoutTokenClaims, ProviderCallEndpoint, ProviderSource, ProviderStatus } from './identity-provider.js';
+import type { ProviderAccess } from '../access/provider-access.js';
 import type { MatchClaim } from './identity-provider.entity.js';
+import { tokenRequestAuth, type ClientAssertionSigner, type ClientAuthMethod, type TokenRequestAuth } from './client-auth.js';
+import { addressRefusalOf, CrossOriginRedirectError, ProviderHttp } from './provider-http.js';
 
 export interface OidcProviderSettings {
   id: string;
@@ -10,9 +15,14 @@ export interface OidcProviderSettings {
   issuer: string;
   clientId: string;
   clientSecret: string;
+  clientAuth: ClientAuthMethod;
+  /** Signs private_key_jwt client assertions; set by the registry for every provider it builds. */
+  assertionSigner?: ClientAssertionSigner;
   scopes: string[];
   matchClaim: MatchClaim;
   emailDomains: string[];
+  /** Who this provider lets in and with which roles (trust, role rules, provisioning). */
+  access: ProviderAccess;
   source: ProviderSource;
   version: number;
   callbackUrl: string;
@@ -22,6 +32,8 @@ export interface OidcProviderSettings {
   httpTimeoutMs?: number;
   /** Told how long each call to the provider took (metrics); `endpoint` is a fixed name. */
   observeCall?: (endpoint: ProviderCallEndpoint, seconds: number, ok: boolean) => void;
+  /** The outgoing calls, with their address check; without it no private address is reachable. */
+  http?: ProviderHttp;
 }
 
 /** The parts of the discovery document this relying party uses. */
@@ -64,6 +76,12 @@ export class LogoutTokenRejectedError extends Error {
 }
 
 const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+/**
+ * Back-Channel Logout 1.0 §2.4 only recommends `logout+jwt`; Keycloak and Glewlwyd sign with `JWT`,
+ * and a token may carry no typ. What keeps an ID token from passing as a logout token is not its typ
+ * (ID tokens are `JWT` too) but the back-channel `events` member it lacks and the `nonce` it has.
+ */
+const LOGOUT_TOKEN_TYPES = ['logout+jwt', 'application/logout+jwt', 'jwt', 'application/jwt'];
 /** A logout token older than this is refused (its jti is kept as long, so a replay is caught in between). */
 const LOGOUT_TOKEN_MAX_AGE_SECONDS = 300;
 
@@ -113,6 +131,10 @@ export class OidcIdentityProvider implements IdentityProvider {
     return this.settings.emailDomains;
   }
 
+  get access(): ProviderAccess {
+    return this.settings.access;
+  }
+
   get callbackUrl(): string {
     return this.settings.callbackUrl;
   }
@@ -144,11 +166,30 @@ export class OidcIdentityProvider implements IdentityProvider {
     if (options.idTokenHint) url.searchParams.set('id_token_hint', options.idTokenHint);
     url.searchParams.set('post_logout_redirect_uri', options.postLogoutRedirectUri);
     url.searchParams.set('client_id', this.settings.clientId);
+    // RP-Initiated Logout 1.0 makes state optional, but some providers (Glewlwyd) send the browser
+    // back to post_logout_redirect_uri only when it is present. The signed-out page needs nothing
+    // from it, so it is random and never checked: it carries no meaning an attacker could forge.
+    url.searchParams.set('state', randomBytes(16).toString('base64url'));
     return url.toString();
+  }
+
+  /** Every server-side call to this provider: discovery, JWKS, token, userinfo. */
+  get http(): ProviderHttp {
+    this.settings.http ??= new ProviderHttp(new AddressPolicy([]));
+    return this.settings.http;
   }
 
   get httpTimeoutMs(): number {
     return this.settings.httpTimeoutMs ?? DEFAULT_OUTGOING_TIMEOUT_MS;
+  }
+
+  /**
+   * The client authentication of one request to this provider's token endpoint, by its configured
+   * method: every authenticated call (the code exchange included) takes it from here.
+   */
+  async tokenRequestAuth(tokenEndpoint: string): Promise<TokenRequestAuth> {
+    const { clientAuth, clientId, clientSecret, assertionSigner } = this.settings;
+    return tokenRequestAuth({ method: clientAuth, clientId, clientSecret, tokenEndpoint, signer: assertionSigner });
   }
 
   get supportsPkce(): boolean {
@@ -202,9 +243,9 @@ export class OidcIdentityProvider implements IdentityProvider {
 
   /**
    * Checks a logout token as OpenID Connect Back-Channel Logout 1.0 §2.6 asks, with the same JWKS
-   * and algorithms as ID tokens: `typ` when present, iss, aud, azp, iat within a window, exp when
-   * present, the back-channel event, sid or sub, no nonce, and a jti (whose single use the caller
-   * enforces, since that needs the database).
+   * and algorithms as ID tokens: `typ` (`logout+jwt` or `JWT`) when present, iss, aud, azp, iat
+   * within a window, exp when present, the back-channel event, sid or sub, no nonce, and a jti
+   * (whose single use the caller enforces, since that needs the database).
    */
   async verifyLogoutToken(logoutToken: string): Promise<LogoutTokenClaims> {
     let payload: JWTPayload;
@@ -216,10 +257,7 @@ export class OidcIdentityProvider implements IdentityProvider {
     }
     // Not jose's typ option: that one also refuses a token without typ, which §2.4 allows. The header was verified above.
     const typ = decodeProtectedHeader(logoutToken).typ;
-    // RFC 8417 / BCL §2.4: "logout+jwt", with or without the "application/" prefix.
-    if (typ !== undefined && (typeof typ !== 'string' || !['logout+jwt', 'application/logout+jwt'].includes(typ.toLowerCase()))) {
-      throw new LogoutTokenRejectedError('bad_typ', `logout token typ "${String(typ)}" is not logout+jwt`);
-    }
+    if (!acceptedLogoutTokenTyp(typ)) throw new LogoutTokenRejectedError('bad_typ', `logout token typ "${String(typ)}" is neither logout+jwt nor JWT`);
     const audiences = [payload.aud].flat();
     if (audiences.length > 1 && !payload.azp) throw new LogoutTokenRejectedError('bad_azp', 'logout token has several audiences and no azp');
     if (payload.azp !== undefined && payload.azp !== this.settings.clientId) throw new LogoutTokenRejectedError('bad_azp', 'logout token azp is not this client');
@@ -251,7 +289,7 @@ export class OidcIdentityProvider implements IdentityProvider {
     this.jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri), {
       cooldownDuration: this.settings.jwksCooldownMs,
       timeoutDuration: this.httpTimeoutMs,
-      [customFetch]: (url, options) => this.timed('jwks', () => fetch(url, options)),
+      [customFetch]: (url, options) => this.timed('jwks', () => this.http.fetch(url, options as Parameters<ProviderHttp['fetch']>[1])),
     });
     return this.jwks;
   }
@@ -271,7 +309,12 @@ export class OidcIdentityProvider implements IdentityProvider {
   private async fetchMetadata(): Promise<OidcMetadata> {
     const url = `${this.settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
     try {
-      const response = await this.timed('discovery', () => fetchWithTimeout('discovery', url, { headers: { accept: 'application/json' } }, this.httpTimeoutMs));
+      // Redirects within the issuer's origin are followed; one to another origin is refused.
+      const response = await this.timed('discovery', () =>
+        this.http.fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.httpTimeoutMs) }, { redirects: 'same-origin' }).catch((error: unknown) => {
+          throw error instanceof CrossOriginRedirectError || addressRefusalOf(error) ? error : asProviderCallError('discovery', error, this.httpTimeoutMs);
+        }),
+      );
       if (!response.ok) throw new ProviderUnavailableError(`discovery answered HTTP ${response.status}`);
       const metadata = validateMetadata(await response.json().catch(() => undefined), this.settings.issuer);
       this.metadata = metadata;
@@ -279,8 +322,15 @@ export class OidcIdentityProvider implements IdentityProvider {
       this.logger.log(`Discovery loaded from ${url}`);
       return metadata;
     } catch (error) {
+      const refused = addressRefusalOf(error);
       const reason =
-        error instanceof ProviderUnavailableError ? error.message : error instanceof ProviderCallError ? `provider unreachable: ${error.message}` : `provider unreachable: ${(error as Error).message}`;
+        error instanceof ProviderUnavailableError
+          ? error.message
+          : refused
+            ? `address not allowed: ${refused.message}`
+            : error instanceof CrossOriginRedirectError
+              ? `discovery not followed: ${error.message}`
+              : `provider unreachable: ${(error as Error).message}`;
       this.failure = { at: Date.now(), reason };
       this.logger.warn(`Discovery from ${url} failed: ${reason}`);
       throw new ProviderUnavailableError(reason);
@@ -311,6 +361,10 @@ function isHttpUrl(value: unknown): value is string {
   } catch {
     return false;
   }
+}
+
+export function acceptedLogoutTokenTyp(typ: unknown): boolean {
+  return typ === undefined || (typeof typ === 'string' && LOGOUT_TOKEN_TYPES.includes(typ.toLowerCase()));
 }
 
 function nonEmptyString(value: unknown): string | undefined {

@@ -2,13 +2,17 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { IdentityProvider } from './identity-provider.js';
 import { IdentityProviderRegistry } from './identity-provider.registry.js';
+import { providerFingerprint } from './provider-fingerprint.js';
 import { probeProvider, probeReason, type ProbeResult } from './provider-probe.js';
 
 export interface ProviderReadiness {
   id: string;
   displayName: string;
   ready: boolean;
+  /** The failed step's sentence, with URLs and client ids: for logs, LifeTime and admins only. */
   reason?: string;
+  /** The failed step and its code (`test_running` while there is no result yet), which name nothing. */
+  failure?: { step: string; code: string };
 }
 
 export interface Readiness {
@@ -22,13 +26,14 @@ export interface Readiness {
 const FIRST_RESULT_WAIT_MS = 5_000;
 
 interface Cached {
-  version: number;
+  /** The configuration the result is of: any other configuration has no result yet. */
+  fingerprint: string;
   result: ProbeResult;
 }
 
 /**
  * The providers' Test results behind /readyz and the Studios' `ready`: run once per provider
- * version, then refreshed in the background, so a readiness check never waits on a provider
+ * configuration, then refreshed in the background, so a readiness check never waits on a provider
  * (except the very first, which has nothing cached yet).
  */
 @Injectable()
@@ -76,23 +81,45 @@ export class ProviderHealthService implements OnApplicationBootstrap, OnModuleDe
    * one that is back is used at once rather than at the next refresh.
    */
   async answering(provider: IdentityProvider): Promise<{ ok: true } | { ok: false; reason: string }> {
-    const cached = this.cache.get(provider.id);
-    if (!cached || cached.version !== provider.version || !notAnswering(cached.result)) return { ok: true };
+    const cached = this.current(provider);
+    if (!cached || !notAnswering(cached.result)) return { ok: true };
     const result = await this.test(provider);
     return notAnswering(result) ? { ok: false, reason: probeReason(result) ?? 'not answering' } : { ok: true };
   }
 
-  /** Keeps a fresh Test result (an admin's explicit Test) as the provider's readiness. */
-  remember(provider: IdentityProvider, result: ProbeResult): void {
-    this.cache.set(provider.id, { version: provider.version, result });
+  /**
+   * Keeps a fresh Test result (an admin's explicit Test) as the provider's readiness, when it tested
+   * the configuration this instance signs in with (`fingerprint`, of the tested configuration).
+   */
+  remember(provider: IdentityProvider, result: ProbeResult, fingerprint = this.fingerprint(provider)): void {
+    if (fingerprint === this.fingerprint(provider)) this.cache.set(provider.id, { fingerprint, result });
+  }
+
+  /**
+   * The last check of the provider as it is configured now (an admin's Test or the background
+   * one), without waiting for one: undefined while there is none.
+   */
+  lastResult(provider: IdentityProvider): ProbeResult | undefined {
+    return this.current(provider)?.result;
+  }
+
+  /** The configuration this instance signs in with, as Test results record it. */
+  fingerprint(provider: IdentityProvider): string {
+    return providerFingerprint(this.registry.probeTarget(provider));
+  }
+
+  /** The last result for the provider's current configuration, if any. */
+  private current(provider: IdentityProvider): Cached | undefined {
+    const cached = this.cache.get(provider.id);
+    return cached && cached.fingerprint === this.fingerprint(provider) ? cached : undefined;
   }
 
   private async providerReadiness(provider: IdentityProvider): Promise<ProviderReadiness> {
-    const cached = this.cache.get(provider.id);
-    const result = cached && cached.version === provider.version ? cached.result : await this.firstResult(provider);
-    if (!result) return { id: provider.id, displayName: provider.displayName, ready: false, reason: 'its Test is still running' };
+    const result = this.current(provider)?.result ?? (await this.firstResult(provider));
+    if (!result) return { id: provider.id, displayName: provider.displayName, ready: false, reason: 'its Test is still running', failure: { step: 'test', code: 'test_running' } };
     const reason = probeReason(result);
-    return { id: provider.id, displayName: provider.displayName, ready: result.ok, ...(reason ? { reason } : {}) };
+    const failed = result.steps.find((step) => !step.ok);
+    return { id: provider.id, displayName: provider.displayName, ready: result.ok, ...(reason ? { reason } : {}), ...(failed ? { failure: { step: failed.step, code: failed.code } } : {}) };
   }
 
   /** A provider without a result yet: its Test, waited for a bounded time so a readiness check stays quick. */
@@ -112,7 +139,7 @@ export class ProviderHealthService implements OnApplicationBootstrap, OnModuleDe
     const key = `${provider.id}@${provider.version}`;
     let run = this.running.get(key);
     if (!run) {
-      run = probeProvider(this.registry.probeTarget(provider), { timeoutMs: this.config.oidc.httpTimeoutMs })
+      run = probeProvider(this.registry.probeTarget(provider), { timeoutMs: this.config.oidc.httpTimeoutMs, http: this.registry.http })
         .then((result) => {
           if (this.registry.find(provider.id) === provider) this.remember(provider, result);
           if (!result.ok) this.logger.warn(`identity provider ${provider.id} fails its Test: ${probeReason(result)}`);

@@ -1,4 +1,11 @@
 import { ALGORITHMS } from './oidc-identity-provider.js';
+import type { ClientAssertionSigner, ClientAuthMethod } from './client-auth.js';
+import { call, readJson, StepFailure, type CheckResult, type ProbeContext } from './probe-calls.js';
+import { client } from './probe-client-step.js';
+import type { ProviderHttp } from './provider-http.js';
+
+export { PROBE_CODE } from './probe-client-step.js';
+export { PROBE_USER_AGENT } from './probe-calls.js';
 
 export type ProbeStepName = 'discovery' | 'issuer' | 'endpoints' | 'jwks' | 'client';
 
@@ -10,6 +17,11 @@ export interface ProbeStep {
   /** A sentence a platform engineer can act on. */
   message: string;
   durationMs: number;
+  /**
+   * Present (true) on a step that passed without proving its point: an answer the Test cannot
+   * read either way. Shown as a warning in LifeTime; it never takes the provider out of readiness.
+   */
+  warning?: true;
 }
 
 export interface ProbeResult {
@@ -21,44 +33,32 @@ export interface ProbeTarget {
   issuer: string;
   clientId: string;
   clientSecret?: string;
-  callbackUrl: string;
+  /** How the client step authenticates: the provider's configured method. */
+  clientAuth: ClientAuthMethod;
+  assertionSigner?: ClientAssertionSigner;
+  /** The redirect URI sent with the dummy code; a draft without an id has none, and none is sent. */
+  callbackUrl?: string;
+  /** Not probed, but part of what a result is a result of (provider-fingerprint.ts). */
+  scopes?: readonly string[];
 }
-
-/**
- * The dummy authorization code the client step sends. No provider has issued it, so a provider that
- * accepts the client's credentials answers `invalid_grant`, and one that does not answers `invalid_client`.
- */
-export const PROBE_CODE = 'frontdoor-test-probe-not-a-real-code';
-
-/** Names the Test's requests in the provider's logs, apart from sign-ins. */
-export const PROBE_USER_AGENT = 'identity-front-door-provider-test';
 
 const STEPS: ProbeStepName[] = ['discovery', 'issuer', 'endpoints', 'jwks', 'client'];
 const ACCEPTED = new Set(ALGORITHMS);
 
-class StepFailure extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+type Check = (context: ProbeContext) => Promise<CheckResult>;
 
-type Check = (context: ProbeContext) => Promise<{ code: string; message: string }>;
-
-interface ProbeContext {
-  target: ProbeTarget;
+export interface ProbeOptions {
   timeoutMs: number;
-  metadata?: Record<string, unknown>;
+  /** The outgoing calls, with the address check every provider call has. */
+  http: ProviderHttp;
 }
 
 /**
  * Tries a provider's set-up the way a login would use it, step by step, stopping at the first
  * failure (later steps are reported as `skipped`). Every call is bounded by `timeoutMs`.
  */
-export async function probeProvider(target: ProbeTarget, options: { timeoutMs: number }): Promise<ProbeResult> {
-  const context: ProbeContext = { target, timeoutMs: options.timeoutMs };
+export async function probeProvider(target: ProbeTarget, options: ProbeOptions): Promise<ProbeResult> {
+  const context: ProbeContext = { target, ...options };
   return runSteps(context, STEPS);
 }
 
@@ -77,8 +77,8 @@ export interface DiscoveredDetails {
  * The Test's discovery steps alone (discovery, issuer, endpoints, jwks), for an issuer URL typed
  * into a form: no client is needed, and the document's values are returned to fill the form.
  */
-export async function discoverProvider(issuerUrl: string, options: { timeoutMs: number }): Promise<ProbeResult & { details: DiscoveredDetails }> {
-  const context: ProbeContext = { target: { issuer: issuerUrl, clientId: '', callbackUrl: '' }, timeoutMs: options.timeoutMs };
+export async function discoverProvider(issuerUrl: string, options: ProbeOptions): Promise<ProbeResult & { details: DiscoveredDetails }> {
+  const context: ProbeContext = { target: { issuer: issuerUrl, clientId: '', clientAuth: 'client_secret_post' }, ...options };
   const result = await runSteps(context, STEPS.filter((step) => step !== 'client'));
   const metadata = context.metadata;
   if (!metadata) return { ...result, details: {} };
@@ -107,8 +107,8 @@ async function runSteps(context: ProbeContext, names: ProbeStepName[]): Promise<
     }
     const started = performance.now();
     try {
-      const { code, message } = await checks[step](context);
-      steps.push({ step, ok: true, code, message, durationMs: elapsed(started) });
+      const { code, message, warning } = await checks[step](context);
+      steps.push({ step, ok: true, code, message, durationMs: elapsed(started), ...(warning ? { warning } : {}) });
     } catch (error) {
       const failure = error instanceof StepFailure ? error : new StepFailure(`${step}_failed`, `Unexpected error: ${(error as Error).message}`);
       steps.push({ step, ok: false, code: failure.code, message: failure.message, durationMs: elapsed(started) });
@@ -131,7 +131,7 @@ function discoveryUrl(issuer: string): string {
 async function discovery(context: ProbeContext): Promise<{ code: string; message: string }> {
   const url = discoveryUrl(context.target.issuer);
   const started = performance.now();
-  const response = await call(url, { headers: { accept: 'application/json' } }, context.timeoutMs, 'discovery');
+  const response = await call(context, url, { headers: { accept: 'application/json' } }, 'discovery');
   const ms = elapsed(started);
   if (response.status >= 300 && response.status < 400) {
     throw new StepFailure('discovery_redirect', `${url} answered HTTP ${response.status} redirecting to ${response.headers.get('location') ?? '(no location)'}; redirects are not followed. Set the issuer to the exact URL the provider names itself with.`);
@@ -172,7 +172,7 @@ async function endpoints(context: ProbeContext): Promise<{ code: string; message
 
 async function jwks(context: ProbeContext): Promise<{ code: string; message: string }> {
   const url = String(context.metadata!.jwks_uri);
-  const response = await call(url, { headers: { accept: 'application/json' } }, context.timeoutMs, 'jwks');
+  const response = await call(context, url, { headers: { accept: 'application/json' } }, 'jwks');
   if (!response.ok) throw new StepFailure('jwks_http_error', `The JWKS at ${url} answered HTTP ${response.status}; ID tokens could not be verified.`);
   const body = await readJson(response);
   const keys = Array.isArray(body?.keys) ? (body.keys as Record<string, unknown>[]) : undefined;
@@ -182,49 +182,6 @@ async function jwks(context: ProbeContext): Promise<{ code: string; message: str
     throw new StepFailure('jwks_no_usable_key', `The JWKS at ${url} holds ${keys.length} key(s), none for an accepted signing algorithm (${[...ACCEPTED].join(', ')}). Configure the provider to sign ID tokens with RS256 or ES256.`);
   }
   return { code: 'jwks_ok', message: `The JWKS at ${url} holds ${usable.length} usable signing key(s).` };
-}
-
-async function client(context: ProbeContext): Promise<{ code: string; message: string }> {
-  const { clientId, clientSecret, callbackUrl } = context.target;
-  if (!clientSecret) {
-    throw new StepFailure('client_no_secret', 'No client secret is configured; this service signs in as a confidential client. Set the client secret from the provider\'s app registration.');
-  }
-  const url = String(context.metadata!.token_endpoint);
-  const body = new URLSearchParams({ grant_type: 'authorization_code', code: PROBE_CODE, redirect_uri: callbackUrl, client_id: clientId, client_secret: clientSecret });
-  const response = await call(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body }, context.timeoutMs, 'client');
-  const answer = await readJson(response);
-  const error = typeof answer?.error === 'string' ? answer.error : undefined;
-  switch (error) {
-    case 'invalid_grant':
-      return { code: 'client_ok', message: `The token endpoint accepted client "${clientId}" and its secret (it refused only the test's dummy code, as expected).` };
-    case 'invalid_client':
-      throw new StepFailure('client_rejected', `The token endpoint refused client "${clientId}" (invalid_client): the client id or the secret is wrong, or the secret has expired. Copy both again from the provider's app registration.`);
-    case 'unauthorized_client':
-      throw new StepFailure('client_not_allowed', `Client "${clientId}" is not allowed the authorization code grant (unauthorized_client). Enable "authorization code" / "standard flow" for the client at the provider.`);
-    case 'invalid_request':
-      throw new StepFailure('client_invalid_request', `The token endpoint refused the request (invalid_request${typeof answer?.error_description === 'string' ? `: ${answer.error_description}` : ''}). Check that ${callbackUrl} is a registered redirect URI and that the client accepts client_secret_post.`);
-  }
-  throw new StepFailure('client_unexpected_response', `The token endpoint ${url} answered HTTP ${response.status}${error ? ` with ${error}` : ' without an OAuth error'}; the credentials could not be confirmed.`);
-}
-
-async function call(url: string, init: RequestInit, timeoutMs: number, step: ProbeStepName): Promise<Response> {
-  try {
-    const headers = new Headers(init.headers);
-    headers.set('user-agent', PROBE_USER_AGENT);
-    return await fetch(url, { ...init, headers, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
-  } catch (error) {
-    const name = (error as Error).name;
-    if (name === 'TimeoutError' || name === 'AbortError') {
-      throw new StepFailure(`${step}_timeout`, `${url} did not answer within ${timeoutMs} ms (OIDC_HTTP_TIMEOUT_MS). Check that this service can reach the provider (proxy, firewall, DNS).`);
-    }
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new StepFailure(`${step}_unreachable`, `${url} could not be reached (${cause?.code ?? cause?.message ?? (error as Error).message}). Check the URL and that this service can reach the provider (proxy, firewall, DNS).`);
-  }
-}
-
-async function readJson(response: Response): Promise<Record<string, unknown> | undefined> {
-  const parsed: unknown = await response.json().catch(() => undefined);
-  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
 }
 
 function isHttpUrl(value: unknown): boolean {

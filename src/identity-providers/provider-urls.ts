@@ -9,3 +9,10 @@ export function providerBackchannelLogoutUrl(publicUrl: URL, providerId: string)
 
 /** The id of the provider that OIDC_* configures. */
 export const ENVIRONMENT_PROVIDER_ID = 'default';
+
+/** Where providers that fetch a JWKS find this service's client assertion keys (private_key_jwt). */
+export const CLIENT_JWKS_PATH = '/auth/client-jwks.json';
+
+export function clientJwksUrl(publicUrl: URL): string {
+  return new URL(CLIENT_JWKS_PATH, publicUrl).toString();
+}

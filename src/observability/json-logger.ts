@@ -8,6 +8,12 @@ export type LogLevelName = 'error' | 'warn' | 'log' | 'debug';
 const PINO_LEVEL: Record<LogLevelName, string> = { error: 'error', warn: 'warn', log: 'info', debug: 'debug' };
 
 /**
+ * Nest's own start-up lines (a line per module and per route, about 110 of them) say nothing an
+ * operator acts on and bury the banner: they are written at debug level (LOG_LEVEL=debug shows them).
+ */
+const FRAMEWORK_STARTUP_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+
+/**
  * Nest's logger, written as JSON lines by pino. Every line made while a request is handled carries
  * its request id, read from the async request context rather than passed by hand.
  */
@@ -31,7 +37,7 @@ export class JsonLogger implements LoggerService {
   }
 
   log(message: unknown, ...rest: unknown[]): void {
-    this.write('info', message, rest);
+    this.write(FRAMEWORK_STARTUP_CONTEXTS.has(contextOf(rest) ?? '') ? 'debug' : 'info', message, rest);
   }
 
   error(message: unknown, ...rest: unknown[]): void {
@@ -80,9 +86,14 @@ export class JsonLogger implements LoggerService {
   };
 
   private write(level: 'info' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, rest: unknown[]): void {
-    const context = rest.length > 0 && typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
-    this.pino[level]({ context }, text(message));
+    this.pino[level]({ context: contextOf(rest) }, text(message));
   }
+}
+
+/** Nest passes the logging class's name last. */
+function contextOf(rest: unknown[]): string | undefined {
+  const last = rest[rest.length - 1];
+  return typeof last === 'string' ? last : undefined;
 }
 
 function text(message: unknown): string {

@@ -53,6 +53,13 @@ export class MetricsService implements OnModuleInit {
     registers: [this.registry],
   });
 
+  readonly scimRequests = new Counter({
+    name: 'frontdoor_scim_requests_total',
+    help: 'SCIM requests by operation (users.create, groups.patch, discovery…) and outcome',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly idpCalls = new Histogram({
     name: 'frontdoor_idp_request_duration_seconds',
     help: 'Calls to identity providers by provider and endpoint (discovery, jwks, token, userinfo)',

@@ -13,6 +13,20 @@ export interface RequestContext {
   requestId: string;
   ip: string;
   userAgent: string;
+  /** Who the request acts for, once a guard has admitted it: the audit trail's default actor. */
+  actor?: RequestActor;
+}
+
+/** A signed-in user (id and email), or a SCIM token (its id and name). */
+export interface RequestActor {
+  id: string;
+  email: string;
+}
+
+/** Names who the current request acts for (called by the guards that admit it). */
+export function setRequestActor(actor: RequestActor): void {
+  const context = storage.getStore();
+  if (context) context.actor = actor;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -31,6 +45,7 @@ export function currentRequest(): RequestContext | undefined {
 class LazyRequestContext implements RequestContext {
   private address?: string;
   private agent?: string;
+  actor?: RequestActor;
 
   constructor(
     readonly requestId: string,

@@ -8,7 +8,7 @@ export const STUDIO_TITLES: Readonly<Record<StudioClient, string>> = {
 
 export interface EnvironmentInfo {
   name: string;
-  authentication: { mode: string; ready: boolean; reason?: string; provider: { id: string; displayName: string } };
+  authentication: { mode: string; ready: boolean; reason?: string; reasonMessage?: string; provider: { id: string; displayName: string } };
 }
 
 export interface Handoff {

@@ -47,7 +47,7 @@ export async function studioLogin(options: StudioLoginOptions): Promise<StudioLo
   const info = await callApi<EnvironmentInfo>(`${environment}/api/desktop/environment`, { signal });
   if (info.authentication.mode !== 'external-idp') throw new StudioError(`${info.name} does not sign in through an identity provider`);
   if (!info.authentication.ready) {
-    throw new StudioError(`${info.name} cannot log you in right now: ${info.authentication.reason ?? 'its identity provider is not ready'}`);
+    throw new StudioError(`${info.name} cannot log you in right now: ${info.authentication.reasonMessage ?? info.authentication.reason ?? 'its identity provider is not ready'}`);
   }
   log(`Environment ${info.name} signs in through ${info.authentication.provider.displayName}.`);
 

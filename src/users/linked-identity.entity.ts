@@ -28,4 +28,11 @@ export class LinkedIdentity {
 
   @CreateDateColumn({ name: 'linked_at', type: 'timestamptz' })
   linkedAt: Date;
+
+  /** The claims of this identity's last login (protocol claims left out): what role rules read. */
+  @Column({ type: 'jsonb', nullable: true })
+  claims: Record<string, unknown> | null;
+
+  @Column({ name: 'claims_at', type: 'timestamptz', nullable: true })
+  claimsAt: Date | null;
 }

@@ -23,9 +23,20 @@ export class User {
   @Column({ type: 'boolean', default: true })
   active: boolean;
 
+  /**
+   * When an admin last ended this user's sessions (Revoke, deactivation). A later sign-in must come
+   * from an authentication at the provider after this moment; reactivation keeps it.
+   */
+  @Column({ name: 'sessions_revoked_at', type: 'timestamptz', nullable: true })
+  sessionsRevokedAt: Date | null;
+
   /** Argon2id hash of the local break-glass password (admins only); never loaded unless asked for. */
   @Column({ name: 'break_glass_password_hash', type: 'varchar', length: 255, nullable: true, select: false })
   breakGlassPasswordHash?: string | null;
+
+  /** The identity provider whose directory created this user (SCIM): only its identities may link at first login. */
+  @Column({ name: 'provisioned_by', type: 'varchar', length: 64, nullable: true })
+  provisionedBy: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -2,8 +2,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
 import { DEVELOPER, startTestService, type TestService } from '../support/service.js';
+import { CHROMIUM, lacks } from '../support/system-packages.js';
 
-describe('a logout at the identity provider ends the console session here (headless Chromium)', () => {
+describe.skipIf(lacks(CHROMIUM))('a logout at the identity provider ends the console session here (headless Chromium)', () => {
   let env: TestService;
   let browser: Browser;
   let context: BrowserContext;

@@ -8,9 +8,10 @@ import { launchChromium } from '../support/chromium.js';
 import { freePort } from '../support/ports.js';
 import { DEVELOPER, startTestService, type TestService } from '../support/service.js';
 import { SECOND, startSecondProvider } from '../support/second-provider.js';
+import { CHROMIUM, lacks } from '../support/system-packages.js';
 
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || tmpdir();
-describe('choosing the second identity provider in a real browser (headless Chromium)', () => {
+describe.skipIf(lacks(CHROMIUM))('choosing the second identity provider in a real browser (headless Chromium)', () => {
   let env: TestService;
   let second: DevIdp;
   let browser: Browser;

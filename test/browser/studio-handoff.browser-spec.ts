@@ -7,11 +7,12 @@ import { studioLogin } from '../../src/studio-client/studio-login.js';
 import { launchChromium } from '../support/chromium.js';
 import { freePort } from '../support/ports.js';
 import { DEVELOPER, startTestService, type TestService } from '../support/service.js';
+import { CHROMIUM, lacks } from '../support/system-packages.js';
 
 // Screenshots are for people to look at; they go to a temporary folder, never into the repository.
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || tmpdir();
 
-describe('Service Studio handoff in a real browser (headless Chromium)', () => {
+describe.skipIf(lacks(CHROMIUM))('Service Studio handoff in a real browser (headless Chromium)', () => {
   let env: TestService;
   let browser: Browser;
   const contexts: BrowserContext[] = [];

@@ -1,20 +1,13 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stopChild, waitForPort } from './child-process.js';
-
-const CADDY = process.env.CADDY_PATH ?? '/usr/bin/caddy';
+import { CADDY, systemPackagePath } from './system-packages.js';
 
 /** The site block the README shows, verbatim; the test fills in its five addresses. */
 export const CADDY_FORWARD_AUTH_SNIPPET = readFileSync(new URL('./caddy-forward-auth.Caddyfile', import.meta.url), 'utf8');
-
-/** Why caddy cannot run here, saying how to install it; undefined when it can. */
-export function caddyNotInstalled(): Error | undefined {
-  if (existsSync(CADDY)) return undefined;
-  return new Error(`caddy not found at ${CADDY}: install it with "apt-get install -y --no-install-recommends caddy" (as .ci/run does), or set CADDY_PATH`);
-}
 
 export interface CaddySite {
   /** Loopback port Caddy listens on for this app. */
@@ -33,11 +26,8 @@ export interface RunningCaddy {
 /**
  * Debian's caddy as a child process: admin endpoint off, no automatic HTTPS (the sites are plain
  * `http://` addresses on loopback ports), and its home, config and data folders in a temp folder.
- * A missing binary is a failure, never a skip: the Caddy snippet in the README is only as good as this test.
  */
 export async function startCaddy(options: { sites: CaddySite[]; frontdoorAddress: string }): Promise<RunningCaddy> {
-  const missing = caddyNotInstalled();
-  if (missing) throw missing;
   const dir = await mkdtemp(join(tmpdir(), 'frontdoor-caddy-'));
   const sites = options.sites.map((site) =>
     CADDY_FORWARD_AUTH_SNIPPET.replaceAll('FRONTDOOR_ADDRESS', options.frontdoorAddress)
@@ -56,7 +46,7 @@ ${sites.join('\n')}`;
   const file = join(dir, 'Caddyfile');
   await writeFile(file, config);
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), XDG_DATA_HOME: join(dir, 'data') };
-  const child = spawn(CADDY, ['run', '--config', file, '--adapter', 'caddyfile'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(systemPackagePath(CADDY), ['run', '--config', file, '--adapter', 'caddyfile'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   try {

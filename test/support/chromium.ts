@@ -1,7 +1,8 @@
 import { chromium, type Browser } from 'playwright-core';
+import { CHROMIUM, systemPackagePath } from './system-packages.js';
 
-/** Debian's chromium (apt-get install -y chromium), or the one CHROMIUM_PATH names. Never a downloaded browser. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+/** Debian's chromium, or the one CHROMIUM_PATH names. Never a downloaded browser. */
+export const CHROMIUM_PATH = systemPackagePath(CHROMIUM);
 
 const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -20,7 +21,7 @@ export async function launchChromium(): Promise<Browser> {
     return await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
   } catch (error) {
     throw new Error(
-      `Could not start Chromium at ${CHROMIUM_PATH} (install Debian's package with "apt-get install -y chromium", or set CHROMIUM_PATH): ${(error as Error).message}`,
+      `Could not start Chromium at ${CHROMIUM_PATH} (install Debian's package with "apt-get install -y --no-install-recommends chromium", or set CHROMIUM_PATH): ${(error as Error).message}`,
       { cause: error },
     );
   }

@@ -4,8 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stopChild, waitForPort } from './child-process.js';
-
-const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
+import { NGINX, systemPackagePath } from './system-packages.js';
 
 /** The server-level snippet the README shows, verbatim; the test fills in its four addresses. */
 export const FORWARD_AUTH_SNIPPET = readFileSync(new URL('./nginx-forward-auth.conf', import.meta.url), 'utf8');
@@ -54,7 +53,7 @@ ${servers}
 }
 `;
   await writeFile(join(dir, 'nginx.conf'), config);
-  const child = spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(systemPackagePath(NGINX), ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   try {

@@ -1,5 +1,5 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
@@ -11,11 +11,20 @@ import { freePort } from './ports.js';
  * cluster of its own and an OpenID Provider in a child process.
  */
 
-/** The direct children of a process (PostgreSQL's backends and workers are children of the postmaster). */
-export function childPids(pid: number): Promise<number[]> {
-  return new Promise((resolve) => {
-    execFile('pgrep', ['-P', String(pid)], (_error, stdout) => resolve(stdout.split('\n').filter(Boolean).map(Number)));
-  });
+/**
+ * The direct children of a process (PostgreSQL's backends and workers are children of the
+ * postmaster), from the parent pid in each /proc/<pid>/stat: no procps needed.
+ */
+export async function childPids(pid: number): Promise<number[]> {
+  const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+  const parents = await Promise.all(
+    pids.map(async (candidate) => {
+      const stat = await readFile(`/proc/${candidate}/stat`, 'utf8').catch(() => '');
+      // After the command name (which may hold spaces and parentheses): state, then the parent pid.
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    }),
+  );
+  return pids.filter((_, index) => parents[index] === pid).map(Number);
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {
@@ -60,6 +69,12 @@ export async function startThrowawayCluster(): Promise<FrozenCluster> {
       for (const pid of await childPids(postmaster)) {
         signal(pid, 'SIGSTOP');
         frozen.add(pid);
+      }
+      // A signal is delivered when its process next runs: on a busy machine a backend may still
+      // show R for a moment. Frozen means stopped, so wait for it (bounded).
+      const until = Date.now() + 2_000;
+      while ((await Promise.all([...frozen].map(processState))).some((state) => state !== undefined && state !== 'T') && Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
       }
       return [...frozen];
     },

@@ -33,6 +33,21 @@ export interface RogueOp {
   mode: RogueMode;
   lastAuthorizationRequest?: URLSearchParams;
   lastTokenRequest?: URLSearchParams;
+  /** The query of the last request to the end_session endpoint (`/logout`). */
+  lastLogoutRequest?: URLSearchParams;
+  /** The body of the last token request that carried the provider Test's dummy code. */
+  lastProbeRequest?: URLSearchParams;
+  /**
+   * How the token endpoint answers the Test's dummy code from an authentic client, instead of
+   * `invalid_grant` (e.g. Glewlwyd's 403 `{"error":"invalid_code"}`); a string body is sent as HTML.
+   */
+  probeAnswer?: { status: number; body: Record<string, unknown> | string };
+  /** Values that replace the discovery document's own (a `jwks_uri` elsewhere, for instance). */
+  documentOverrides: Record<string, unknown>;
+  /** When set, the discovery document answers 302 to this URL instead. */
+  discoveryRedirect?: string;
+  /** Requests received for the discovery document. */
+  discoveryRequests: number;
   tokenRequests: number;
   jwksRequests: number;
   /** Paths (`/token`, `/userinfo`, `/jwks`, `/.well-known/openid-configuration`) whose requests are accepted and never answered. */
@@ -117,6 +132,12 @@ class RogueOpServer implements RogueOp {
   mode: RogueMode = 'good-rs256';
   lastAuthorizationRequest?: URLSearchParams;
   lastTokenRequest?: URLSearchParams;
+  lastLogoutRequest?: URLSearchParams;
+  lastProbeRequest?: URLSearchParams;
+  probeAnswer?: { status: number; body: Record<string, unknown> | string };
+  documentOverrides: Record<string, unknown> = {};
+  discoveryRedirect?: string;
+  discoveryRequests = 0;
   tokenRequests = 0;
   jwksRequests = 0;
   hang = new Set<string>();
@@ -133,12 +154,19 @@ class RogueOpServer implements RogueOp {
   private readonly codes = new Map<string, CodeGrant>();
   private readonly accessTokens = new Map<string, AccessGrant>();
   private readonly routes: Record<string, RouteHandler> = {
-    'GET /.well-known/openid-configuration': (_req, res) => sendJson(res, 200, this.discoveryDocument()),
+    'GET /.well-known/openid-configuration': (_req, res) => {
+      this.discoveryRequests++;
+      if (this.discoveryRedirect) return redirect(res, this.discoveryRedirect);
+      sendJson(res, 200, { ...this.discoveryDocument(), ...this.documentOverrides });
+    },
     'GET /jwks': (req, res) => this.jwks(req, res),
     'GET /authorize': (_req, res, url) => this.authorize(res, url.searchParams),
     'POST /token': (req, res) => this.token(req, res),
     'GET /userinfo': (req, res) => this.userinfo(req, res),
-    'GET /logout': (_req, res, url) => logout(res, url.searchParams),
+    'GET /logout': (_req, res, url) => {
+      this.lastLogoutRequest = new URLSearchParams(url.searchParams);
+      logout(res, url.searchParams);
+    },
   };
 
   constructor(
@@ -275,13 +303,19 @@ class RogueOpServer implements RogueOp {
   private async token(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = new URLSearchParams(await readBody(req));
     // The service's provider Test (readiness) probes the client with its own dummy code; that is not a login.
-    if (body.get('code') !== PROBE_CODE) {
+    const probe = body.get('code') === PROBE_CODE;
+    if (probe) this.lastProbeRequest = body;
+    else {
       this.tokenRequests++;
       this.lastTokenRequest = body;
     }
     const client = clientCredentials(req, body);
     if (!this.isAuthenticClient(client)) {
       return sendJson(res, 401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic realm="rogue-op"' });
+    }
+    if (probe && this.probeAnswer) {
+      const { status, body: answer } = this.probeAnswer;
+      return typeof answer === 'string' ? sendHtml(res, status, answer) : sendJson(res, status, answer);
     }
     if (body.get('grant_type') !== 'authorization_code') return sendJson(res, 400, { error: 'unsupported_grant_type' });
     const grant = this.redeemCode(body, this.options.clientId);

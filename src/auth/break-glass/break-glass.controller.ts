@@ -3,14 +3,16 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { DomainException } from '../../common/domain.exception.js';
 import { html, page, type Html } from '../../common/html.js';
+import { CsrfService } from '../csrf.service.js';
 import { Public } from '../decorators.js';
 import { SessionService } from '../session/session.service.js';
 import { BreakGlassService } from './break-glass.service.js';
 
 /**
  * `/auth/break-glass`: a plain page, linked only from "Sign-in is unavailable". The form has no
- * CSRF token: there is no session yet to bind one to, and a forged post could only sign the
- * victim in as an admin whose password the forger already holds.
+ * CSRF token (there is no session yet to bind one to), but like every form it is refused when
+ * another site sent it: a forged post would sign the victim in as an admin whose password the
+ * forger holds.
  */
 @ApiExcludeController()
 @Controller('auth/break-glass')
@@ -20,9 +22,10 @@ export class BreakGlassController {
   constructor(
     private readonly breakGlass: BreakGlassService,
     private readonly sessions: SessionService,
+    private readonly csrf: CsrfService,
   ) {}
 
-  @Public()
+  @Public({ breakGlass: true })
   @Get()
   show(@Res({ passthrough: true }) res: Response): string {
     this.assertEnabled();
@@ -30,10 +33,11 @@ export class BreakGlassController {
     return form();
   }
 
-  @Public()
+  @Public({ breakGlass: true })
   @Post()
   async signIn(@Body() body: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
     this.assertEnabled();
+    this.csrf.verifySameSite(req);
     res.setHeader('Cache-Control', 'no-store');
     const email = typeof body?.email === 'string' ? body.email : '';
     const password = typeof body?.password === 'string' ? body.password : '';

@@ -9,6 +9,7 @@ import { CsrfService } from '../csrf.service.js';
 import { switchAccountForm } from '../switch-account.js';
 import { ACCESS_METADATA, type AccessRule } from '../decorators.js';
 import { SessionService } from '../session/session.service.js';
+import { setRequestActor } from '../../observability/request-context.js';
 import { bearerToken } from './bearer-token.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -29,11 +30,16 @@ export class AccessGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const rule = this.ruleOf(context);
+    const req = context.switchToHttp().getRequest<Request>();
+    // Checked before anything else, public routes included (forward auth's /auth/verify is one): a
+    // route a break-glass session may use says so, every other one refuses it.
+    if (!rule.breakGlass && isBreakGlassSession(req)) throw this.breakGlassRefusal(req);
     // Answered without a promise: open routes (health probes above all) should cost next to nothing here.
     if (rule.public) return true;
     // The route's own DesktopTokenGuard (attached by the same decorator) does the checking.
     if (rule.desktopToken) return true;
-    const req = context.switchToHttp().getRequest<Request>();
+    // Likewise the SCIM routes' own ScimTokenGuard (the provisioning module's).
+    if (rule.scimToken) return true;
     // A session whose user was read in the last few seconds is decided without waiting for anything.
     const known = this.cachedPrincipal(req, rule);
     if (known) return this.authorize(req, rule, known);
@@ -44,12 +50,6 @@ export class AccessGuard implements CanActivate {
     if (!principal) {
       if (rule.browserLogin) throw new LoginRequiredException(req.originalUrl);
       throw new DomainException('unauthenticated', HttpStatus.UNAUTHORIZED, 'Sign in, or send an API token in the Authorization header');
-    }
-    if (principal.breakGlass && !rule.breakGlass) {
-      throw new DomainException('break_glass_session', HttpStatus.FORBIDDEN, 'This session was opened with a break-glass password, which opens LifeTime only. Sign in through the identity provider for everything else.', {
-        title: 'LifeTime only',
-        detail: 'Fix the sign-in set-up in LifeTime, log out, then sign in through the identity provider.',
-      });
     }
     const missing = (rule.roles ?? []).filter((role) => !principal.user.roles.includes(role));
     if (missing.length > 0) {
@@ -62,7 +62,17 @@ export class AccessGuard implements CanActivate {
       });
     }
     req.principal = principal;
+    setRequestActor({ id: principal.user.id, email: principal.user.email });
     return true;
+  }
+
+  /** Says why, and offers to sign in through the identity provider instead (ending the break-glass session). */
+  private breakGlassRefusal(req: Request): DomainException {
+    return new DomainException('break_glass_session', HttpStatus.FORBIDDEN, 'This session was opened with a break-glass password, which opens LifeTime only. Sign in through the identity provider for everything else.', {
+      title: 'LifeTime only',
+      detail: 'Fix the sign-in set-up in LifeTime, then use your company account here.',
+      actions: switchAccountForm(this.csrf.token(req), req.originalUrl),
+    });
   }
 
   private ruleOf(context: ExecutionContext): AccessRule {
@@ -105,4 +115,13 @@ export class AccessGuard implements CanActivate {
   private sameOrigin(req: Request): boolean {
     return req.header('origin') === this.config.publicUrl.origin;
   }
+}
+
+/**
+ * A session opened with a break-glass password that has not reached its end. One that has ended is
+ * no session at all: the routes that read it end it (SessionService.currentUser).
+ */
+function isBreakGlassSession(req: Request): boolean {
+  const session = req.session;
+  return session?.breakGlass === true && (session.endsAt === undefined || Date.now() < session.endsAt);
 }

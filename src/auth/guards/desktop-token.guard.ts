@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/c
 import type { Request } from 'express';
 import { DomainException } from '../../common/domain.exception.js';
 import type { User } from '../../users/user.entity.js';
+import { setRequestActor } from '../../observability/request-context.js';
 import { bearerToken } from './bearer-token.js';
 
 /**
@@ -37,6 +38,7 @@ export class DesktopTokenGuard implements CanActivate {
   private admit(req: Request, user: User | undefined): boolean {
     if (!user) throw new DomainException('invalid_token', HttpStatus.UNAUTHORIZED, 'The desktop token is unknown, expired or revoked');
     req.principal = { user, via: 'desktop-token' };
+    setRequestActor({ id: user.id, email: user.email });
     return true;
   }
 }

@@ -45,6 +45,15 @@ export class ActiveUsersService {
   forget(id: string): void {
     this.listener.announce('u', id);
   }
+
+  /**
+   * After a committed change of the user's row (roles): forgets it here and returns once every
+   * instance has heard the database's announcement, so the user's next request anywhere sees it.
+   */
+  async changed(id: string): Promise<void> {
+    this.forget(id);
+    await this.listener.barrier();
+  }
 }
 
 function copy(user: User): User {

@@ -20,7 +20,7 @@ export interface SessionData {
   ip?: string;
   userAgent?: string;
   /** A one-time message for the next page (after a form's action). */
-  flash?: { kind: 'success' | 'error'; text: string };
+  flash?: { kind: 'success' | 'warning' | 'error'; text: string };
 }
 
 const FIELDS = ['userId', 'providerId', 'idToken', 'providerSid', 'authenticatedAt', 'breakGlass', 'endsAt', 'ip', 'userAgent', 'flash'] as const satisfies ReadonlyArray<keyof SessionData>;

@@ -13,7 +13,7 @@ export type RevocationKind = 's' | 'u' | 't';
 
 const RECONNECT_MS = 1_000;
 /** How long a revocation waits for its echo before answering anyway (the safety TTL still bounds the rest). */
-const BARRIER_TIMEOUT_MS = 1_000;
+const BARRIER_TIMEOUT_MS = 5_000;
 const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
@@ -97,7 +97,7 @@ export class RevocationListener implements OnApplicationBootstrap, OnApplication
     const heard = new Promise<void>((resolve) => {
       this.barriers.set(id, resolve);
       timer = setTimeout(() => {
-        this.logger.warn('a revocation was not echoed within a second; other instances may serve it until their cache entries expire');
+        this.logger.warn('a revocation was not echoed within 5 seconds; other instances may serve it until their cache entries expire');
         resolve();
       }, BARRIER_TIMEOUT_MS);
       timer.unref();

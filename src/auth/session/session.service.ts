@@ -129,6 +129,11 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
     return this.store.destroyForUserAndProvider(userId, providerId);
   }
 
+  /** The public id (the one admins see) of this request's session, if it is stored. */
+  async publicIdOf(req: Request): Promise<string | undefined> {
+    return req.session?.stored ? this.store.publicId(req.session.id) : undefined;
+  }
+
   listForUser(userId: string): Promise<SessionRecord[]> {
     return this.store.listForUser(userId);
   }

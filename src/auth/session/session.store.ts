@@ -144,6 +144,12 @@ export class SessionStore {
   }
 
   /** A user's signed-in sessions, newest first; the cookie id is never selected. */
+  /** The public id of the session stored under `sid`, or undefined. */
+  async publicId(sid: string): Promise<string | undefined> {
+    const row = await this.repository.createQueryBuilder('s').select(['s.id']).where('s.sid = :sid', { sid }).getOne();
+    return row?.id;
+  }
+
   listForUser(userId: string): Promise<SessionRecord[]> {
     return this.repository
       .createQueryBuilder('s')

@@ -15,6 +15,8 @@ const MAX_VERIFIERS_IN_FLIGHT = 1000;
 export interface LoginAppState {
   returnTo: string;
   codeVerifier?: string;
+  /** The login asked the provider for a fresh authentication (after a revocation); when it was sent. */
+  freshRequestedAt?: number;
 }
 
 type StoreCallback = (error: Error | null, handle?: string) => void;
@@ -39,22 +41,22 @@ export class OidcStateStore {
     if (!ctx.nonce) return callback(new Error('nonce missing from the authorization request'));
     // 256 bits from the CSPRNG: the state must not be guessable.
     const handle = randomBytes(32).toString('base64url');
-    const all = this.cookie.read(req);
-    const pending = (all[this.providerId] ??= {});
-    pending[handle] = { nonce: ctx.nonce, codeVerifier: appState.codeVerifier, returnTo: appState.returnTo, createdAt: Date.now() };
+    const state = this.cookie.read(req);
+    const pending = (state.logins[this.providerId] ??= {});
+    pending[handle] = { nonce: ctx.nonce, codeVerifier: appState.codeVerifier, returnTo: appState.returnTo, createdAt: Date.now(), ...(appState.freshRequestedAt ? { freshRequestedAt: appState.freshRequestedAt } : {}) };
     prune(pending);
-    this.cookie.write(req.res!, all);
+    this.cookie.write(req, state);
     callback(null, handle);
   }
 
   verify(req: Request, handle: unknown, callback: VerifyCallback): void {
-    const all = this.cookie.read(req);
-    const pending = all[this.providerId] ?? {};
+    const state = this.cookie.read(req);
+    const pending = state.logins[this.providerId] ?? {};
     const match = typeof handle === 'string' ? Object.keys(pending).find((key) => sameSecret(key, handle)) : undefined;
     const entry = match ? pending[match] : undefined;
     if (match) {
       delete pending[match];
-      this.cookie.write(req.res!, all);
+      this.cookie.write(req, state);
     }
     if (!entry || Date.now() - entry.createdAt > PENDING_TTL_MS) {
       return callback(null, false, { reason: 'invalid-state', message: 'The sign-in request is unknown, already used or expired.' });
@@ -62,7 +64,7 @@ export class OidcStateStore {
     (req as Request & { oidcNonce?: string }).oidcNonce = entry.nonce;
     const code = req.query.code;
     if (entry.codeVerifier && typeof code === 'string') this.keepVerifier(code, entry.codeVerifier);
-    callback(null, { nonce: entry.nonce }, { returnTo: entry.returnTo } satisfies LoginAppState);
+    callback(null, { nonce: entry.nonce }, { returnTo: entry.returnTo, ...(entry.freshRequestedAt ? { freshRequestedAt: entry.freshRequestedAt } : {}) } satisfies LoginAppState);
   }
 
   /** The verifier for the code being exchanged right now; taken once. */
