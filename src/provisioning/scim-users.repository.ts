@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
 import { parameter, type ChainedWrite } from '../database/chained-write.js';
-import { preparedQuery } from '../database/prepared-query.js';
 import type { User } from '../users/user.entity.js';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import type { EqCondition, UserFilterAttribute } from './scim-filter.js';
@@ -58,8 +57,9 @@ export class ScimUsersRepository {
   /**
    * One page of the provider's live users matching every condition, oldest first, with their
    * platform users, and how many match in all: one statement (the total is a window count over the
-   * same rows), and a second only for a page past the end. A filter of at most one condition, which
-   * is what directories send, runs as a prepared statement: there are only four such texts.
+   * same rows), and a second only for a page past the end. Planned at each call, not as a named
+   * prepared statement: with a connection's cached plan, made while the table was small, the bench's
+   * filtered GET at 10,000 users ran at 0.24× the bare read; planned at each call, 0.56× to 0.64×.
    */
   async search(providerId: string, conditions: EqCondition<UserFilterAttribute>[], page: { offset: number; limit: number }): Promise<{ total: number; listed: ListedUser[] }> {
     const params: unknown[] = [providerId];
@@ -70,8 +70,7 @@ export class ScimUsersRepository {
       else if (condition.attribute === 'externalId') where.push(`r.external_id = ${value}`);
       else where.push(`r.emails @> ARRAY[lower(${value})]::text[]`);
     }
-    const run = <T extends Record<string, unknown>>(text: string, values: unknown[]): Promise<T[]> =>
-      conditions.length <= 1 ? preparedQuery<T>(this.records.manager.connection, text, values) : this.records.query(text, values);
+    const run = <T extends Record<string, unknown>>(text: string, values: unknown[]): Promise<T[]> => this.records.query(text, values);
     const count = async () => Number((await run<{ total: string }>(`SELECT count(*) AS total FROM scim_users r WHERE ${where.join(' AND ')}`, params))[0].total);
     if (page.limit === 0) return { total: await count(), listed: [] };
     const rows = await run<ListedRow>(
