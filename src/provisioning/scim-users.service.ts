@@ -42,29 +42,49 @@ export class ScimUsersService {
    */
   async create(client: ScimClient, body: unknown): Promise<ScimUserState> {
     const input = readUser(body);
-    const { user, record, revived } = await this.createOrRevive(client, input);
-    await this.audit.record({ type: 'scim.user.created', userId: user.id, email: user.email, providerId: client.providerId, details: { externalId: input.externalId, active: user.active, ...(revived ? { restored: true } : {}) } });
+    const created = await (input.active ? this.createActive(client, input) : this.createInactive(client, input)).catch((error: unknown) => {
+      if (isTaken(error)) return undefined;
+      throw error;
+    });
+    if (created) return created;
+    const { user, record } = await this.revive(client, input);
+    await this.audit.record({ type: 'scim.user.created', userId: user.id, email: user.email, providerId: client.providerId, details: createdDetails(input, user.active, true) });
     if (!user.active) await this.deactivated(client, user);
     return stateOf(user, record);
   }
 
-  /** The common case in one transaction of two INSERTs; a taken userName then looks for this provider's deleted user of that name. */
-  private async createOrRevive(client: ScimClient, input: ScimUserInput): Promise<{ user: User; record: ScimUserRecord; revived: boolean }> {
-    try {
-      return await this.records.transaction(async (tx) => {
-        const created = await this.users.create({ email: input.userName, displayName: input.displayName, provisionedBy: client.providerId }, tx);
-        const fresh = this.records.create({ userId: created.id, providerId: client.providerId, userName: input.userName, externalId: input.externalId, emails: input.emails, attributes: input.attributes });
-        const record = await this.records.insert(fresh, tx);
-        const user = input.active ? created : await this.users.update(created.id, { active: false }, tx);
-        return { user, record, revived: false };
-      });
-    } catch (error) {
-      if (!isTaken(error)) throw error;
-    }
+  /**
+   * The common case, an active new user, in one statement: the user, the SCIM record and the audit
+   * event commit together in one round trip. Both rows take the statement's now() as created and
+   * last modified.
+   */
+  private async createActive(client: ScimClient, input: ScimUserInput): Promise<ScimUserState> {
+    const user = await this.users.createAlongside({ email: input.userName, displayName: input.displayName, provisionedBy: client.providerId }, [
+      this.records.insertAlongside({ providerId: client.providerId, userName: input.userName, externalId: input.externalId, emails: input.emails, attributes: input.attributes }),
+      this.audit.alongside({ type: 'scim.user.created', providerId: client.providerId, details: createdDetails(input, true, false) }, { userId: 'id', email: 'email' }),
+    ]);
+    return stateOf(user, { userName: input.userName, externalId: input.externalId, attributes: input.attributes, createdAt: user.createdAt, updatedAt: user.updatedAt });
+  }
+
+  /** A new user created inactive: one transaction, then deactivated like any other. */
+  private async createInactive(client: ScimClient, input: ScimUserInput): Promise<ScimUserState> {
+    const { user, record } = await this.records.transaction(async (tx) => {
+      const created = await this.users.create({ email: input.userName, displayName: input.displayName, provisionedBy: client.providerId }, tx);
+      const fresh = this.records.create({ userId: created.id, providerId: client.providerId, userName: input.userName, externalId: input.externalId, emails: input.emails, attributes: input.attributes });
+      const inserted = await this.records.insert(fresh, tx);
+      return { user: await this.users.update(created.id, { active: false }, tx), record: inserted };
+    });
+    await this.audit.record({ type: 'scim.user.created', userId: user.id, email: user.email, providerId: client.providerId, details: createdDetails(input, false, false) });
+    await this.deactivated(client, user);
+    return stateOf(user, record);
+  }
+
+  /** A taken userName: this provider's deleted user of that name comes back, anything else is 409 uniqueness. */
+  private async revive(client: ScimClient, input: ScimUserInput): Promise<{ user: User; record: ScimUserRecord }> {
     return this.records.transaction(async (tx) => {
       const previous = await this.records.findByUserName(client.providerId, input.userName, tx);
       if (!previous?.deletedAt) throw taken(input.userName);
-      return { ...(await this.write(tx, previous, input, await this.users.get(previous.userId))), revived: true };
+      return this.write(tx, previous, input, await this.users.get(previous.userId));
     });
   }
 
@@ -75,9 +95,8 @@ export class ScimUsersService {
 
   async list(client: ScimClient, filter: string | undefined, page: ListPage): Promise<{ total: number; states: ScimUserState[] }> {
     const conditions = filter ? eqConditions(filter, USER_FILTER_ATTRIBUTES) : [];
-    const { total, records } = await this.records.search(client.providerId, conditions, { offset: page.startIndex - 1, limit: page.count });
-    const users = new Map((await this.users.findByIds(records.map((record) => record.userId))).map((user) => [user.id, user]));
-    return { total, states: records.flatMap((record) => (users.has(record.userId) ? [stateOf(users.get(record.userId)!, record)] : [])) };
+    const { total, listed } = await this.records.search(client.providerId, conditions, { offset: page.startIndex - 1, limit: page.count });
+    return { total, states: listed.map(({ user, record }) => stateOf(user, record)) };
   }
 
   /** PUT: the resource as sent replaces what was there (Okta's profile updates and deactivation). */
@@ -151,7 +170,7 @@ export class ScimUsersService {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function stateOf(user: User, record: ScimUserRecord): ScimUserState {
+function stateOf(user: Pick<User, 'id' | 'active' | 'displayName' | 'createdAt' | 'updatedAt'>, record: Pick<ScimUserRecord, 'userName' | 'externalId' | 'attributes' | 'createdAt' | 'updatedAt'>): ScimUserState {
   return {
     id: user.id,
     userName: record.userName,
@@ -162,6 +181,10 @@ function stateOf(user: User, record: ScimUserRecord): ScimUserState {
     created: record.createdAt ?? user.createdAt,
     lastModified: new Date(Math.max(record.updatedAt?.getTime() ?? 0, user.updatedAt.getTime())),
   };
+}
+
+function createdDetails(input: ScimUserInput, active: boolean, revived: boolean): AuditDetails {
+  return { externalId: input.externalId, active, ...(revived ? { restored: true } : {}) };
 }
 
 function changesOf(before: User, after: User, record: ScimUserRecord, input: ScimUserInput): AuditDetails {

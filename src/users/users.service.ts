@@ -3,7 +3,10 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, QueryFailedError, Repository, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { DomainException } from '../common/domain.exception.js';
+import { chain, type ChainedWrite } from '../database/chained-write.js';
+import { preparedQuery } from '../database/prepared-query.js';
 import { LinkedIdentity } from './linked-identity.entity.js';
+import { checkEmail, EMAIL, newUserFields, userOfRow, type UserRow } from './user-fields.js';
 import { User, type Role } from './user.entity.js';
 
 /** An account at a provider, as (provider, issuer, subject). */
@@ -48,7 +51,6 @@ export interface UserPageQuery {
 const UNIQUE_VIOLATION = '23505';
 /** Advisory lock key that serialises changes which could remove the last admin. */
 const ADMIN_CHANGES_LOCK = 7_640_800_001;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 @Injectable()
 export class UsersService {
@@ -218,20 +220,37 @@ export class UsersService {
 
   /** `tx`: the caller's transaction, when the new user is one part of a larger change (SCIM). */
   async create(input: NewUser, tx?: EntityManager): Promise<User> {
-    const email = checkEmail(input.email);
+    const fields = newUserFields(input);
     const users = tx ? tx.getRepository(User) : this.users;
-    const user = users.create({
-      email,
-      displayName: input.displayName?.trim() || email.split('@')[0],
-      roles: [...new Set<Role>(input.roles ?? ['developer'])],
-      active: true,
-      provisionedBy: input.provisionedBy ?? null,
-    });
     try {
       // Inside the caller's transaction a refusal aborts it: the caller answers with the refusal.
-      return await users.save(user);
+      return await users.save(users.create(fields));
     } catch (error) {
-      if (isUniqueViolation(error)) throw new DomainException('user_exists', HttpStatus.CONFLICT, `A user with email ${email} already exists`);
+      if (isUniqueViolation(error)) throw userExists(fields.email);
+      throw error;
+    }
+  }
+
+  /**
+   * A new active user as one statement with the writes chained to it (see ChainedWrite), e.g. a SCIM
+   * record and its audit event: all commit together or not at all, in one round trip.
+   */
+  async createAlongside(input: NewUser, chained: ChainedWrite[]): Promise<User> {
+    const fields = newUserFields(input);
+    const params: unknown[] = [fields.email, fields.displayName, fields.roles, fields.provisionedBy];
+    try {
+      const rows = await preparedQuery<UserRow>(
+        this.users.manager.connection,
+        `WITH created AS (
+           INSERT INTO users (email, display_name, roles, active, provisioned_by) VALUES ($1, $2, $3, true, $4)
+           RETURNING id, email, display_name, roles, active, sessions_revoked_at, provisioned_by, created_at, updated_at
+         )${chain(chained, 'created', params)}
+         SELECT * FROM created`,
+        params,
+      );
+      return userOfRow(rows[0]);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) throw userExists(fields.email);
       throw error;
     }
   }
@@ -269,17 +288,15 @@ export class UsersService {
       try {
         return await repository.save(user);
       } catch (error) {
-        if (isUniqueViolation(error)) throw new DomainException('user_exists', HttpStatus.CONFLICT, `A user with email ${email} already exists`);
+        if (isUniqueViolation(error)) throw userExists(email);
         throw error;
       }
     });
   }
 }
 
-function checkEmail(raw: string): string {
-  const email = raw.trim().toLowerCase();
-  if (!EMAIL.test(email)) throw new DomainException('invalid_email', HttpStatus.BAD_REQUEST, `"${raw}" is not an email address`);
-  return email;
+function userExists(email: string | undefined): DomainException {
+  return new DomainException('user_exists', HttpStatus.CONFLICT, `A user with email ${email} already exists`);
 }
 
 /**
