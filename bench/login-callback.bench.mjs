@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -50,6 +51,8 @@ export default async function run({ log }) {
   const wanted = process.env.BENCH_LOGIN_CASES?.split(',').map((key) => key.trim()).filter(Boolean);
   const cases = CASES.filter((c) => !wanted || wanted.includes(c.key));
   if (cases.length === 0) throw new Error(`BENCH_LOGIN_CASES names no case of ${CASES.map((c) => c.key).join(', ')}`);
+  const load = () => loadavg().map((n) => n.toFixed(2)).join(' ');
+  log(`${cpus().length} cores, load average ${load()}; Node ${process.version}`);
   log(`builds: ${builds.map((b) => `${b.name} = ${b.dir}`).join(', ')}`);
   log(`${LOGINS} measured sign-ins per build and case (after ${WARMUP} unmeasured), one at a time, builds alternating`);
   const rows = [];
@@ -59,6 +62,7 @@ export default async function run({ log }) {
     for (const build of builds) rows.push(row(c, build.name, results.get(build.name), results.get('before')));
   }
   log(table(['case', 'build', 'median ms', 'p99 ms', 'CPU ms/callback', 'median ×', 'p99 ×', 'CPU ×'], rows));
+  log(`load average at the end: ${load()}`);
   if (builds.length === 1) log('(BENCH_BASELINE_DIR unset: no baseline, no ratios)');
 }
 
