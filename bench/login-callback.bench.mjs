@@ -61,7 +61,7 @@ export default async function run({ log }) {
     log(`${c.key}: ${c.title}; afterwards ${checks.map(({ name, identities, roles }) => `${name}: ${identities} linked identities, dev@example.com ${roles}`).join('; ')}`);
     for (const build of builds) rows.push(row(c, build.name, results.get(build.name), results.get('before')));
   }
-  log(table(['case', 'build', 'median ms', 'p99 ms', 'CPU ms/callback', 'median ×', 'p99 ×', 'CPU ×'], rows));
+  log(table(['case', 'build', 'median ms', 'p99 ms', 'CPU ms mean', 'CPU ms median', 'median ×', 'p99 ×', 'CPU mean ×', 'CPU median ×'], rows));
   log(`load average at the end: ${load()}`);
   if (builds.length === 1) log('(BENCH_BASELINE_DIR unset: no baseline, no ratios)');
 }
@@ -74,9 +74,11 @@ function row(c, name, result, baseline) {
     result.p50.toFixed(1),
     result.p99.toFixed(1),
     result.cpuMs.toFixed(2),
+    result.cpuP50.toFixed(2),
     ratio(result.p50, baseline?.p50),
     ratio(result.p99, baseline?.p99),
     ratio(result.cpuMs, baseline?.cpuMs),
+    ratio(result.cpuP50, baseline?.cpuP50),
   ];
 }
 
@@ -104,7 +106,7 @@ async function measureCase(c, builds) {
       services.push(service);
     }
     const account = (i) => (c.fresh ? { email: accounts[i].email, password: accounts[i].password } : DEV);
-    const samples = new Map(builds.map((build) => [build.name, { ms: [], cpuNs: 0 }]));
+    const samples = new Map(builds.map((build) => [build.name, { ms: [], cpuNs: [] }]));
     for (let i = 0; i < WARMUP + LOGINS; i++) {
       // Alternating order as well, so neither build always follows the other.
       const order = i % 2 === 0 ? services : [...services].reverse();
@@ -113,7 +115,7 @@ async function measureCase(c, builds) {
         if (i < WARMUP) continue;
         const sample = samples.get(service.build.name);
         sample.ms.push(ms);
-        sample.cpuNs += cpuNs;
+        sample.cpuNs.push(cpuNs);
       }
     }
     const checks = [];
@@ -121,7 +123,8 @@ async function measureCase(c, builds) {
     const results = new Map(
       [...samples].map(([name, { ms, cpuNs }]) => {
         const sorted = Float64Array.from(ms).sort();
-        return [name, { p50: percentile(sorted, 50), p99: percentile(sorted, 99), cpuMs: cpuNs / 1e6 / ms.length }];
+        const cpu = Float64Array.from(cpuNs, (ns) => ns / 1e6).sort();
+        return [name, { p50: percentile(sorted, 50), p99: percentile(sorted, 99), cpuMs: cpu.reduce((sum, value) => sum + value, 0) / cpu.length, cpuP50: percentile(cpu, 50) }];
       }),
     );
     return { results, checks };
