@@ -97,20 +97,24 @@ export class MiniBrowser {
     return response;
   }
 
-  /** Follows redirects (at most 20) to the page that finally renders. */
-  async open(url, init = {}) {
+  /**
+   * Follows redirects (at most 20) to the page that finally renders, or, with `stopAt`, up to the
+   * first redirect whose target it accepts: that page is `{ url, status: 0 }`, not requested.
+   */
+  async open(url, init = {}, { stopAt } = {}) {
     let current = url;
     let response = await this.request(current, init);
     for (let i = 0; i < 20 && response.status >= 300 && response.status < 400; i++) {
       await response.arrayBuffer();
       current = new URL(response.headers.get('location'), current).toString();
+      if (stopAt?.(current)) return { url: current, status: 0, body: '' };
       response = await this.request(current);
     }
     return { url: current, status: response.status, body: await response.text() };
   }
 
-  /** Submits the first form of the page with `fields` filled in. */
-  submit(page, fields = {}) {
+  /** Submits the first form of the page with `fields` filled in (`options` as for `open`). */
+  submit(page, fields = {}, options = {}) {
     const form = /<form\b([^>]*)>([\s\S]*?)<\/form>/i.exec(page.body);
     if (!form) throw new Error(`no form on ${page.url} (status ${page.status}):\n${page.body.slice(0, 500)}`);
     const inputs = Object.fromEntries(
@@ -121,7 +125,7 @@ export class MiniBrowser {
       method: (attribute(form[1], 'method') ?? 'get').toUpperCase(),
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(page.url).origin },
       body: new URLSearchParams({ ...inputs, ...fields }),
-    });
+    }, options);
   }
 
   /** The Cookie header this browser sends to `hostname`. */
